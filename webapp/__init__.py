@@ -1,0 +1,65 @@
+"""Mastery Tracks: the application factory.
+
+`create_app(config)` merges the defaults, the environment (SPEC §11) and the dict passed in,
+then wires extensions, blueprints, error handlers, CLI commands and hooks. Nothing else.
+Imports happen inside the factory so the plain domain modules can run without Flask installed.
+"""
+from __future__ import annotations
+
+import os
+
+
+def create_app(config: dict | None = None):
+    from flask import Flask
+
+    from . import config as cfg_mod
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+        instance_path=(config or {}).get("INSTANCE_PATH") or os.environ.get("MASTERY_INSTANCE_PATH")
+        or os.path.join(root, "instance"),
+    )
+    settings = cfg_mod.defaults()
+    settings.update(cfg_mod.load_config(os.environ))
+    settings.update(config or {})
+    cfg_mod.finalise(settings, app.instance_path)
+    app.config.update(settings)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from . import models  # noqa: F401  (registers every table)
+    from .auth.login import init_login
+    from .errors import register_error_handlers
+    from .security import init_security
+    from .templating import init_templating
+
+    init_login(app)
+    init_security(app)
+    init_templating(app)
+    register_error_handlers(app)
+
+    from .account import bp as account_bp
+    from .admin import bp as admin_bp
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .dashboard import bp as dashboard_bp
+    from .missions import bp as missions_bp
+
+    for bp in (auth_bp, dashboard_bp, missions_bp, admin_bp, account_bp):
+        app.register_blueprint(bp)
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,35 @@
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+
+from ..services.accounts import MIN_PASSWORD
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Display name", validators=[DataRequired(message="Enter the name others will see."),
+                                                           Length(max=120)])
+    handle = StringField("Handle", description="Your public portfolio address is /p/<handle>.", validators=[
+        DataRequired(message="Choose a handle."),
+        Regexp(r"^[a-z0-9][a-z0-9_-]{1,38}[a-z0-9]$",
+               message="3-40 lowercase letters, digits, - or _; starts and ends with a letter or digit.")])
+    bio = TextAreaField("Bio", description="Markdown. Shown on your public portfolio.",
+                        validators=[Length(max=5000, message="At most 5000 characters.")])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(message="Enter your current password.")])
+    new_password = PasswordField("New password", description=f"At least {MIN_PASSWORD} characters.", validators=[
+        DataRequired(message="Choose a new password."),
+        Length(min=MIN_PASSWORD, message=f"Use at least {MIN_PASSWORD} characters.")])
+    confirm = PasswordField("Repeat new password", validators=[
+        DataRequired(message="Repeat the new password."),
+        EqualTo("new_password", message="The passwords do not match.")])
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Token name", description="What the token is for, e.g. 'CI export'.",
+                       validators=[DataRequired(message="Name the token."), Length(max=80)])
+
+
+class RevokeForm(FlaskForm):
+    """Only the CSRF token: revoking is a button."""

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..domain.errors import DomainError
+from ..services import accounts, tokens
+from .forms import PasswordForm, ProfileForm, RevokeForm, TokenForm
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _apply_errors(form, exc: DomainError) -> None:
+    for name, message in exc.fields.items():
+        if name in form:
+            form[name].errors.append(message)
+    if not any(name in form for name in exc.fields):
+        flash(exc.message, "error")
+
+
+def _page(status: int = 200, **forms):
+    ctx = {
+        "profile_form": forms.get("profile_form") or ProfileForm(obj=current_user, formdata=None),
+        "password_form": forms.get("password_form") or PasswordForm(formdata=None),
+        "token_form": forms.get("token_form") or TokenForm(formdata=None),
+        "revoke_form": RevokeForm(formdata=None),
+        "tokens": tokens.list_tokens(current_user),
+        "new_token": forms.get("new_token"),
+    }
+    return render_template("account/index.html", **ctx), status
+
+
+@bp.get("")
+@login_required
+def index():
+    return _page()
+
+
+@bp.post("/profile")
+@login_required
+def profile():
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(current_user, form.display_name.data, form.handle.data, form.bio.data)
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            flash("Profile saved.", "success")
+            return redirect(url_for("account.index"), 303)
+    return _page(422, profile_form=form)
+
+
+@bp.post("/password")
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            flash("Password changed.", "success")
+            return redirect(url_for("account.index"), 303)
+    return _page(422, password_form=form)
+
+
+@bp.post("/tokens")
+@login_required
+def create_token():
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            _, secret = tokens.create_token(current_user, form.name.data)
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            # Shown once, in this response only; never stored in the session or the database.
+            return _page(201, new_token=secret)
+    return _page(422, token_form=form)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        return _page(400)
+    tokens.revoke_token(current_user, token_id)
+    flash("Token revoked. Programs using it can no longer call the API.", "success")
+    return redirect(url_for("account.index"), 303)
+
+
+__all__ = ["bp", "request"]

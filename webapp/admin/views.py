@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..domain.errors import DomainError, Invalid
+from ..extensions import db
+from ..security import role_required
+from ..services import accounts
+from ..services.actors import actor_for
+from . import queries
+from .forms import ActiveForm, AssignmentForm, RoleForm, UserFilterForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def _render(status: int = 200, assignment_form: AssignmentForm | None = None):
+    filters = UserFilterForm(request.args)
+    filters.validate()
+    stmt = queries.users(filters.q.data, filters.role.data or None)
+    total = db.session.scalar(queries.count(stmt))
+    page = _page_number()
+    pages = max(1, -(-total // queries.PER_PAGE))
+    page = min(page, pages)
+    users = db.session.scalars(stmt.limit(queries.PER_PAGE).offset((page - 1) * queries.PER_PAGE)).all()
+    return render_template(
+        "admin/index.html", filters=filters, users=users, total=total, page=page, pages=pages,
+        role_form=RoleForm(formdata=None), active_form=ActiveForm(formdata=None),
+        assignment_form=assignment_form or AssignmentForm(formdata=None),
+        assignments=db.session.scalars(queries.assignments()).all(),
+    ), status
+
+
+@bp.get("")
+@role_required("admin")
+def index():
+    return _render()
+
+
+@bp.post("/users/<int:user_id>/role")
+@role_required("admin")
+def set_role(user_id: int):
+    form = RoleForm()
+    if not form.validate_on_submit():
+        raise Invalid("Choose a known role.", fields={"role": "unknown role"})
+    user = accounts.get_user(user_id)
+    accounts.set_role(actor_for(current_user), user, form.role.data)
+    flash(f"{user.display_name} is now {user.role}.", "success")
+    return redirect(request.referrer if _same_site(request.referrer) else url_for("admin.index"), 303)
+
+
+@bp.post("/users/<int:user_id>/<any(activate, deactivate):action>")
+@role_required("admin")
+def set_active(user_id: int, action: str):
+    user = accounts.get_user(user_id)
+    accounts.set_active(actor_for(current_user), user, action == "activate")
+    flash(f"{user.display_name} is {'active' if user.is_active else 'deactivated: they can no longer log in'}.",
+          "success")
+    return redirect(url_for("admin.index"), 303)
+
+
+@bp.post("/assignments")
+@role_required("admin")
+def assign():
+    form = AssignmentForm()
+    if form.validate_on_submit():
+        try:
+            mentor = accounts.get_user_by_email(form.mentor_email.data)
+            learner = accounts.get_user_by_email(form.learner_email.data)
+            accounts.assign_mentor(actor_for(current_user), mentor, learner, form.track.data or None)
+        except DomainError as exc:
+            target = {"mentor": "mentor_email", "learner": "learner_email", "track": "track"}
+            placed = False
+            for name, message in exc.fields.items():
+                if target.get(name) in form:
+                    form[target[name]].errors.append(message)
+                    placed = True
+            if not placed:
+                form.learner_email.errors.append(exc.message)
+        else:
+            flash(f"{mentor.display_name} now mentors {learner.display_name}.", "success")
+            return redirect(url_for("admin.index") + "#assignments", 303)
+    return _render(422, assignment_form=form)
+
+
+@bp.post("/assignments/<int:assignment_id>/remove")
+@role_required("admin")
+def unassign(assignment_id: int):
+    accounts.remove_assignment(actor_for(current_user), assignment_id)
+    flash("Mentor assignment removed.", "success")
+    return redirect(url_for("admin.index") + "#assignments", 303)
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)

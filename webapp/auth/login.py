@@ -1,0 +1,40 @@
+"""Flask-Login wiring: loading the user, and what an anonymous request to a protected page gets."""
+from __future__ import annotations
+
+from flask import redirect, request, url_for
+
+from .. import htmx
+from ..errors import error_response, is_api_request
+from ..extensions import db, login_manager
+
+
+def init_login(app) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from ..models import User
+
+        try:
+            user = db.session.get(User, int(user_id))
+        except (TypeError, ValueError):
+            return None
+        return user if user is not None and user.is_active else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if is_api_request():
+            return error_response(401, "Send a valid API token in the Authorization header.")
+        target = url_for("auth.login", next=request.full_path if request.query_string else request.path)
+        if htmx.is_htmx():
+            # A plain redirect would swap the login page into the target element.
+            from flask import make_response
+
+            return htmx.redirect(make_response("", 401), target)
+        from flask import flash
+
+        flash("Log in to continue.", "info")
+        return redirect(target)

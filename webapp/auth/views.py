@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..domain.errors import DomainError
+from ..extensions import limiter
+from ..services import accounts
+from .forms import LoginForm, RegisterForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths; anything else goes to the dashboard."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("dashboard.index")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], error_message="Too many login attempts. Wait a minute and try again.")
+def login():
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            flash(f"Welcome back, {user.display_name}.", "success")
+            return redirect(_safe_next(request.args.get("next")), 303)
+        form.password.errors.append("The email or password is not correct.")
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if not current_app.config.get("ALLOW_REGISTRATION", True):
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(form.email.data, form.display_name.data, form.handle.data,
+                                        form.password.data, role="learner")
+        except DomainError as exc:
+            for name, message in exc.fields.items():
+                if name in form:
+                    form[name].errors.append(message)
+            if not exc.fields:
+                flash(exc.message, "error")
+        else:
+            login_user(user)
+            flash("Your account is ready. Pick a mission to start.", "success")
+            return redirect(url_for("missions.index"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"), 303)

@@ -1,0 +1,122 @@
+"""Configuration from the environment (SPEC §11), read when the factory runs, never at import time."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    """Start-up cannot go on; the message says what to set."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in TRUE_WORDS
+
+
+def _int(environ: Mapping[str, str], key: str, default: int) -> int:
+    raw = environ.get(key)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{key} must be a whole number, got {raw!r}") from exc
+    if value <= 0:
+        raise ConfigError(f"{key} must be greater than 0, got {value}")
+    return value
+
+
+def defaults() -> dict:
+    return {
+        "ENV_NAME": "production",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "mastery_session",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        "ALLOW_REGISTRATION": True,
+        "STORAGE_BACKEND": "local",
+        "MAX_UPLOAD_MB": 200,
+        "API_MAX_PER_PAGE": 100,
+        "FORCE_HTTPS": False,
+    }
+
+
+def load_config(environ: Mapping[str, str]) -> dict:
+    """Turn the environment variables of SPEC §11 into Flask config keys."""
+    cfg: dict = {}
+    env_name = environ.get("MASTERY_ENV") or environ.get("FLASK_ENV")
+    if env_name:
+        cfg["ENV_NAME"] = env_name
+    if environ.get("DATABASE_URL"):
+        url = environ["DATABASE_URL"]
+        # Hosting platforms often hand out postgres:// URLs; SQLAlchemy wants the driver named.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://"):]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        cfg["SQLALCHEMY_DATABASE_URI"] = url
+    if environ.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = environ["SECRET_KEY"]
+    if environ.get("STORAGE_BACKEND"):
+        backend = environ["STORAGE_BACKEND"].strip().lower()
+        if backend not in ("local", "s3"):
+            raise ConfigError(f"STORAGE_BACKEND must be 'local' or 's3', got {backend!r}")
+        cfg["STORAGE_BACKEND"] = backend
+    for key in ("STORAGE_LOCAL_DIR", "S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION", "RATELIMIT_STORAGE_URI"):
+        if environ.get(key):
+            cfg[key] = environ[key]
+    if "MAX_UPLOAD_MB" in environ:
+        cfg["MAX_UPLOAD_MB"] = _int(environ, "MAX_UPLOAD_MB", 200)
+    if "ALLOW_REGISTRATION" in environ:
+        cfg["ALLOW_REGISTRATION"] = _bool(environ.get("ALLOW_REGISTRATION"), True)
+    if "FORCE_HTTPS" in environ:
+        cfg["FORCE_HTTPS"] = _bool(environ.get("FORCE_HTTPS"), False)
+    return cfg
+
+
+def finalise(cfg: dict, instance_path: str) -> None:
+    """Fill in the paths under the instance folder and check what production needs."""
+    import os
+
+    cfg.setdefault("SQLALCHEMY_DATABASE_URI", "sqlite:///" + os.path.join(instance_path, "mastery.sqlite3"))
+    cfg.setdefault("STORAGE_LOCAL_DIR", os.path.join(instance_path, "uploads"))
+    cfg["MAX_CONTENT_LENGTH"] = int(cfg["MAX_UPLOAD_MB"]) * 1024 * 1024 + 1024 * 1024
+    if cfg.get("STORAGE_BACKEND") == "s3" and not cfg.get("S3_BUCKET"):
+        raise ConfigError("STORAGE_BACKEND=s3 needs S3_BUCKET to be set")
+    dev = cfg.get("ENV_NAME") in ("development", "testing") or cfg.get("TESTING")
+    if not cfg.get("SECRET_KEY"):
+        if not dev:
+            raise ConfigError("SECRET_KEY is not set: set the SECRET_KEY environment variable to a long random string")
+        cfg["SECRET_KEY"] = _dev_secret(instance_path)
+    cfg["SESSION_COOKIE_SECURE"] = bool(cfg.get("FORCE_HTTPS"))
+    cfg["REMEMBER_COOKIE_SECURE"] = bool(cfg.get("FORCE_HTTPS"))
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {**cfg.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+                                            "connect_args": {"timeout": 30}}
+
+
+def _dev_secret(instance_path: str) -> str:
+    """Development only: a random key made once and kept in the instance folder (never committed)."""
+    import os
+    import secrets
+
+    os.makedirs(instance_path, exist_ok=True)
+    path = os.path.join(instance_path, "dev-secret-key")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as fh:
+            return fh.read().strip()
+    key = secrets.token_hex(32)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w", encoding="utf-8") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,141 @@
+"""Capstone phases (SPEC §4): their order, their fields, and what completes each."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .errors import Conflict, Invalid
+
+PHASES = ("investigation", "decision_making", "design_remediation", "reporting", "presentation")
+PHASE_LABELS = {
+    "investigation": "Investigation",
+    "decision_making": "Decision making",
+    "design_remediation": "Design & remediation",
+    "reporting": "Reporting",
+    "presentation": "Presentation",
+}
+REVIEW_STAGE = "mentor_review"
+COMPLETED = "completed"
+PRESENTATION_TYPES = ("video", "slides", "document", "interactive")
+FINDING_KINDS = ("threats", "vulnerabilities", "timeline", "evidence")
+
+PHASE_FIELDS: dict[str, tuple[str, ...]] = {
+    "investigation": ("investigation_findings", "investigation_artifacts"),
+    "decision_making": ("decisions_made", "decision_analysis"),
+    "design_remediation": ("design_documents", "remediation_plan"),
+    "reporting": ("report_document_url", "report_summary", "report_key_findings"),
+    "presentation": ("presentation_url", "presentation_type", "presentation_notes"),
+}
+
+
+class PhaseOrderError(Conflict):
+    def __init__(self, phase: str, must_come_first: str):
+        self.phase = phase
+        self.must_come_first = must_come_first
+        super().__init__(
+            f"Complete the {PHASE_LABELS[must_come_first]} phase before {PHASE_LABELS[phase]}.",
+            fields={"phase": must_come_first},
+        )
+
+
+class MissingFields(Invalid):
+    def __init__(self, missing: Mapping[str, str]):
+        self.missing = dict(missing)
+        names = ", ".join(self.missing)
+        super().__init__(f"Some required fields are missing: {names}.", fields=self.missing)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _count_findings(findings: Any) -> int:
+    if isinstance(findings, Mapping):
+        return sum(len(findings.get(k) or []) for k in FINDING_KINDS)
+    return len(findings or [])
+
+
+def _investigation(get: Callable[[str], Any]) -> dict[str, str]:
+    if _count_findings(get("investigation_findings")) < 1:
+        return {"investigation_findings": "Record at least one finding (a threat, vulnerability, timeline entry or evidence)."}
+    return {}
+
+
+def _decision_making(get):
+    missing = {}
+    decisions = get("decisions_made") or []
+    if not any(not _blank(d.get("decision")) and not _blank(d.get("rationale")) for d in decisions):
+        missing["decisions_made"] = "Record at least one decision with its rationale."
+    if _blank(get("decision_analysis")):
+        missing["decision_analysis"] = "Write the decision analysis."
+    return missing
+
+
+def _design_remediation(get):
+    return {"remediation_plan": "Write the remediation plan."} if _blank(get("remediation_plan")) else {}
+
+
+def _reporting(get):
+    missing = {}
+    if _blank(get("report_summary")):
+        missing["report_summary"] = "Write the report summary."
+    if not any(not _blank(f.get("finding")) for f in get("report_key_findings") or []):
+        missing["report_key_findings"] = "Record at least one key finding."
+    return missing
+
+
+def _presentation(get):
+    missing = {}
+    if _blank(get("presentation_url")):
+        missing["presentation_url"] = "Give a presentation link or upload a file."
+    if get("presentation_type") not in PRESENTATION_TYPES:
+        missing["presentation_type"] = f"Choose a presentation type: {', '.join(PRESENTATION_TYPES)}."
+    return missing
+
+
+REQUIREMENTS: dict[str, Callable[[Callable[[str], Any]], dict[str, str]]] = {
+    "investigation": _investigation,
+    "decision_making": _decision_making,
+    "design_remediation": _design_remediation,
+    "reporting": _reporting,
+    "presentation": _presentation,
+}
+
+
+def missing_fields(phase: str, get: Callable[[str], Any]) -> dict[str, str]:
+    """Field -> message for each requirement of `phase` that the values (read through `get`) do not meet."""
+    return REQUIREMENTS[phase](get)
+
+
+def check_phase(phase: str) -> None:
+    if phase not in PHASES:
+        raise Invalid(f"Unknown phase '{phase}'. Phases are: {', '.join(PHASES)}.", fields={"phase": "unknown"})
+
+
+def check_can_complete(phase: str, done: set[str], missing: Mapping[str, str]) -> None:
+    check_phase(phase)
+    if phase in done:
+        raise Conflict(f"The {PHASE_LABELS[phase]} phase is already complete.", fields={"phase": phase})
+    first_open = next((p for p in PHASES if p not in done), None)
+    if first_open and PHASES.index(first_open) < PHASES.index(phase):
+        raise PhaseOrderError(phase, must_come_first=first_open)
+    if missing:
+        raise MissingFields(missing)
+
+
+def current_phase(done: set[str], approved: bool) -> str:
+    """The first incomplete phase, then mentor_review while not approved, then completed."""
+    for phase in PHASES:
+        if phase not in done:
+            return phase
+    return COMPLETED if approved else REVIEW_STAGE
+
+
+def phases_to_clear(reopen: str) -> tuple[str, ...]:
+    """Reopening a phase clears its completion and the completion of every later phase."""
+    check_phase(reopen)
+    return PHASES[PHASES.index(reopen):]
+
+
+def progress_percent(done: set[str]) -> int:
+    return round(100 * len([p for p in PHASES if p in done]) / len(PHASES))

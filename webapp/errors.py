@@ -1,0 +1,92 @@
+"""One place that turns errors into a page, an htmx fragment or the API's JSON error shape."""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from . import htmx
+from .domain.errors import DomainError
+
+SESSION_EXPIRED = "Your session expired. Reload the page."
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+              409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid",
+              429: "rate_limited", 500: "server_error", 503: "unavailable"}
+HTTP_MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Log in to continue.",
+    403: "You do not have permission to do that.",
+    404: "We could not find that page.",
+    405: "That action is not allowed here.",
+    413: "The upload is too large.",
+    429: "Too many attempts. Wait a minute and try again.",
+    500: "Something went wrong on our side. Nothing you entered was lost; try again in a moment.",
+    503: "The service is briefly unavailable. Try again in a moment.",
+}
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error(status: int, message: str, code: str | None = None, fields: dict | None = None):
+    body = {"error": {"code": code or HTTP_CODES.get(status, "error"), "message": message, "fields": fields or {}}}
+    return jsonify(body), status
+
+
+def error_response(status: int, message: str, code: str | None = None, fields: dict | None = None):
+    if is_api_request():
+        return api_error(status, message, code, fields)
+    if htmx.is_htmx():
+        resp = render_template("_partials/flash_fragment.html", category="error", message=message, fields=fields)
+        from flask import make_response
+
+        return htmx.retarget(make_response(resp, status), "#flashes")
+    return render_template("errors/error.html", status=status, message=message, fields=fields or {}), status
+
+
+def register_error_handlers(app) -> None:
+    from .extensions import db
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        db.session.rollback()
+        return error_response(exc.status, exc.message, exc.code, exc.fields)
+
+    @app.errorhandler(StaleDataError)
+    def stale(exc):
+        db.session.rollback()
+        return error_response(409, "Someone saved this in another tab or window first. Reload to see the latest "
+                                   "version; your changes were not saved.", "conflict")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return error_response(400, SESSION_EXPIRED, "csrf")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        message = HTTP_MESSAGES.get(status) or exc.description or "Request failed."
+        if status == 413:
+            mb = app.config.get("MAX_UPLOAD_MB")
+            message = f"The upload is too large: the limit is {mb} MB."
+        if status == 400 and exc.description and exc.description != type(exc).description:
+            message = exc.description
+        resp = error_response(status, message)
+        if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+            resp = app.make_response(resp)
+            resp.headers["Allow"] = ", ".join(exc.valid_methods)
+        return resp
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        db.session.rollback()
+        if isinstance(exc, OperationalError):
+            app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc)
+            resp = app.make_response(error_response(503, HTTP_MESSAGES[503]))
+            resp.headers["Retry-After"] = "5"
+            return resp
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_response(500, HTTP_MESSAGES[500])

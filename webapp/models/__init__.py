@@ -1,0 +1,11 @@
+"""All models, imported here so Alembic and the app see every table."""
+from .attempts import MissionAttempt
+from .capstones import CapstoneProject
+from .catalogue import Mission, Recipe
+from .mentorship import MentorshipInteraction
+from .portfolio import PortfolioItem
+from .tokens import ApiToken
+from .users import MentorAssignment, User
+
+__all__ = ["ApiToken", "CapstoneProject", "MentorAssignment", "MentorshipInteraction", "Mission",
+           "MissionAttempt", "PortfolioItem", "Recipe", "User"]

@@ -1,0 +1,48 @@
+"""Mission attempts (SPEC §3). The engine (domain.engine) is a pure function of (mission, state, now)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import JSONDoc, UTCDateTime, check_in, utcnow
+from .catalogue import Mission
+from .users import User
+
+ATTEMPT_STATUSES = ("in_progress", "completed", "abandoned")
+
+
+class MissionAttempt(db.Model):
+    __tablename__ = "mission_attempts"
+    __table_args__ = (
+        CheckConstraint(check_in("status", ATTEMPT_STATUSES), name="status"),
+        CheckConstraint("score_penalty >= 0", name="penalty_not_negative"),
+        Index("ix_mission_attempts_learner", "learner_id", "status", "started_at"),
+        Index("ix_mission_attempts_mission", "mission_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")
+    # The mission content the attempt started on, so later edits do not change a running attempt.
+    mission_version: Mapped[int] = mapped_column(default=1)
+    mission_snapshot: Mapped[dict | None] = mapped_column(JSONDoc)
+    current_subtask_id: Mapped[int | None]
+    # {subtask_id: {"response": str, "submitted_at": iso}} — keys are strings in JSON.
+    responses: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    # {decision_id: option_id}
+    decisions: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    # [{"index": event index in the mission, "fired_at": iso}]
+    fired_events: Mapped[list] = mapped_column(JSONDoc, default=list)
+    score_penalty: Mapped[int] = mapped_column(default=0)
+    score: Mapped[int | None]
+    scope_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    learner: Mapped[User] = relationship()
+    mission: Mapped[Mission] = relationship()

@@ -1,0 +1,89 @@
+"""Capstone projects (SPEC §4). Phase rules live in domain.phases."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..domain import phases as phase_rules
+from ..extensions import db
+from .attempts import MissionAttempt
+from .base import JSONDoc, UTCDateTime, check_in, utcnow
+from .catalogue import Mission
+from .users import User
+
+
+class CapstoneProject(db.Model):
+    __tablename__ = "capstone_projects"
+    __table_args__ = (
+        UniqueConstraint("learner_id", "mission_id", name="uq_capstone_projects_learner_mission"),
+        CheckConstraint(check_in("presentation_type", phase_rules.PRESENTATION_TYPES)
+                        + " OR presentation_type IS NULL", name="presentation_type"),
+        CheckConstraint("mentor_final_score IS NULL OR (mentor_final_score >= 0 AND mentor_final_score <= 100)",
+                        name="final_score_range"),
+        Index("ix_capstone_projects_review_queue", "submitted_at", "mentor_approved"),
+        Index("ix_capstone_projects_mission", "mission_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id", ondelete="RESTRICT"))
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("mission_attempts.id", ondelete="SET NULL"))
+
+    # investigation
+    investigation_findings: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    investigation_artifacts: Mapped[list] = mapped_column(JSONDoc, default=list)
+    investigation_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # decision_making
+    decisions_made: Mapped[list] = mapped_column(JSONDoc, default=list)
+    decision_analysis: Mapped[str] = mapped_column(Text, default="")
+    decision_making_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # design_remediation
+    design_documents: Mapped[list] = mapped_column(JSONDoc, default=list)
+    remediation_plan: Mapped[str] = mapped_column(Text, default="")
+    design_remediation_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # reporting
+    report_document_url: Mapped[str | None] = mapped_column(String(500))
+    report_summary: Mapped[str] = mapped_column(Text, default="")
+    report_key_findings: Mapped[list] = mapped_column(JSONDoc, default=list)
+    reporting_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # presentation
+    presentation_url: Mapped[str | None] = mapped_column(String(500))
+    presentation_type: Mapped[str | None] = mapped_column(String(20))
+    presentation_notes: Mapped[str] = mapped_column(Text, default="")
+    presentation_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # review (completing the presentation phase submits the capstone)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mentor_review_phases: Mapped[list] = mapped_column(JSONDoc, default=list)
+    mentor_feedback_audio_url: Mapped[str | None] = mapped_column(String(500))
+    mentor_feedback_video_url: Mapped[str | None] = mapped_column(String(500))
+    mentor_final_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    mentor_approved: Mapped[bool] = mapped_column(default=False)
+    mentor_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Optimistic locking: a stale form from a second tab cannot silently overwrite newer work.
+    version_id: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    learner: Mapped[User] = relationship()
+    mission: Mapped[Mission] = relationship()
+    attempt: Mapped[MissionAttempt | None] = relationship()
+
+    def completed_phases(self) -> set[str]:
+        return {p for p in phase_rules.PHASES if getattr(self, f"{p}_completed_at") is not None}
+
+    def is_phase_complete(self, phase: str) -> bool:
+        phase_rules.check_phase(phase)
+        return getattr(self, f"{phase}_completed_at") is not None
+
+    def get_current_phase(self) -> str:
+        return phase_rules.current_phase(self.completed_phases(), self.mentor_approved)
+
+    def missing_fields(self, phase: str) -> dict[str, str]:
+        return phase_rules.missing_fields(phase, lambda name: getattr(self, name))

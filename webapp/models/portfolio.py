@@ -1,0 +1,48 @@
+"""Portfolio items (SPEC §6)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..domain.portfolio import ITEM_TYPES, STATUSES, VISIBILITIES
+from ..extensions import db
+from .base import JSONDoc, UTCDateTime, check_in, utcnow
+from .capstones import CapstoneProject
+from .catalogue import Mission
+from .users import User
+
+
+class PortfolioItem(db.Model):
+    __tablename__ = "portfolio_items"
+    __table_args__ = (
+        CheckConstraint(check_in("item_type", ITEM_TYPES), name="item_type"),
+        CheckConstraint(check_in("status", STATUSES), name="status"),
+        CheckConstraint(check_in("visibility", VISIBILITIES), name="visibility"),
+        Index("ix_portfolio_items_owner", "owner_id", "status", "visibility"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    item_type: Mapped[str] = mapped_column(String(32))
+    evidence_files: Mapped[list] = mapped_column(JSONDoc, default=list)
+    skill_tags: Mapped[list] = mapped_column(JSONDoc, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    visibility: Mapped[str] = mapped_column(String(16), default="private")
+    share_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    mission_id: Mapped[int | None] = mapped_column(ForeignKey("missions.id", ondelete="SET NULL"))
+    capstone_id: Mapped[int | None] = mapped_column(ForeignKey("capstone_projects.id", ondelete="SET NULL"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    mission: Mapped[Mission | None] = relationship()
+    capstone: Mapped[CapstoneProject | None] = relationship()

@@ -1,0 +1,69 @@
+"""Users and mentor assignments (SPEC §1)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..domain.catalogue import ROLES, TRACKS
+from ..extensions import db
+from .base import UTCDateTime, check_in, utcnow
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(check_in("role", ROLES), name="role"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    handle: Mapped[str] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="learner", index=True)
+    bio: Mapped[str] = mapped_column(Text, default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    mentor_links: Mapped[list[MentorAssignment]] = relationship(
+        foreign_keys="MentorAssignment.learner_id", back_populates="learner", cascade="all, delete-orphan")
+    learner_links: Mapped[list[MentorAssignment]] = relationship(
+        foreign_keys="MentorAssignment.mentor_id", back_populates="mentor", cascade="all, delete-orphan")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_mentor(self) -> bool:
+        return self.role in ("mentor", "admin")
+
+    def __repr__(self) -> str:
+        return f"<User {self.handle} {self.role}>"
+
+
+class MentorAssignment(db.Model):
+    """A mentor mentors a learner, for every track (track is NULL) or for one track."""
+
+    __tablename__ = "mentor_assignments"
+    __table_args__ = (
+        UniqueConstraint("mentor_id", "learner_id", "track", name="uq_mentor_assignments_pair_track"),
+        CheckConstraint("mentor_id <> learner_id", name="not_self"),
+        CheckConstraint(check_in("track", TRACKS) + " OR track IS NULL", name="track"),
+        Index("ix_mentor_assignments_learner", "learner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    track: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    mentor: Mapped[User] = relationship(foreign_keys=[mentor_id], back_populates="learner_links")
+    learner: Mapped[User] = relationship(foreign_keys=[learner_id], back_populates="mentor_links")

@@ -1,0 +1,1 @@
+"""Use cases: load, check policy, call the domain, persist, commit. Views, API, CLI and seed all use them."""

@@ -1,0 +1,200 @@
+"""Accounts: registration, authentication, roles, profiles and mentor assignments."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..domain.catalogue import ROLES, TRACKS
+from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
+from ..domain.policies import Actor, can_manage_users, require
+from ..extensions import db
+from ..models import MentorAssignment, User
+from ..models.base import utcnow
+
+HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{1,38}[a-z0-9])$")
+RESERVED_HANDLES = {"admin-panel", "api", "static", "auth", "login", "logout", "p", "s", "me"}
+MIN_PASSWORD = 10
+# A hash to compare against when the email is unknown, so both paths take the same time.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-0")
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def check_handle(handle: str) -> str:
+    handle = (handle or "").strip().lower()
+    if not HANDLE_RE.match(handle):
+        raise Invalid("Choose a handle of 3-40 lowercase letters, digits, dashes or underscores.",
+                      fields={"handle": "3-40 lowercase letters, digits, - or _; starts and ends with a letter or digit"})
+    if handle in RESERVED_HANDLES:
+        raise Invalid("That handle is reserved.", fields={"handle": "That handle is reserved; choose another."})
+    return handle
+
+
+def check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise Invalid(f"Passwords need at least {MIN_PASSWORD} characters.",
+                      fields={"password": f"Use at least {MIN_PASSWORD} characters."})
+
+
+def _taken(email: str, handle: str, exclude_id: int | None = None) -> dict[str, str]:
+    problems = {}
+    q = select(User.id).where(User.email == email)
+    if exclude_id:
+        q = q.where(User.id != exclude_id)
+    if db.session.scalar(q) is not None:
+        problems["email"] = "An account with this email already exists."
+    q = select(User.id).where(User.handle == handle)
+    if exclude_id:
+        q = q.where(User.id != exclude_id)
+    if db.session.scalar(q) is not None:
+        problems["handle"] = "This handle is taken; choose another."
+    return problems
+
+
+def create_user(email: str, display_name: str, handle: str, password: str, role: str = "learner",
+                bio: str = "") -> User:
+    email = normalise_email(email)
+    handle = check_handle(handle)
+    check_password(password)
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise Invalid("Enter a display name.", fields={"display_name": "Enter the name others will see."})
+    if role not in ROLES:
+        raise Invalid(f"Unknown role '{role}'.", fields={"role": f"must be one of {', '.join(ROLES)}"})
+    if "@" not in email:
+        raise Invalid("Enter a valid email address.", fields={"email": "Enter a valid email address."})
+    problems = _taken(email, handle)
+    if problems:
+        raise Conflict("That email or handle is already in use.", fields=problems)
+    user = User(email=email, display_name=display_name[:120], handle=handle, role=role, bio=bio or "",
+                password_hash=generate_password_hash(password))
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # a concurrent registration won the race
+        db.session.rollback()
+        raise Conflict("That email or handle is already in use.", fields=_taken(email, handle)) from exc
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None. Inactive accounts never authenticate."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def get_user_by_email(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise NotFound(f"No user with email {normalise_email(email)}.")
+    return user
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def update_profile(user: User, display_name: str, handle: str, bio: str) -> User:
+    handle = check_handle(handle)
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise Invalid("Enter a display name.", fields={"display_name": "Enter the name others will see."})
+    problems = _taken(user.email, handle, exclude_id=user.id)
+    problems.pop("email", None)
+    if problems:
+        raise Conflict("That handle is taken.", fields=problems)
+    user.display_name, user.handle, user.bio = display_name[:120], handle, (bio or "")[:5000]
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, current or ""):
+        raise Invalid("Your current password is not correct.", fields={"current_password": "Not correct."})
+    check_password(new)
+    user.password_hash = generate_password_hash(new)
+    db.session.commit()
+
+
+def set_password(user: User, new: str) -> None:
+    check_password(new)
+    user.password_hash = generate_password_hash(new)
+    db.session.commit()
+
+
+def set_role(actor: Actor, user: User, role: str) -> User:
+    require(can_manage_users(actor))
+    if role not in ROLES:
+        raise Invalid(f"Unknown role '{role}'.", fields={"role": f"must be one of {', '.join(ROLES)}"})
+    if user.id == actor.id and role != "admin":
+        raise Conflict("You cannot remove your own admin role; ask another admin.")
+    user.role = role
+    db.session.commit()
+    return user
+
+
+def set_active(actor: Actor, user: User, active: bool) -> User:
+    require(can_manage_users(actor))
+    if user.id == actor.id and not active:
+        raise Conflict("You cannot deactivate your own account.")
+    user.is_active = active
+    db.session.commit()
+    return user
+
+
+def assign_mentor(actor: Actor | None, mentor: User, learner: User, track: str | None = None) -> MentorAssignment:
+    """actor None means the command line (trusted)."""
+    if actor is not None:
+        require(can_manage_users(actor))
+    if mentor.role not in ("mentor", "admin"):
+        raise Invalid(f"{mentor.email} is not a mentor; give them the mentor role first.",
+                      fields={"mentor": "must have the mentor or admin role"})
+    if mentor.id == learner.id:
+        raise Invalid("A user cannot mentor themselves.", fields={"learner": "must differ from the mentor"})
+    if track is not None and track not in TRACKS:
+        raise Invalid(f"Unknown track '{track}'.", fields={"track": f"must be one of {', '.join(TRACKS)}"})
+    existing = db.session.scalar(select(MentorAssignment).where(
+        MentorAssignment.mentor_id == mentor.id, MentorAssignment.learner_id == learner.id,
+        MentorAssignment.track.is_(None) if track is None else MentorAssignment.track == track))
+    if existing:
+        return existing
+    link = MentorAssignment(mentor_id=mentor.id, learner_id=learner.id, track=track)
+    db.session.add(link)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return db.session.scalar(select(MentorAssignment).where(
+            MentorAssignment.mentor_id == mentor.id, MentorAssignment.learner_id == learner.id))
+    return link
+
+
+def remove_assignment(actor: Actor, assignment_id: int) -> None:
+    require(can_manage_users(actor))
+    link = db.session.get(MentorAssignment, assignment_id)
+    if link is None:
+        raise NotFound("That mentor assignment no longer exists.")
+    db.session.delete(link)
+    db.session.commit()
+
+
+def count_admins() -> int:
+    return db.session.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.is_active))
+
+
+__all__ = ["Forbidden"]
