@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Install the project with its test extra and run the whole suite. Extra arguments go to pytest.
+# TEST_DATABASE_URL=postgresql://… runs it against PostgreSQL instead of SQLite.
+# Browser tests drive Debian's chromium (/usr/bin/chromium, or CHROMIUM_PATH); without it they are
+# skipped with a note, except in CI (CI=true), where a missing browser fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/_venv.sh ".[test]"
+exec .venv/bin/python -m pytest "$@"

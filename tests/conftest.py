@@ -1,0 +1,172 @@
+"""Test fixtures. The schema comes from the Alembic migrations once per session; rows are deleted after
+every test, so tests may commit (and test concurrency). TEST_DATABASE_URL selects PostgreSQL."""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from contextlib import contextmanager
+
+import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import event, text
+from werkzeug.datastructures import Headers
+
+from webapp import create_app
+from webapp.extensions import db, limiter
+
+from . import factories
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class CSRFClient(FlaskClient):
+    """A test client that sends a valid CSRF token header with every unsafe request, as base.html does."""
+
+    send_csrf = True
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as sess:
+            raw = sess.setdefault("csrf_token", secrets.token_hex(20))
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def open(self, *args, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        if self.send_csrf and method in UNSAFE and not kwargs.get("buffered_request"):
+            headers = Headers(kwargs.get("headers") or {})
+            if "X-CSRFToken" not in headers:
+                headers["X-CSRFToken"] = self.csrf_token()
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+
+class RawClient(CSRFClient):
+    send_csrf = False
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app({
+        "TESTING": True,
+        "ENV_NAME": "testing",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+        "INSTANCE_PATH": str(instance),
+        "STORAGE_LOCAL_DIR": str(instance / "uploads"),
+        "SERVER_NAME": "mastery.test",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    application.test_client_class = CSRFClient
+    with application.app_context():
+        engine = db.engine
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        from flask_migrate import upgrade
+
+        upgrade()
+    yield application
+
+
+@pytest.fixture(autouse=True)
+def _clean(request):
+    """Each test runs in an app context and leaves no rows and no rate-limit counts behind.
+    Tests under tests/unit get neither an app nor a database."""
+    if "unit" in request.node.path.parts:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        yield
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    conn.execute(text(f"DELETE FROM {name}"))
+        limiter.reset()
+
+
+@pytest.fixture
+def client(app) -> CSRFClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def raw_client(app) -> RawClient:
+    app.test_client_class = RawClient
+    try:
+        return app.test_client()
+    finally:
+        app.test_client_class = CSRFClient
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def log_in(client, user) -> None:
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(user.id)
+        sess["_fresh"] = True
+
+
+@pytest.fixture
+def login_as(client):
+    """login_as("mentor") makes a user of that role, logs the client in as them, and returns the user."""
+
+    def _login(role_or_user="learner", **kwargs):
+        user = role_or_user if not isinstance(role_or_user, str) else factories.make_user(role=role_or_user, **kwargs)
+        log_in(client, user)
+        return user
+
+    return _login
+
+
+def hx(target: str | None = None, **extra) -> dict:
+    headers = {"HX-Request": "true"}
+    if target:
+        headers["HX-Target"] = target
+    headers.update(extra)
+    return headers
+
+
+@contextmanager
+def count_queries():
+    """Counts the SQL statements sent while the block runs: `with count_queries() as q: ...; q.count`."""
+
+    class Counter:
+        count = 0
+        statements: list[str] = []
+
+    counter = Counter()
+    counter.statements = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            counter.count += 1
+            counter.statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def csrf_from(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
