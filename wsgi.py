@@ -1,4 +1,8 @@
 """Entry point for `flask --app wsgi …` and for gunicorn (`gunicorn wsgi:app`)."""
 from webapp import create_app
+from webapp.config import ConfigError
 
-app = create_app()
+try:
+    app = create_app()
+except ConfigError as exc:  # one line that says what to set, not a traceback
+    raise SystemExit(f"Mastery Tracks cannot start: {exc}") from None

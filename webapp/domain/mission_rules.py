@@ -124,6 +124,9 @@ def _trigger(c: _Checker, obj: Any, path: str, subtask_ids: set[int], decisions:
         c.fail(path.rstrip("."), "must be a mapping")
         return {}
     kind = obj.get("on")
+    if kind is None and True in obj:
+        c.fail(f"{path}on", 'write the key as "on" in quotes: YAML reads a bare on as true')
+        return {}
     if kind not in TRIGGER_KINDS:
         c.fail(f"{path}on", f"unknown trigger kind {kind!r}; expected one of {', '.join(TRIGGER_KINDS)}")
         return {}
