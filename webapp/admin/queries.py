@@ -23,7 +23,21 @@ def count(stmt):
     return select(func.count()).select_from(stmt.order_by(None).subquery())
 
 
-def assignments(limit: int = 200):
-    return (select(MentorAssignment)
+ASSIGNMENTS_SHOWN = 50
+
+
+def assignments(q: str | None = None):
+    """Mentor assignments, newest first; with a search, those whose mentor or learner matches it."""
+    from sqlalchemy.orm import aliased
+
+    mentor, learner = aliased(User), aliased(User)
+    stmt = (select(MentorAssignment)
+            .join(mentor, MentorAssignment.mentor_id == mentor.id)
+            .join(learner, MentorAssignment.learner_id == learner.id)
             .options(joinedload(MentorAssignment.mentor), joinedload(MentorAssignment.learner))
-            .order_by(MentorAssignment.created_at.desc()).limit(limit))
+            .order_by(MentorAssignment.created_at.desc(), MentorAssignment.id.desc()))
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        stmt = stmt.where(or_(mentor.email.like(pattern), learner.email.like(pattern),
+                              mentor.handle.like(pattern), learner.handle.like(pattern)))
+    return stmt

@@ -30,11 +30,13 @@ def _render(status: int = 200, assignment_form: AssignmentForm | None = None):
     pages = max(1, -(-total // queries.PER_PAGE))
     page = min(page, pages)
     users = db.session.scalars(stmt.limit(queries.PER_PAGE).offset((page - 1) * queries.PER_PAGE)).all()
+    assignments = queries.assignments(filters.q.data)
     return render_template(
         "admin/index.html", filters=filters, users=users, total=total, page=page, pages=pages,
         role_form=RoleForm(formdata=None), active_form=ActiveForm(formdata=None),
         assignment_form=assignment_form or AssignmentForm(formdata=None),
-        assignments=db.session.scalars(queries.assignments()).all(),
+        assignments=db.session.scalars(assignments.limit(queries.ASSIGNMENTS_SHOWN)).all(),
+        assignment_total=db.session.scalar(queries.count(assignments)),
     ), status
 
 
@@ -72,8 +74,8 @@ def assign():
     form = AssignmentForm()
     if form.validate_on_submit():
         try:
-            mentor = accounts.get_user_by_email(form.mentor_email.data)
-            learner = accounts.get_user_by_email(form.learner_email.data)
+            mentor = _user_for_field(form.mentor_email.data, "mentor")
+            learner = _user_for_field(form.learner_email.data, "learner")
             accounts.assign_mentor(actor_for(current_user), mentor, learner, form.track.data or None)
         except DomainError as exc:
             target = {"mentor": "mentor_email", "learner": "learner_email", "track": "track"}
@@ -96,6 +98,15 @@ def unassign(assignment_id: int):
     accounts.remove_assignment(actor_for(current_user), assignment_id)
     flash("Mentor assignment removed.", "success")
     return redirect(url_for("admin.index") + "#assignments", 303)
+
+
+def _user_for_field(email: str, field: str):
+    """The user with this email; an unknown email is reported beside the field it was typed in."""
+    try:
+        return accounts.get_user_by_email(email)
+    except DomainError as exc:
+        exc.fields.setdefault(field, exc.message)
+        raise
 
 
 def _same_site(url: str | None) -> bool:

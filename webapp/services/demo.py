@@ -233,7 +233,7 @@ def seed_scale(n: int, progress: Callable[[int], None] | None = None, batch: int
         counts["learners"] += 1
         counts["capstones"] += 1
         db.session.flush()
-        if done == len(PHASES) and k % 2 == 0:
+        if done == len(PHASES) and (k // len(PHASES)) % 2 == 0:
             db.session.add(MentorshipInteraction(
                 mentor_id=mentor.id, learner_id=learner.id, mission_id=mission.id, capstone_id=cap.id,
                 review_phase=1, total_phases=2, phase="overall", written_feedback="Good progress.",
