@@ -8,6 +8,7 @@ import secrets
 from contextlib import contextmanager
 
 import pytest
+from flask import g, request_started
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, text
@@ -78,6 +79,10 @@ def app(tmp_path_factory):
     yield application
 
 
+def _fresh_g(sender, **extra) -> None:
+    g.__dict__.clear()
+
+
 @pytest.fixture(autouse=True)
 def _clean(request):
     """Each test runs in an app context and leaves no rows and no rate-limit counts behind.
@@ -86,8 +91,14 @@ def _clean(request):
         yield
         return
     app = request.getfixturevalue("app")
+    # The test's app context is reused by every test-client request, so `g` (Flask-Login's cached user,
+    # Flask-WTF's csrf_valid) would leak between requests; production gives each request a fresh `g`.
+    request_started.connect(_fresh_g, app)
     with app.app_context():
-        yield
+        try:
+            yield
+        finally:
+            request_started.disconnect(_fresh_g, app)
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:

@@ -43,12 +43,10 @@ def browser_path():
 def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     port = server.server_port
-    app.config["SERVER_NAME"] = f"127.0.0.1:{port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
-    app.config["SERVER_NAME"] = "mastery.test"
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """Marshmallow schemas: they validate API input and describe every response in the OpenAPI document."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ..domain.catalogue import ROLES, TIERS, TRACKS
 
@@ -25,10 +25,16 @@ class PageArgs(Schema):
         min=1, max=MAX_PER_PAGE, error=f"must be between 1 and {MAX_PER_PAGE}"))
 
 
+def no_nul(value: str) -> None:
+    """PostgreSQL cannot hold NUL in text, so a query with one would fail there (500) instead of answering."""
+    if "\x00" in value:
+        raise ValidationError("must not contain NUL characters")
+
+
 class MissionFilterArgs(PageArgs):
     track = fields.String(validate=validate.OneOf(TRACKS))
     tier = fields.String(validate=validate.OneOf(TIERS))
-    q = fields.String(validate=validate.Length(max=100))
+    q = fields.String(validate=[validate.Length(max=100), no_nul])
 
 
 class UserSchema(Schema):

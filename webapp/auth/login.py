@@ -1,11 +1,24 @@
 """Flask-Login wiring: loading the user, and what an anonymous request to a protected page gets."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import redirect, request, url_for
 
 from .. import htmx
 from ..errors import error_response, is_api_request
 from ..extensions import db, login_manager
+
+
+def _return_path() -> str | None:
+    """Where to go back to after logging in. A form post's own URL only answers POST (a GET there is a
+    405), so after a refused post the visitor goes back to the page that held the form, when it is ours."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path if request.query_string else request.path
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/") and not referrer.path.startswith("//"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return None
 
 
 def init_login(app) -> None:
@@ -28,7 +41,7 @@ def init_login(app) -> None:
     def unauthorized():
         if is_api_request():
             return error_response(401, "Send a valid API token in the Authorization header.")
-        target = url_for("auth.login", next=request.full_path if request.query_string else request.path)
+        target = url_for("auth.login", next=_return_path())
         if htmx.is_htmx():
             # A plain redirect would swap the login page into the target element.
             from flask import make_response

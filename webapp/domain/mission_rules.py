@@ -8,6 +8,7 @@ the database or Flask, so it runs on plain data:
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -22,6 +23,12 @@ TRIGGER_KINDS = ("subtask_started", "subtask_completed", "decision", "time_elaps
 CUE_FIELDS = ("cue_type", "description", "location", "significance")
 MASTERY_SUBTASKS = (3, 6)
 MASTERY_CRITERIA = (3, 6)
+
+
+def _positive_number(value: Any) -> bool:
+    """A real, finite number above 0 (YAML's .nan and .inf are floats too, and JSONB refuses NaN)."""
+    return (not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+            and value > 0)
 
 
 class MissionInvalid(Invalid):
@@ -144,7 +151,7 @@ def _trigger(c: _Checker, obj: Any, path: str, subtask_ids: set[int], decisions:
             c.fail(f"{path}choice", f"'{choice}' is not an option of decision '{did}'")
         return {"on": kind, "decision_id": did, "choice": choice}
     minutes = obj.get("minutes")
-    if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes <= 0:
+    if not _positive_number(minutes):
         c.fail(f"{path}minutes", "must be a number of minutes greater than 0")
     return {"on": kind, "minutes": minutes}
 
@@ -205,7 +212,7 @@ def _rubric(c: _Checker, data: dict, nice_roles: set[str] | None) -> list[dict]:
             c.fail(f"{path}id", f"duplicate criterion id '{cid}'")
         seen.add(cid)
         weight = raw.get("weight")
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight <= 0:
+        if not _positive_number(weight):
             c.fail(f"{path}weight", "must be a number greater than 0")
         levels, scores = [], set()
         raw_levels = c.list_(raw, "levels", path, required=True)
@@ -228,8 +235,9 @@ def _rubric(c: _Checker, data: dict, nice_roles: set[str] | None) -> list[dict]:
     return rubric
 
 
-def _events(c: _Checker, data: dict, subtask_ids: set[int], decisions: dict[str, set[str]]) -> list[dict]:
-    first = min(subtask_ids) if subtask_ids else None
+def _events(c: _Checker, data: dict, subtask_ids: set[int], decisions: dict[str, set[str]],
+            first: int | None) -> list[dict]:
+    """`first` is the id of the first subtask of the ordered list: where every attempt starts."""
     events = []
     for i, raw in enumerate(c.list_(data, "escalation_events", "")):
         path = f"escalation_events[{i}]."
@@ -311,7 +319,7 @@ def check_mission(data: Any, nice_roles: Iterable[str] | None = None) -> dict:
         **_tags(c, data, "", roles),
         "subtasks": subtasks,
         "rubric": _rubric(c, data, roles),
-        "escalation_events": _events(c, data, subtask_ids, decisions),
+        "escalation_events": _events(c, data, subtask_ids, decisions, subtasks[0]["id"] if subtasks else None),
         "environmental_cues": [],
         "is_published": data.get("is_published", True),
     }

@@ -180,7 +180,8 @@ def export_missions(path: Path) -> int:
 
 
 def get_mission(slug: str, *, include_unpublished: bool = False) -> Mission:
-    mission = db.session.scalar(select(Mission).where(Mission.slug == slug))
+    # No slug holds NUL, and PostgreSQL refuses it in a text parameter (a 500 instead of a 404).
+    mission = None if "\x00" in slug else db.session.scalar(select(Mission).where(Mission.slug == slug))
     if mission is None or (not mission.is_published and not include_unpublished):
         raise NotFound(f"No mission '{slug}'.")
     return mission

@@ -1,0 +1,170 @@
+"""domain.reviews: review phase numbering and rubric arithmetic (SPEC §5)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from webapp.domain.errors import Conflict, Invalid
+from webapp.domain.reviews import (check_new_phase, check_rubric_scores, is_multi_phase, next_phase,
+                                   weighted_total)
+
+
+def criterion(cid: str, weight, scores=(1, 2, 3, 4)) -> dict:
+    return {"id": cid, "criterion": cid.title(), "description": "", "weight": weight,
+            "levels": [{"score": s, "label": f"L{s}", "descriptor": ""} for s in scores]}
+
+
+RUBRIC = [criterion("containment", 3), criterion("analysis", 2), criterion("communication", 1)]
+
+
+# ---- phase numbering ---------------------------------------------------------------------------------------
+
+def test_next_phase_no_reviews_is_one():
+    assert next_phase([], None) == 1
+    assert next_phase([], 3) == 1
+
+
+def test_next_phase_follows_highest_existing_phase():
+    assert next_phase([2, 1], 3) == 3
+
+
+def test_next_phase_all_phases_exist_is_none():
+    assert next_phase([1, 2, 3], 3) is None
+
+
+@pytest.mark.parametrize("total", [1, 2, 3, 4, 5])
+def test_check_new_phase_first_review_with_total_one_to_five_is_accepted(total):
+    check_new_phase(1, [], total)
+
+
+@pytest.mark.parametrize("total", [None, 0, 6, -1])
+def test_check_new_phase_first_review_with_total_out_of_range_is_invalid(total):
+    with pytest.raises(Invalid) as info:
+        check_new_phase(1, [], total)
+    assert info.value.status == 422
+    assert "total_phases" in info.value.fields
+
+
+def test_check_new_phase_first_review_not_phase_one_is_conflict():
+    with pytest.raises(Conflict) as info:
+        check_new_phase(2, [], 3)
+    assert info.value.fields == {"review_phase": "must be 1"}
+
+
+def test_check_new_phase_next_phase_is_accepted():
+    check_new_phase(2, [1], 3)
+    check_new_phase(3, [1, 2], 3)
+
+
+def test_check_new_phase_repeated_phase_is_conflict():
+    with pytest.raises(Conflict) as info:
+        check_new_phase(1, [1], 3)
+    assert info.value.status == 409
+    assert "The next review phase is 2, not 1." == info.value.message
+
+
+def test_check_new_phase_skipped_phase_is_conflict():
+    with pytest.raises(Conflict) as info:
+        check_new_phase(3, [1], 3)
+    assert info.value.fields == {"review_phase": "must be 2"}
+
+
+def test_check_new_phase_nothing_left_is_conflict():
+    with pytest.raises(Conflict) as info:
+        check_new_phase(3, [1, 2], 2)
+    assert "All 2 review phases already exist" in info.value.message
+    assert info.value.fields == {"review_phase": "no phase left"}
+
+
+def test_is_multi_phase_more_than_one_phase_is_true():
+    assert is_multi_phase(2) is True
+    assert is_multi_phase(1) is False
+    assert is_multi_phase(None) is False
+
+
+# ---- weighted_total ----------------------------------------------------------------------------------------
+
+def test_weighted_total_top_levels_is_100():
+    assert weighted_total(RUBRIC, {"containment": 4, "analysis": 4, "communication": 4}) == Decimal("100.00")
+
+
+def test_weighted_total_bottom_levels_is_0():
+    assert weighted_total(RUBRIC, {"containment": 1, "analysis": 1, "communication": 1}) == Decimal("0.00")
+
+
+def test_weighted_total_uses_weights():
+    # containment (weight 3) at the top, the others (weights 2 and 1) at the bottom: 3 / 6.
+    assert weighted_total(RUBRIC, {"containment": 4, "analysis": 1, "communication": 1}) == Decimal("50.00")
+    # communication (weight 1) at the top only: 1 / 6.
+    assert weighted_total(RUBRIC, {"containment": 1, "analysis": 1, "communication": 4}) == Decimal("16.67")
+
+
+def test_weighted_total_level_is_share_between_min_and_max_level():
+    rubric = [criterion("a", 1, scores=(2, 4, 6))]
+    assert weighted_total(rubric, {"a": 4}) == Decimal("50.00")
+    assert weighted_total(rubric, {"a": 2}) == Decimal("0.00")
+
+
+def test_weighted_total_missing_criteria_are_ignored():
+    assert weighted_total(RUBRIC, {"analysis": 4}) == Decimal("100.00")
+    assert weighted_total(RUBRIC, {"analysis": 4, "communication": 1}) == Decimal("66.67")
+
+
+def test_weighted_total_no_scores_is_none():
+    assert weighted_total(RUBRIC, {}) is None
+    assert weighted_total([], {"x": 1}) is None
+
+
+def test_weighted_total_unknown_criterion_is_ignored():
+    assert weighted_total(RUBRIC, {"containment": 4, "nope": 1}) == Decimal("100.00")
+
+
+def test_weighted_total_rounds_half_up_to_two_decimals():
+    # 1 / 800 of 100 is 0.125: half-up gives 0.13 (banker's rounding would give 0.12).
+    rubric = [criterion("a", 1, scores=(0, 1)), criterion("b", 799, scores=(0, 1))]
+    total = weighted_total(rubric, {"a": 1, "b": 0})
+    assert total == Decimal("0.13")
+    assert total.as_tuple().exponent == -2
+
+
+def test_weighted_total_fractional_weights_are_exact():
+    rubric = [criterion("a", 0.1, scores=(0, 1)), criterion("b", 0.2, scores=(0, 1))]
+    assert weighted_total(rubric, {"a": 1, "b": 0}) == Decimal("33.33")
+
+
+def test_weighted_total_single_level_criterion_counts_as_full():
+    rubric = [criterion("a", 1, scores=(3,)), criterion("b", 1, scores=(0, 1))]
+    assert weighted_total(rubric, {"a": 3, "b": 0}) == Decimal("50.00")
+
+
+# ---- check_rubric_scores -----------------------------------------------------------------------------------
+
+def test_check_rubric_scores_valid_scores_are_returned():
+    assert check_rubric_scores(RUBRIC, {"containment": 3, "analysis": 1}) == {"containment": 3, "analysis": 1}
+
+
+def test_check_rubric_scores_unknown_criterion_is_invalid():
+    with pytest.raises(Invalid) as info:
+        check_rubric_scores(RUBRIC, {"stealth": 2})
+    assert info.value.status == 422
+    assert info.value.fields == {"rubric_scores.stealth": "'stealth' is not a criterion of this mission's rubric"}
+
+
+@pytest.mark.parametrize("score", [0, 5, 2.5, "2", None])
+def test_check_rubric_scores_unknown_level_is_invalid(score):
+    with pytest.raises(Invalid) as info:
+        check_rubric_scores(RUBRIC, {"analysis": score})
+    assert info.value.fields == {"rubric_scores.analysis": "must be one of the levels 1, 2, 3, 4"}
+
+
+def test_check_rubric_scores_bool_is_rejected_even_if_equal_to_a_level():
+    with pytest.raises(Invalid) as info:
+        check_rubric_scores(RUBRIC, {"analysis": True})
+    assert "rubric_scores.analysis" in info.value.fields
+
+
+def test_check_rubric_scores_every_problem_is_reported():
+    with pytest.raises(Invalid) as info:
+        check_rubric_scores(RUBRIC, {"containment": 9, "stealth": 1, "analysis": 2})
+    assert set(info.value.fields) == {"rubric_scores.containment", "rubric_scores.stealth"}
