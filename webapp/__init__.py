@@ -52,9 +52,10 @@ def create_app(config: dict | None = None):
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .dashboard import bp as dashboard_bp
+    from .files import bp as files_bp
     from .missions import bp as missions_bp
 
-    for bp in (auth_bp, dashboard_bp, missions_bp, admin_bp, account_bp):
+    for bp in (auth_bp, dashboard_bp, missions_bp, admin_bp, account_bp, files_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

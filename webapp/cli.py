@@ -128,7 +128,23 @@ def tokens_create(email: str, name: str) -> None:
     click.echo(secret)
 
 
+files_cli = AppGroup("files", help="Stored files.")
+
+
+@files_cli.command("sweep")
+@click.option("--hours", type=click.IntRange(min=1), default=24, show_default=True,
+              help="Remove uploads left unattached for longer than this.")
+def files_sweep(hours: int) -> None:
+    """Delete uploads never attached to saved work (run it daily, e.g. from cron)."""
+    from datetime import timedelta
+
+    from .services import files
+
+    count = files.sweep_unattached(grace=timedelta(hours=hours))
+    click.echo(f"Removed {count} unattached upload{'' if count == 1 else 's'}.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_command)
-    for group in (users_cli, mentors_cli, missions_cli, tokens_cli):
+    for group in (users_cli, mentors_cli, missions_cli, tokens_cli, files_cli):
         app.cli.add_command(group)

@@ -7,7 +7,7 @@ from flask import request
 from flask_login import current_user
 
 from . import htmx
-from .domain import catalogue, phases, portfolio
+from .domain import catalogue, phases, portfolio, uploads
 from .markdown import render as render_markdown
 
 
@@ -32,13 +32,24 @@ def _duration(minutes: int | None) -> str:
     return f"{hours} h" if hours else f"{mins} min"
 
 
+def _filesize(size: int | None) -> str:
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def init_templating(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.filters.update(markdown=render_markdown, when=_when, date=_date, duration=_duration)
+    app.jinja_env.filters.update(markdown=render_markdown, when=_when, date=_date, duration=_duration,
+                               filesize=_filesize)
     app.jinja_env.globals.update(
         TRACKS=catalogue.TRACKS, TRACK_LABELS=catalogue.TRACK_LABELS, TIERS=catalogue.TIERS,
         TIER_LABELS=catalogue.TIER_LABELS, PHASE_LABELS=phases.PHASE_LABELS,
-        ITEM_TYPE_LABELS=portfolio.ITEM_TYPE_LABELS,
+        ITEM_TYPE_LABELS=portfolio.ITEM_TYPE_LABELS, KINDS=uploads.KINDS,
     )
 
     @app.context_processor

@@ -2,6 +2,8 @@
 (function () {
   "use strict";
 
+  document.documentElement.classList.add("js");
+
   // Confirm destructive actions: <form class="confirm-form" data-confirm="…">.
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -32,4 +34,208 @@
       flashes.appendChild(p);
     }
   });
+})();
+
+// ---- Uploads: progress bar and errors in place (htmx file inputs) ----
+(function () {
+  "use strict";
+
+  function uploadBox(el) { return el && el.closest ? el.closest(".upload") : null; }
+
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var box = uploadBox(event.target);
+    if (!box || !event.detail.lengthComputable) { return; }
+    var bar = box.querySelector(".upload-progress");
+    bar.hidden = false;
+    bar.value = Math.round(100 * event.detail.loaded / event.detail.total);
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var box = uploadBox(event.target);
+    if (!box) { return; }
+    box.querySelector(".upload-status").textContent = "Uploading…";
+    var bar = box.querySelector(".upload-progress");
+    bar.value = 0;
+    bar.hidden = false;
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var box = uploadBox(event.target);
+    if (!box) { return; }
+    var status = box.querySelector(".upload-status");
+    box.querySelector(".upload-progress").hidden = true;
+    var xhr = event.detail.xhr;
+    if (event.detail.successful) {
+      status.className = "upload-status";
+      status.textContent = "Uploaded.";
+      box.querySelector("input[type=file]").value = "";
+      var empty = document.getElementById("uploads-empty");
+      if (empty) { empty.remove(); }
+    } else if (xhr) {
+      // The server's message (413, 415, 422) goes beside the input, not into the list.
+      var tmp = document.createElement("div");
+      tmp.innerHTML = xhr.responseText || "";
+      status.className = "upload-status error";
+      status.textContent = (tmp.textContent || "The upload failed.").trim();
+    }
+  });
+
+  // Refused uploads answer 413/415/422 with a message: keep it out of the file list.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (uploadBox(event.detail.requestConfig && event.detail.requestConfig.elt) && event.detail.xhr.status >= 400) {
+      event.detail.shouldSwap = false;
+    }
+  });
+})();
+
+// ---- Recorder: MediaRecorder takes, previewed, then uploaded like a file ----
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+
+  function pickType(kind) {
+    var options = kind === "video"
+      ? ["video/webm;codecs=vp8,opus", "video/webm", "video/mp4"]
+      : ["audio/webm;codecs=opus", "audio/webm", "audio/ogg;codecs=opus", "audio/mp4"];
+    for (var i = 0; i < options.length; i++) {
+      if (window.MediaRecorder && MediaRecorder.isTypeSupported(options[i])) { return options[i]; }
+    }
+    return "";
+  }
+
+  function clock(seconds) {
+    var m = Math.floor(seconds / 60), s = Math.floor(seconds % 60);
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  function init(root) {
+    if (root.dataset.ready) { return; }
+    root.dataset.ready = "1";
+    var kind = root.dataset.kind;
+    var controls = root.querySelector(".recorder-controls");
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.MediaRecorder) {
+      root.querySelector(".recorder-unavailable").hidden = false;
+      return;
+    }
+    controls.hidden = false;
+    var buttons = {};
+    root.querySelectorAll("[data-action]").forEach(function (b) { buttons[b.dataset.action] = b; });
+    var status = root.querySelector(".recorder-status");
+    var preview = root.querySelector(".recorder-preview");
+    var live = root.querySelector(".recorder-live");
+    var timeEl = root.querySelector("[data-time]");
+    var bar = root.querySelector(".upload-progress");
+    var recorder = null, stream = null, chunks = [], blob = null, started = 0, timer = null, type = pickType(kind);
+
+    function set(state) {
+      buttons.record.disabled = state === "recording" || state === "uploading";
+      buttons.stop.disabled = state !== "recording";
+      buttons.upload.disabled = state !== "recorded";
+      buttons.discard.disabled = state !== "recorded";
+    }
+
+    function stopTracks() {
+      if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
+      if (live) { live.srcObject = null; live.hidden = true; }
+    }
+
+    buttons.record.addEventListener("click", function () {
+      status.className = "recorder-status";
+      status.textContent = "Asking for your " + (kind === "video" ? "camera and microphone" : "microphone") + "…";
+      navigator.mediaDevices.getUserMedia(kind === "video" ? { audio: true, video: true } : { audio: true })
+        .then(function (s) {
+          stream = s;
+          chunks = [];
+          recorder = type ? new MediaRecorder(s, { mimeType: type }) : new MediaRecorder(s);
+          recorder.addEventListener("dataavailable", function (e) { if (e.data && e.data.size) { chunks.push(e.data); } });
+          recorder.addEventListener("stop", function () {
+            blob = new Blob(chunks, { type: recorder.mimeType || type || "audio/webm" });
+            preview.src = URL.createObjectURL(blob);
+            preview.hidden = false;
+            stopTracks();
+            set("recorded");
+            status.textContent = "Recorded " + clock((Date.now() - started) / 1000) + ". Play it back, then upload or discard it.";
+          });
+          if (live) { live.srcObject = s; live.hidden = false; live.play().catch(function () {}); }
+          recorder.start(1000);
+          started = Date.now();
+          timer = setInterval(function () { timeEl.textContent = clock((Date.now() - started) / 1000); }, 250);
+          set("recording");
+          status.textContent = "Recording…";
+        })
+        .catch(function (err) {
+          status.className = "recorder-status error";
+          status.textContent = "Recording could not start (" + (err && err.name ? err.name : "no device") + "). You can upload a file instead.";
+          set("idle");
+        });
+    });
+
+    buttons.stop.addEventListener("click", function () {
+      clearInterval(timer);
+      if (recorder && recorder.state !== "inactive") { recorder.stop(); }
+    });
+
+    function reset(message) {
+      blob = null;
+      preview.removeAttribute("src");
+      preview.hidden = true;
+      timeEl.textContent = "0:00";
+      status.className = "recorder-status";
+      status.textContent = message;
+      set("idle");
+    }
+
+    buttons.discard.addEventListener("click", function () { reset("Take discarded."); });
+
+    buttons.upload.addEventListener("click", function () {
+      if (!blob) { return; }
+      var ext = (blob.type.indexOf("mp4") >= 0) ? ".mp4" : (blob.type.indexOf("ogg") >= 0 ? ".ogg" : ".webm");
+      var form = new FormData();
+      form.append("kind", kind);
+      form.append("file", blob, kind + "-recording" + ext);
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", root.dataset.uploadUrl);
+      xhr.setRequestHeader("X-CSRFToken", csrfToken());
+      xhr.setRequestHeader("HX-Request", "true");
+      xhr.setRequestHeader("HX-Target", root.dataset.target);
+      xhr.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) { bar.hidden = false; bar.value = Math.round(100 * e.loaded / e.total); }
+      });
+      xhr.addEventListener("load", function () {
+        bar.hidden = true;
+        if (xhr.status >= 200 && xhr.status < 300) {
+          var target = document.getElementById(root.dataset.target);
+          if (target && window.htmx) {
+            htmx.swap(target, xhr.responseText, { swapStyle: "afterbegin" });
+          }
+          var empty = document.getElementById("uploads-empty");
+          if (empty) { empty.remove(); }
+          reset("Uploaded. It is in your uploads below.");
+        } else {
+          var tmp = document.createElement("div");
+          tmp.innerHTML = xhr.responseText || "";
+          status.className = "recorder-status error";
+          status.textContent = (tmp.textContent || "The upload failed.").trim();
+          set("recorded");
+        }
+      });
+      xhr.addEventListener("error", function () {
+        bar.hidden = true;
+        status.className = "recorder-status error";
+        status.textContent = "The upload did not reach the server. Your take is still here; try again.";
+        set("recorded");
+      });
+      set("uploading");
+      status.textContent = "Uploading…";
+      xhr.send(form);
+    });
+    set("idle");
+  }
+
+  function initAll(scope) { (scope || document).querySelectorAll(".recorder").forEach(init); }
+  document.addEventListener("DOMContentLoaded", function () { initAll(document); });
+  document.addEventListener("htmx:load", function (e) { initAll(e.target); });
 })();

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..domain.errors import DomainError
@@ -34,6 +34,17 @@ def _page(status: int = 200, **forms):
 @login_required
 def index():
     return _page()
+
+
+@bp.get("/media")
+@login_required
+def media():
+    from ..domain.uploads import KINDS
+    from ..services import files as files_service
+
+    max_mb = current_app.config["MAX_UPLOAD_MB"]
+    limits = {k: min(kind.max_mb, max_mb) for k, kind in KINDS.items()}
+    return render_template("account/media.html", uploads=files_service.list_uploads(current_user), limits=limits)
 
 
 @bp.post("/profile")

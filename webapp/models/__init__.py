@@ -2,10 +2,11 @@
 from .attempts import MissionAttempt
 from .capstones import CapstoneProject
 from .catalogue import Mission, Recipe
+from .files import StoredFile
 from .mentorship import MentorshipInteraction
 from .portfolio import PortfolioItem
 from .tokens import ApiToken
 from .users import MentorAssignment, User
 
 __all__ = ["ApiToken", "CapstoneProject", "MentorAssignment", "MentorshipInteraction", "Mission",
-           "MissionAttempt", "PortfolioItem", "Recipe", "User"]
+           "MissionAttempt", "PortfolioItem", "Recipe", "StoredFile", "User"]

@@ -1,0 +1,331 @@
+"""Uploads are checked by content and size, stored under random keys, and leave nothing behind when refused."""
+from __future__ import annotations
+
+import io
+import re
+import urllib.request
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import hx
+from tests.factories import assign, make_user
+from tests.media_samples import sample
+from webapp.extensions import db
+from webapp.models import StoredFile
+
+
+def upload(client, kind, name, data, *, headers=None, **extra):
+    return client.post("/files", data={"kind": kind, "file": (io.BytesIO(data), name), **extra},
+                       content_type="multipart/form-data",
+                       headers=hx(target="uploads") if headers is None else headers)
+
+
+def file_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(StoredFile))
+
+
+def fetch(client, key, **kwargs):
+    """GET a file; follow an S3 redirect to the presigned URL. Returns (status, headers, body)."""
+    resp = client.get(f"/files/{key}", **kwargs)
+    if resp.status_code == 302 and "X-Amz-Signature" in resp.headers["Location"]:
+        request = urllib.request.Request(resp.headers["Location"], headers=kwargs.get("headers") or {})
+        with urllib.request.urlopen(request) as remote:
+            return remote.status, {k.title(): v for k, v in remote.headers.items()}, remote.read()
+    return resp.status_code, {k.title(): v for k, v in resp.headers.items()}, resp.get_data()
+
+
+@pytest.mark.parametrize("kind, sample_name, type_key, seconds", [
+    ("audio", "webm-audio", "webm-audio", 3),
+    ("audio", "ogg-audio", "ogg-audio", 2),
+    ("audio", "mp3", "mp3", 2),
+    ("audio", "m4a", "m4a", 2),
+    ("audio", "wav", "wav", 2),
+    ("video", "mp4-video", "mp4-video", 2),
+    ("video", "webm-video", "webm-video", 3),
+])
+def test_upload_media_stores_it_with_the_duration_read_on_the_server(client, login_as, backend, kind, sample_name,
+                                                                      type_key, seconds):
+    login_as("mentor")
+    resp = upload(client, kind, "take.bin", sample(sample_name), duration_seconds="999")
+    assert resp.status_code == 201, resp.text
+    row = db.session.scalar(select(StoredFile))
+    assert (row.kind, row.type_key, row.duration_seconds) == (kind, type_key, seconds)
+    assert row.size == len(sample(sample_name)) and backend.exists(row.key)
+    assert not row.key.endswith("take.bin") and "take" not in row.key
+    assert f'data-duration="{seconds}"' in resp.text and f"/files/{row.key}" in resp.text
+    assert "<html" not in resp.text
+
+
+@pytest.mark.parametrize("sample_name, type_key, filename", [
+    ("pdf", "pdf", "report.pdf"), ("text", "text", "notes.md"), ("docx", "docx", "plan.docx"),
+    ("png", "png", "diagram.png"), ("jpeg", "jpeg", "photo.jpg"),
+])
+def test_upload_document_detects_type_by_content(client, login_as, backend, sample_name, type_key, filename):
+    login_as("learner")
+    resp = upload(client, "document", f"../../{filename}", sample(sample_name))
+    assert resp.status_code == 201, resp.text
+    row = db.session.scalar(select(StoredFile))
+    assert row.type_key == type_key and row.duration_seconds is None
+    assert row.filename == filename  # the path is gone; the name is for display only
+
+
+@pytest.mark.parametrize("kind, sample_name, expected", [
+    ("document", "html", "HTML"),          # an HTML file named .pdf
+    ("document", "exe", "Windows program"),
+    ("document", "zip", "ZIP archive"),    # archives only where a field allows them
+    ("audio", "mp4-video", "MP4 video"),   # a video is not audio
+    ("video", "pdf", "PDF"),
+    ("audio", "broken-media", "damaged"),  # not readable as audio: its duration cannot be read
+])
+def test_upload_of_a_refused_type_is_415_naming_what_is_allowed_and_stores_nothing(client, login_as, backend, kind,
+                                                                                    sample_name, expected):
+    login_as("learner")
+    resp = upload(client, kind, "innocent.pdf", sample(sample_name))
+    assert resp.status_code == 415
+    assert expected in resp.text and "Accepted:" in resp.text
+    assert file_count() == 0 and backend.keys("") == []
+
+
+def test_evidence_kind_accepts_archives(client, login_as, backend):
+    login_as("learner")
+    assert upload(client, "evidence", "lab.zip", sample("zip")).status_code == 201
+
+
+def test_upload_over_the_kind_limit_is_413_with_the_limit_and_stores_nothing(app, client, login_as, backend,
+                                                                            monkeypatch):
+    login_as("learner")
+    monkeypatch.setitem(app.config, "MAX_UPLOAD_MB", 1)
+    resp = upload(client, "document", "big.txt", b"a" * (1024 * 1024 + 10))
+    assert resp.status_code == 413
+    assert "limit is 1 MB" in resp.text
+    assert file_count() == 0 and backend.keys("") == []
+
+
+def test_upload_over_max_content_length_is_413_not_500(app, client, login_as, backend, monkeypatch):
+    login_as("learner")
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    resp = upload(client, "document", "big.txt", b"a" * 5000)
+    assert resp.status_code == 413 and "too large" in resp.text
+    assert file_count() == 0
+
+
+def test_empty_file_and_missing_file_are_422_with_a_message(client, login_as, backend):
+    login_as("learner")
+    resp = upload(client, "document", "empty.txt", b"")
+    assert resp.status_code == 422 and "The file is empty" in resp.text
+    resp = client.post("/files", data={"kind": "document"}, headers=hx(target="uploads"))
+    assert resp.status_code == 422 and "Choose a file" in resp.text
+    assert file_count() == 0
+
+
+def test_unknown_kind_is_422(client, login_as, backend):
+    login_as("learner")
+    resp = upload(client, "spreadsheet", "x.pdf", sample("pdf"))
+    assert resp.status_code == 422 and "Unknown upload kind" in resp.text
+    assert file_count() == 0
+
+
+def test_failure_while_storing_leaves_no_object_and_no_record(client, login_as, backend, monkeypatch):
+    login_as("learner")
+
+    class Exploding(io.BytesIO):
+        def read(self, size=-1):
+            if self.tell() > 1024 * 1024:
+                raise OSError("connection reset by peer")
+            return super().read(size)
+
+    from webapp.services import files as files_service
+
+    original = files_service.store_upload
+
+    def store_with_exploding_stream(uploader, stream, name, kind, **kw):
+        data = stream.read()
+        return original(uploader, Exploding(data), name, kind, **kw)
+
+    monkeypatch.setattr(files_service, "store_upload", store_with_exploding_stream)
+    with pytest.raises(OSError):
+        files_service.store_upload(make_user("learner"), io.BytesIO(b"b" * (3 * 1024 * 1024)), "big.txt", "document")
+    assert file_count() == 0 and backend.keys("") == []
+
+
+def test_database_failure_after_storing_removes_the_object(client, login_as, backend, monkeypatch):
+    login_as("learner")
+    from webapp.services import files as files_service
+
+    def broken_commit():
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(files_service.db.session, "commit", broken_commit)
+    with pytest.raises(RuntimeError):
+        files_service.store_upload(make_user("learner"), io.BytesIO(sample("pdf")), "r.pdf", "document")
+    monkeypatch.undo()
+    assert file_count() == 0 and backend.keys("") == []
+
+
+def test_upload_without_login_redirects_and_without_csrf_is_refused(client, raw_client, login_as, backend):
+    resp = upload(client, "document", "r.pdf", sample("pdf"), headers={})
+    assert resp.status_code == 302 and "/auth/login" in resp.headers["Location"]
+    login_as("learner")
+    user = make_user("learner")
+    from tests.conftest import log_in
+
+    log_in(raw_client, user)
+    resp = upload(raw_client, "document", "r.pdf", sample("pdf"), headers={})
+    assert resp.status_code == 400 and "session expired" in resp.text
+    assert file_count() == 0
+
+
+def test_plain_form_upload_without_javascript_redirects_back_with_a_message(client, login_as, backend):
+    login_as("learner")
+    resp = upload(client, "document", "r.pdf", sample("pdf"), headers={})
+    assert resp.status_code == 303
+    page = client.get(resp.headers["Location"])
+    assert "Uploaded r.pdf" in page.text and "r.pdf" in page.text
+    bad = upload(client, "document", "r.pdf", sample("html"), headers={})
+    assert bad.status_code == 303
+    assert "not an accepted document" in client.get(bad.headers["Location"]).text
+
+
+# ---- downloads ----
+
+def _stored(client, login_as, owner, sample_name="pdf", kind="document", name="report.pdf"):
+    login_as(owner)
+    resp = upload(client, kind, name, sample(sample_name))
+    assert resp.status_code == 201, resp.text
+    return db.session.scalar(select(StoredFile).order_by(StoredFile.id.desc()))
+
+
+def test_owner_downloads_a_document_as_an_attachment_with_nosniff(client, login_as, backend):
+    owner = make_user("learner")
+    row = _stored(client, login_as, owner)
+    status, headers, body = fetch(client, row.key)
+    assert status == 200 and body == sample("pdf")
+    assert headers["Content-Disposition"].startswith("attachment") and "report.pdf" in headers["Content-Disposition"]
+    from webapp.storage import LocalStorage
+
+    if isinstance(backend, LocalStorage):  # S3 answers the presigned URL itself
+        assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("who, status", [("owner", 200), ("assigned_mentor", 200), ("admin", 200),
+                                         ("other_learner", 403), ("other_mentor", 403)])
+def test_download_permissions(client, login_as, backend, who, status):
+    owner = make_user("learner")
+    mentor = make_user("mentor")
+    assign(mentor, owner)
+    row = _stored(client, login_as, owner)
+    people = {"owner": owner, "assigned_mentor": mentor, "admin": make_user("admin"),
+              "other_learner": make_user("learner"), "other_mentor": make_user("mentor")}
+    login_as(people[who])
+    got, _, body = fetch(client, row.key)
+    assert got == status
+    if status == 403:
+        assert b"%PDF" not in body and b"do not have access" in body
+
+
+def test_anonymous_download_of_a_private_file_goes_to_login(client, login_as, backend):
+    row = _stored(client, login_as, make_user("learner"))
+    with client.session_transaction() as sess:
+        sess.clear()
+    resp = client.get(f"/files/{row.key}")
+    assert resp.status_code == 302 and "/auth/login" in resp.headers["Location"]
+
+
+@pytest.mark.parametrize("key", ["../../etc/passwd", "files/..%2F..%2Fetc/passwd", "nope", "files//x"])
+def test_bad_or_unknown_keys_are_404(client, login_as, backend, key):
+    login_as("admin")
+    assert client.get(f"/files/{key}").status_code == 404
+
+
+def test_audio_downloads_inline_and_supports_range_requests(client, login_as, backend):
+    owner = make_user("learner")
+    row = _stored(client, login_as, owner, "wav", "audio", "take.wav")
+    status, headers, body = fetch(client, row.key, headers={"Range": "bytes=10-19"})
+    assert status == 206 and body == sample("wav")[10:20]
+    assert headers.get("Content-Range", "").startswith("bytes 10-19/")
+    status, headers, _ = fetch(client, row.key)
+    assert status == 200 and not headers.get("Content-Disposition", "inline").startswith("attachment")
+
+
+def test_local_file_responses_carry_a_sandboxing_csp(client, login_as, app, tmp_path):
+    from webapp.storage import LocalStorage
+
+    app.extensions["storage"] = LocalStorage(tmp_path / "u")
+    try:
+        row = _stored(client, login_as, make_user("learner"), "text", "document", "notes.txt")
+        resp = client.get(f"/files/{row.key}")
+        assert "sandbox" in resp.headers["Content-Security-Policy"]
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+        assert resp.headers["Content-Disposition"].startswith("attachment")
+        assert resp.mimetype == "text/plain"
+    finally:
+        app.extensions.pop("storage")
+
+
+# ---- delete, captions, sweep ----
+
+def test_uploader_deletes_an_unattached_upload_and_its_object(client, login_as, backend):
+    owner = make_user("learner")
+    row = _stored(client, login_as, owner)
+    key = row.key
+    resp = client.post(f"/files/{key}/delete", headers=hx(target=f"file-{row.id}"))
+    assert resp.status_code == 200
+    assert file_count() == 0 and not backend.exists(key)
+
+
+def test_others_cannot_delete_and_nothing_changes(client, login_as, backend):
+    row = _stored(client, login_as, make_user("learner"))
+    login_as("learner")
+    assert client.post(f"/files/{row.key}/delete").status_code == 403
+    assert file_count() == 1 and backend.exists(row.key)
+    with client.session_transaction() as sess:
+        sess.clear()
+    assert client.post(f"/files/{row.key}/delete").status_code == 302
+    assert file_count() == 1
+
+
+def test_captions_attach_to_a_recording_and_show_in_the_player(client, login_as, backend):
+    mentor = make_user("mentor")
+    row = _stored(client, login_as, mentor, "webm-audio", "audio", "feedback.webm")
+    resp = upload(client, "captions", "subs.vtt", sample("vtt"), captions_for=row.key,
+                  headers=hx(target=f"file-{row.id}-captions"))
+    assert resp.status_code == 201, resp.text
+    caption = db.session.scalar(select(StoredFile).where(StoredFile.parent_id == row.id))
+    assert caption.type_key == "vtt" and caption.attached_at is not None
+    page = client.get("/account/media")
+    assert re.search(r'<track kind="captions" src="/files/' + re.escape(caption.key), page.text)
+    status, headers, body = fetch(client, caption.key)
+    assert status == 200 and body.startswith(b"WEBVTT")
+
+
+def test_captions_must_be_webvtt_and_only_for_your_own_recording(client, login_as, backend):
+    mentor = make_user("mentor")
+    row = _stored(client, login_as, mentor, "webm-audio", "audio", "feedback.webm")
+    resp = upload(client, "captions", "subs.vtt", sample("text"), captions_for=row.key)
+    assert resp.status_code == 415
+    login_as("mentor")
+    resp = upload(client, "captions", "subs.vtt", sample("vtt"), captions_for=row.key)
+    assert resp.status_code == 403
+    assert file_count() == 1
+
+
+def test_sweep_removes_old_unattached_uploads_only(client, login_as, backend, runner):
+    from datetime import timedelta
+
+    from webapp.models.base import utcnow
+
+    owner = make_user("learner")
+    old = _stored(client, login_as, owner)
+    recent = _stored(client, login_as, owner)
+    kept = _stored(client, login_as, owner)
+    old.created_at = utcnow() - timedelta(days=2)
+    kept.created_at = utcnow() - timedelta(days=2)
+    kept.attached_at = utcnow()
+    db.session.commit()
+    old_key = old.key
+    result = runner.invoke(args=["files", "sweep"])
+    assert result.exit_code == 0 and "Removed 1 unattached upload." in result.output
+    assert not backend.exists(old_key)
+    assert backend.exists(recent.key) and backend.exists(kept.key)
+    assert file_count() == 2

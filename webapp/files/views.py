@@ -1,0 +1,97 @@
+"""Uploads (checked by content) and authorised downloads (streamed locally, presigned on S3)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .. import htmx
+from ..domain.errors import DomainError, Forbidden, Invalid
+from ..domain.uploads import KINDS
+from ..services import files as files_service
+from ..services.actors import actor_for
+from ..security import talisman
+from ..storage import get_storage
+
+bp = Blueprint("files", __name__, url_prefix="/files")
+INLINE_TYPES = {"audio", "video", "captions"}
+# Even if a browser were talked into rendering a file, it would run no script and reach nothing.
+
+
+FILE_CSP = {"default-src": "'none'", "media-src": "'self'", "sandbox": ""}
+
+
+@bp.get("/<path:key>")
+@talisman(content_security_policy=FILE_CSP)
+def download(key: str):
+    actor = actor_for(current_user)
+    row = files_service.get_file(key)
+    if not files_service.can_download(actor, row):
+        if actor.id is None:
+            return current_app.login_manager.unauthorized()
+        raise Forbidden("You do not have access to this file.")
+    inline = row.kind in INLINE_TYPES or row.type_key in ("png", "jpeg")
+    storage = get_storage()
+    url = storage.download_url(row.key, filename=row.filename, content_type=row.content_type,
+                               as_attachment=not inline)
+    if url:
+        resp = redirect(url, 302)
+    else:
+        resp = send_file(storage.local_path(row.key), mimetype=row.content_type, as_attachment=not inline,
+                         download_name=row.filename, conditional=True, etag=row.key.rsplit("/", 1)[-1],
+                         max_age=0)
+        resp.headers["Accept-Ranges"] = "bytes"
+    resp.headers["Cache-Control"] = "private, max-age=300"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@bp.post("")
+@login_required
+def upload():
+    kind = request.form.get("kind", "")
+    target = request.headers.get("HX-Target") or ""
+    try:
+        upload_file = request.files.get("file")
+        if upload_file is None or not upload_file.filename:
+            raise Invalid("Choose a file to upload.", fields={"file": "Choose a file."})
+        parent = None
+        if request.form.get("captions_for"):
+            parent = files_service.captions_parent(actor_for(current_user), request.form["captions_for"])
+            kind = "captions"
+        row = files_service.store_upload(current_user, upload_file.stream, upload_file.filename, kind,
+                                         owner=parent.owner if parent is not None else None, parent=parent)
+    except RequestEntityTooLarge:
+        mb = current_app.config["MAX_UPLOAD_MB"]
+        return _refused(413, f"The file is larger than this site accepts ({mb} MB).", kind)
+    except DomainError as exc:
+        return _refused(exc.status, exc.message, kind)
+    if htmx.is_htmx():
+        template = "files/_captions.html" if row.parent_id else "files/_file.html"
+        ctx = {"file": row, "parent": row.parent_id and files_service.get_file_by_id(row.parent_id)}
+        resp = make_response(render_template(template, **ctx), 201)
+        return htmx.trigger(resp, "file-uploaded", {"key": row.key})
+    flash(f"Uploaded {row.filename}.", "success")
+    return redirect(_back(), 303)
+
+
+def _refused(status: int, message: str, kind: str):
+    if htmx.is_htmx():
+        return render_template("files/_upload_error.html", message=message, kind=KINDS.get(kind)), status
+    flash(message, "error")
+    return redirect(_back(), 303)
+
+
+@bp.post("/<path:key>/delete")
+@login_required
+def delete(key: str):
+    files_service.delete_file(actor_for(current_user), key)
+    if htmx.is_htmx():
+        return htmx.trigger(make_response("", 200), "file-deleted", {"key": key})
+    flash("File deleted.", "success")
+    return redirect(_back(), 303)
+
+
+def _back() -> str:
+    ref = request.referrer or ""
+    return ref if ref.startswith(request.host_url) else url_for("account.media")

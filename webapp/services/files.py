@@ -1,0 +1,142 @@
+"""Uploads and downloads: check by content and size, store under a random key, record, authorise.
+
+Nothing is left behind by a refused or failed upload: the object is stored only after the checks
+pass, and removed again if the database row cannot be written.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..domain import uploads
+from ..domain.errors import Forbidden, Invalid, NotFound
+from ..domain.policies import Actor
+from ..domain.visibility import FileFacts, can_delete_file, can_download_file
+from ..extensions import db
+from ..models import PortfolioItem, StoredFile, User
+from ..models.base import utcnow
+from ..storage import get_storage, new_key
+from . import media
+
+UNATTACHED_GRACE = timedelta(days=1)
+
+
+def _stream_size(stream: BinaryIO) -> int:
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
+def store_upload(uploader: User, stream: BinaryIO, client_name: str | None, kind_key: str, *,
+                 owner: User | None = None, parent: StoredFile | None = None) -> StoredFile:
+    """Check an uploaded stream and keep it. `owner` is whose work it is (default: the uploader)."""
+    kind = uploads.get_kind(kind_key)
+    if stream is None:
+        raise Invalid("Choose a file to upload.", fields={"file": "Choose a file."})
+    max_mb = int(current_app.config["MAX_UPLOAD_MB"])
+    size = _stream_size(stream)
+    uploads.check_size(kind, size, max_mb)
+    detected = media.detect(stream, kind)
+    storage = get_storage()
+    key = new_key(f"files/{kind.key}")
+    stored = storage.save(key, stream, content_type=detected.file_type.mime,
+                          max_bytes=uploads.limit_bytes(kind, max_mb))
+    row = StoredFile(key=key, owner_id=(owner or uploader).id, uploaded_by_id=uploader.id, kind=kind.key,
+                     type_key=detected.file_type.key, filename=uploads.display_name(client_name, detected.file_type),
+                     content_type=detected.file_type.mime, size=stored,
+                     duration_seconds=detected.duration_seconds)
+    if parent is not None:
+        row.parent_id = parent.id
+        row.attached_at = utcnow()
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        storage.delete(key)
+        raise
+    return row
+
+
+def get_file(key: str) -> StoredFile:
+    from ..storage import check_key
+
+    check_key(key)
+    row = db.session.scalar(select(StoredFile).where(StoredFile.key == key))
+    if row is None:
+        raise NotFound("That file does not exist.")
+    return row
+
+
+def facts(row: StoredFile) -> FileFacts:
+    public = False
+    item_id = row.portfolio_item_id
+    if row.parent_id is not None and item_id is None:
+        parent = db.session.get(StoredFile, row.parent_id)
+        item_id = parent.portfolio_item_id if parent else None
+        owner_id, uploader = (parent.owner_id, parent.uploaded_by_id) if parent else (row.owner_id, row.uploaded_by_id)
+    else:
+        owner_id, uploader = row.owner_id, row.uploaded_by_id
+    if item_id is not None:
+        item = db.session.get(PortfolioItem, item_id)
+        public = item is not None and item.status == "approved" and item.visibility == "public" \
+            and row.type_key != "zip"
+    return FileFacts(owner_id=owner_id, uploaded_by_id=uploader, public=public)
+
+
+def can_download(actor: Actor, row: StoredFile) -> bool:
+    return can_download_file(actor, facts(row))
+
+
+def get_file_by_id(file_id: int) -> StoredFile:
+    row = db.session.get(StoredFile, file_id)
+    if row is None:
+        raise NotFound("That file does not exist.")
+    return row
+
+
+def captions_parent(actor: Actor, key: str) -> StoredFile:
+    """The audio or video a captions file is for; only its uploader (or an admin) adds captions."""
+    parent = get_file(key)
+    if not parent.is_media:
+        raise Invalid("Captions go with an audio or video file.", fields={"captions_for": "not audio or video"})
+    if not (actor.is_admin or actor.id == parent.uploaded_by_id):
+        raise Forbidden("Only the person who uploaded this recording can add captions to it.")
+    return parent
+
+
+def list_uploads(user: User, limit: int = 20) -> list[StoredFile]:
+    return db.session.scalars(select(StoredFile).where(StoredFile.uploaded_by_id == user.id,
+                                                       StoredFile.parent_id.is_(None))
+                              .order_by(StoredFile.created_at.desc(), StoredFile.id.desc()).limit(limit)).all()
+
+
+def delete_file(actor: Actor, key: str) -> None:
+    row = get_file(key)
+    attached = any(v is not None for v in (row.capstone_id, row.review_id, row.portfolio_item_id))
+    if not can_delete_file(actor, facts(row), attached):
+        raise Forbidden("You can only discard your own uploads that are not part of saved work.")
+    keys = [row.key] + [c.key for c in row.captions]
+    db.session.delete(row)
+    db.session.commit()
+    storage = get_storage()
+    for k in keys:
+        storage.delete(k)
+
+
+def sweep_unattached(now=None, grace: timedelta = UNATTACHED_GRACE) -> int:
+    """Delete uploads never attached to saved work within the grace period, objects first."""
+    cutoff = (now or utcnow()) - grace
+    rows = db.session.scalars(select(StoredFile).where(StoredFile.attached_at.is_(None),
+                                                       StoredFile.created_at < cutoff)).all()
+    storage = get_storage()
+    for row in rows:
+        for key in [c.key for c in row.captions] + [row.key]:
+            storage.delete(key)
+        db.session.delete(row)
+    db.session.commit()
+    return len(rows)
