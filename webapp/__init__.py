@@ -30,6 +30,14 @@ def create_app(config: dict | None = None):
     app.config.update(settings)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        # Behind a reverse proxy: take the client address and scheme from the proxy's headers, so rate
+        # limits count each visitor rather than the proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -49,6 +49,7 @@ def defaults() -> dict:
         "MAX_UPLOAD_MB": 200,
         "API_MAX_PER_PAGE": 100,
         "FORCE_HTTPS": False,
+        "TRUSTED_PROXY_COUNT": 0,
     }
 
 
@@ -80,6 +81,11 @@ def load_config(environ: Mapping[str, str]) -> dict:
         cfg["MAX_UPLOAD_MB"] = _int(environ, "MAX_UPLOAD_MB", 200)
     if "ALLOW_REGISTRATION" in environ:
         cfg["ALLOW_REGISTRATION"] = _bool(environ.get("ALLOW_REGISTRATION"), True)
+    if "TRUSTED_PROXY_COUNT" in environ:
+        raw = environ["TRUSTED_PROXY_COUNT"]
+        if not raw.isdigit():
+            raise ConfigError(f"TRUSTED_PROXY_COUNT must be a whole number (0 or more), got {raw!r}")
+        cfg["TRUSTED_PROXY_COUNT"] = int(raw)
     if "FORCE_HTTPS" in environ:
         cfg["FORCE_HTTPS"] = _bool(environ.get("FORCE_HTTPS"), False)
     return cfg

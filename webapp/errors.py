@@ -72,7 +72,8 @@ def register_error_handlers(app) -> None:
         if status == 413:
             mb = app.config.get("MAX_UPLOAD_MB")
             message = f"The upload is too large: the limit is {mb} MB."
-        if status == 400 and exc.description and exc.description != type(exc).description:
+        if status in (400, 429) and exc.description and exc.description != type(exc).description \
+                and not exc.description[:1].isdigit():
             message = exc.description
         resp = error_response(status, message)
         if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:

@@ -87,3 +87,29 @@ def test_session_cookie_is_httponly_and_samesite_lax(client):
     cookie = resp.headers.get("Set-Cookie", "")
     assert resp.status_code == 303
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_behind_a_trusted_proxy_login_limits_count_each_visitor_not_the_proxy(tmp_path):
+    from webapp import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "k", "INSTANCE_PATH": str(tmp_path), "WTF_CSRF_ENABLED": False,
+                      "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "db.sqlite3"),
+                      "TRUSTED_PROXY_COUNT": 1})
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+    client = app.test_client()
+
+    def attempt(ip):
+        return client.post("/auth/login", data={"email": "x@example.com", "password": "wrong-password"},
+                           headers={"X-Forwarded-For": ip}).status_code
+
+    assert [attempt("203.0.113.5") for _ in range(10)] == [422] * 10
+    assert attempt("203.0.113.5") == 429
+    assert attempt("198.51.100.7") == 422  # another visitor behind the same proxy is not locked out
+
+
+def test_trusted_proxy_count_must_be_a_number():
+    with pytest.raises(ConfigError, match="TRUSTED_PROXY_COUNT"):
+        load_config({"TRUSTED_PROXY_COUNT": "yes"})

@@ -89,3 +89,15 @@ def shot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def wait_until(page, expression: str, timeout: float = 10.0, interval: float = 0.1) -> None:
+    """Poll a JavaScript expression until it is truthy. (page.wait_for_function evaluates strings in the
+    page's main world, which our Content-Security-Policy rightly forbids.)"""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for: {expression}")
+        page.wait_for_timeout(interval * 1000)

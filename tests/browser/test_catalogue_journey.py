@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import shot, wait_until
 from tests.factories import PASSWORD, make_mission, make_user
 
 
@@ -30,7 +30,7 @@ def test_learner_filters_catalogue_and_opens_a_mission_without_console_errors(pa
 
     page.get_by_label("Track").select_option("leadership")
     page.wait_for_url(re.compile(r".*track=leadership.*"))
-    page.wait_for_function("document.querySelectorAll('.mission-card').length === 1")
+    wait_until(page, "document.querySelectorAll('.mission-card').length === 1")
     assert page.locator(".mission-card").first.inner_text().find("Briefing the Board") >= 0
     shot(page, "catalogue-filtered")
 

@@ -85,8 +85,6 @@ def test_mentor_assignment_duplicate_for_one_track_is_integrity_error():
     assert count(MentorAssignment) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: NULL track is distinct in the unique constraint, so two "
-                                       "all-track assignments of the same pair are stored; needs a migration")
 def test_mentor_assignment_duplicate_for_all_tracks_is_integrity_error():
     mentor, learner = factories.make_user("mentor"), factories.make_user()
     factories.assign(mentor, learner)

@@ -148,7 +148,7 @@ def test_list_invalid_track_is_422_with_message_not_500(client, login_as):
     page = text(resp)
     assert "<html" in page
     assert 'role="alert"' in page
-    assert "Not a valid choice" in page
+    assert "Unknown track “not-a-track”. Choose one of: defender, offensive" in page
     # The list still works: it falls back to every mission rather than an error page.
     assert titles(page) == ["Defender One"]
 
@@ -159,7 +159,7 @@ def test_list_invalid_tier_in_fragment_is_422_fragment_with_message(client, logi
     assert resp.status_code == 422
     body = text(resp).strip()
     assert body.startswith('<section id="mission-list"')
-    assert "Not a valid choice" in body
+    assert "Unknown tier “legendary”. Choose one of: beginner, intermediate, advanced, mastery." in body
 
 
 def test_list_too_long_search_is_422_with_message(client, login_as):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.catalogue import ROLES, TRACKS
@@ -54,6 +54,9 @@ class MentorAssignment(db.Model):
     __tablename__ = "mentor_assignments"
     __table_args__ = (
         UniqueConstraint("mentor_id", "learner_id", "track", name="uq_mentor_assignments_pair_track"),
+        # NULL (every track) is distinct to a plain unique constraint, so the all-tracks case gets its own index.
+        Index("uq_mentor_assignments_pair_all_tracks", "mentor_id", "learner_id", unique=True,
+              sqlite_where=text("track IS NULL"), postgresql_where=text("track IS NULL")),
         CheckConstraint("mentor_id <> learner_id", name="not_self"),
         CheckConstraint(check_in("track", TRACKS) + " OR track IS NULL", name="track"),
         Index("ix_mentor_assignments_learner", "learner_id"),
