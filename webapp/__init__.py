@@ -58,12 +58,14 @@ def create_app(config: dict | None = None):
     from .account import bp as account_bp
     from .admin import bp as admin_bp
     from .api import bp as api_bp
+    from .attempts import bp as attempts_bp
     from .auth import bp as auth_bp
+    from .capstones import bp as capstones_bp
     from .dashboard import bp as dashboard_bp
     from .files import bp as files_bp
     from .missions import bp as missions_bp
 
-    for bp in (auth_bp, dashboard_bp, missions_bp, admin_bp, account_bp, files_bp):
+    for bp in (auth_bp, dashboard_bp, missions_bp, attempts_bp, capstones_bp, admin_bp, account_bp, files_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see every table."""
 from .attempts import MissionAttempt
-from .capstones import CapstoneProject
+from .capstones import CapstoneActivity, CapstoneProject
 from .catalogue import Mission, Recipe
 from .files import StoredFile
 from .mentorship import MentorshipInteraction
@@ -8,5 +8,5 @@ from .portfolio import PortfolioItem
 from .tokens import ApiToken
 from .users import MentorAssignment, User
 
-__all__ = ["ApiToken", "CapstoneProject", "MentorAssignment", "MentorshipInteraction", "Mission",
+__all__ = ["ApiToken", "CapstoneActivity", "CapstoneProject", "MentorAssignment", "MentorshipInteraction", "Mission",
            "MissionAttempt", "PortfolioItem", "Recipe", "StoredFile", "User"]

@@ -21,6 +21,7 @@ class MissionAttempt(db.Model):
         CheckConstraint("score_penalty >= 0", name="penalty_not_negative"),
         Index("ix_mission_attempts_learner", "learner_id", "status", "started_at"),
         Index("ix_mission_attempts_mission", "mission_id"),
+        Index("ix_mission_attempts_review_queue", "review_requested_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,9 +41,13 @@ class MissionAttempt(db.Model):
     score_penalty: Mapped[int] = mapped_column(default=0)
     score: Mapped[int | None]
     scope_acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Review of the attempt itself: requested by the learner, claimable from the mentor queue.
+    review_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    learner: Mapped[User] = relationship()
+    learner: Mapped[User] = relationship(foreign_keys=[learner_id])
     mission: Mapped[Mission] = relationship()

@@ -63,6 +63,9 @@ class CapstoneProject(db.Model):
     mentor_final_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     mentor_approved: Mapped[bool] = mapped_column(default=False)
     mentor_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A mentor who is not assigned may claim a submission from the queue; the claim expires when idle.
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Optimistic locking: a stale form from a second tab cannot silently overwrite newer work.
     version_id: Mapped[int] = mapped_column(default=1)
@@ -71,7 +74,7 @@ class CapstoneProject(db.Model):
 
     __mapper_args__ = {"version_id_col": version_id}
 
-    learner: Mapped[User] = relationship()
+    learner: Mapped[User] = relationship(foreign_keys=[learner_id])
     mission: Mapped[Mission] = relationship()
     attempt: Mapped[MissionAttempt | None] = relationship()
 
@@ -87,3 +90,20 @@ class CapstoneProject(db.Model):
 
     def missing_fields(self, phase: str) -> dict[str, str]:
         return phase_rules.missing_fields(phase, lambda name: getattr(self, name))
+
+
+class CapstoneActivity(db.Model):
+    """Append-only history of a capstone: who saved, completed, reopened or submitted which phase, when."""
+
+    __tablename__ = "capstone_activities"
+    __table_args__ = (Index("ix_capstone_activities_capstone", "capstone_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    capstone_id: Mapped[int] = mapped_column(ForeignKey("capstone_projects.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    phase: Mapped[str | None] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship()

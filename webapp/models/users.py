@@ -17,6 +17,7 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint(check_in("role", ROLES), name="role"),
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint("time_multiplier >= 1 AND time_multiplier <= 4", name="time_multiplier_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,6 +28,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default="learner", index=True)
     bio: Mapped[str] = mapped_column(Text, default="")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Stretches time_elapsed triggers for learners who need extra time (set by a mentor or admin).
+    time_multiplier: Mapped[float] = mapped_column(default=1.0, server_default="1")
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -128,6 +128,35 @@ def delete_file(actor: Actor, key: str) -> None:
         storage.delete(k)
 
 
+def attach(keys: list[str], *, owner_id: int, field: str, capstone_id: int | None = None,
+           review_id: int | None = None, portfolio_item_id: int | None = None) -> list[StoredFile]:
+    """Attach uploads to saved work, in the caller's transaction (the caller commits).
+
+    Only unattached uploads of that owner (uploaded by them or, for review media, for them) qualify;
+    anything else is refused with a message naming the key.
+    """
+    if not keys:
+        return []
+    rows = db.session.scalars(select(StoredFile).where(StoredFile.key.in_(keys))).all()
+    found = {r.key: r for r in rows}
+    problems = {}
+    for key in keys:
+        row = found.get(key)
+        if row is None or row.owner_id != owner_id:
+            problems[key] = "no such upload of yours"
+        elif row.attached_at is not None and (row.capstone_id, row.review_id, row.portfolio_item_id) != (
+                capstone_id, review_id, portfolio_item_id):
+            problems[key] = "already part of other work"
+    if problems:
+        raise Invalid("Some files cannot be attached: upload them again.", fields=problems)
+    now = utcnow()
+    for row in rows:
+        row.capstone_id, row.review_id, row.portfolio_item_id = capstone_id, review_id, portfolio_item_id
+        row.field = field
+        row.attached_at = row.attached_at or now
+    return rows
+
+
 def sweep_unattached(now=None, grace: timedelta = UNATTACHED_GRACE) -> int:
     """Delete uploads never attached to saved work within the grace period, objects first."""
     cutoff = (now or utcnow()) - grace

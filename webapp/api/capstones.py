@@ -1,0 +1,4 @@
+"""Capstone endpoints of SPEC §8."""
+from .core import Routes
+
+routes = Routes("capstones")
