@@ -50,6 +50,8 @@ def defaults() -> dict:
         "API_MAX_PER_PAGE": 100,
         "FORCE_HTTPS": False,
         "TRUSTED_PROXY_COUNT": 0,
+        # Files at least this large go straight from the browser to S3 (presigned POST) when S3 is used.
+        "DIRECT_UPLOAD_MIN_MB": 16,
     }
 
 

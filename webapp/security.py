@@ -26,27 +26,32 @@ CSP = {
 talisman = Talisman()
 
 
-def storage_origin(config) -> str | None:
-    """With S3, downloads redirect to presigned URLs on the bucket's host: players must be allowed there."""
-    if config.get("STORAGE_BACKEND") != "s3":
-        return None
-    endpoint = config.get("S3_ENDPOINT_URL")
-    if endpoint:
-        from urllib.parse import urlsplit
+STORAGE_DIRECTIVES = ("img-src", "media-src", "connect-src")
 
-        parts = urlsplit(endpoint)
-        return f"{parts.scheme}://{parts.netloc}"
-    region = config.get("S3_REGION") or "us-east-1"
-    return f"https://{config['S3_BUCKET']}.s3.{region}.amazonaws.com"
+
+def _allow_storage_origins(response):
+    """With S3, players and uploads talk to the bucket's host: let the CSP allow exactly that host."""
+    from .storage import get_storage
+
+    policy = response.headers.get("Content-Security-Policy")
+    if not policy or "sandbox" in policy:
+        return response
+    origins = getattr(get_storage(), "origins", None)
+    if origins is None:
+        return response
+    extra = " ".join(origins())
+    parts = []
+    for directive in policy.split(";"):
+        name = directive.strip().split(" ", 1)[0]
+        parts.append(f"{directive.strip()} {extra}" if name in STORAGE_DIRECTIVES else directive.strip())
+    response.headers["Content-Security-Policy"] = "; ".join(parts)
+    return response
 
 
 def init_security(app) -> None:
+    # Registered before Talisman's hook, so it runs after it (Flask runs after_request hooks in reverse).
+    app.after_request(_allow_storage_origins)
     csp = dict(CSP)
-    origin = storage_origin(app.config)
-    if origin:
-        for directive in ("img-src", "media-src", "connect-src"):
-            value = csp[directive]
-            csp[directive] = ([value] if isinstance(value, str) else list(value)) + [origin]
     talisman.init_app(
         app,
         force_https=app.config.get("FORCE_HTTPS", False),

@@ -88,6 +88,96 @@
   });
 })();
 
+// ---- Direct uploads: large files go straight to the bucket (S3 presigned POST), then are confirmed ----
+(function () {
+  "use strict";
+  var THRESHOLD = 16 * 1024 * 1024;
+
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+
+  function fail(status, message) { var e = new Error(message); e.status = status; return e; }
+
+  // Resolves to {status, html} after confirmation, or to null when the server wants a normal upload.
+  function directUpload(options) {
+    var file = options.file;
+    return fetch(options.startUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ kind: options.kind, filename: options.filename, size: file.size, content_type: file.type })
+    }).then(function (r) {
+      return r.json().then(function (body) {
+        if (!r.ok) { throw fail(r.status, (body.error && body.error.message) || "The upload was refused."); }
+        return body;
+      });
+    }).then(function (plan) {
+      if (!plan.direct) { return null; }
+      return new Promise(function (resolve, reject) {
+        var form = new FormData();
+        Object.keys(plan.fields).forEach(function (k) { form.append(k, plan.fields[k]); });
+        form.append("file", file, options.filename);
+        var xhr = new XMLHttpRequest();
+        xhr.open("POST", plan.url);
+        xhr.upload.addEventListener("progress", function (e) { if (e.lengthComputable && options.onProgress) { options.onProgress(e.loaded / e.total); } });
+        xhr.addEventListener("load", function () {
+          if (xhr.status >= 300) { reject(fail(xhr.status, "The storage service refused the file.")); return; }
+          var confirm = new XMLHttpRequest();
+          confirm.open("POST", plan.confirm_url);
+          confirm.setRequestHeader("X-CSRFToken", csrfToken());
+          confirm.setRequestHeader("HX-Request", "true");
+          confirm.setRequestHeader("HX-Target", options.target || "");
+          confirm.setRequestHeader("Content-Type", "application/x-www-form-urlencoded");
+          confirm.addEventListener("load", function () { resolve({ status: confirm.status, html: confirm.responseText }); });
+          confirm.addEventListener("error", function () { reject(fail(0, "The server could not be reached.")); });
+          confirm.send("token=" + encodeURIComponent(plan.token));
+        });
+        xhr.addEventListener("error", function () { reject(fail(0, "The storage service could not be reached.")); });
+        xhr.send(form);
+      });
+    });
+  }
+
+  window.masteryUploads = { threshold: THRESHOLD, direct: directUpload };
+
+  // File inputs: a large file skips the htmx request and goes direct when the backend allows it.
+  document.addEventListener("htmx:confirm", function (event) {
+    var form = event.detail.elt;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("upload") || !form.dataset.directUrl) { return; }
+    var input = form.querySelector("input[type=file]");
+    var file = input && input.files && input.files[0];
+    if (!file || file.size < Number(form.dataset.directMin || THRESHOLD)) { return; }
+    event.preventDefault();
+    var status = form.querySelector(".upload-status");
+    var bar = form.querySelector(".upload-progress");
+    status.className = "upload-status";
+    status.textContent = "Uploading…";
+    bar.hidden = false;
+    directUpload({
+      file: file, kind: form.querySelector("input[name=kind]").value, filename: file.name,
+      startUrl: form.dataset.directUrl, target: form.getAttribute("hx-target").replace("#", ""),
+      onProgress: function (share) { bar.value = Math.round(100 * share); }
+    }).then(function (result) {
+      if (result === null) { event.detail.issueRequest(true); return; }
+      bar.hidden = true;
+      if (result.status >= 200 && result.status < 300) {
+        htmx.swap(document.querySelector(form.getAttribute("hx-target")), result.html, { swapStyle: "afterbegin" });
+        status.textContent = "Uploaded.";
+        input.value = "";
+      } else {
+        var tmp = document.createElement("div");
+        tmp.innerHTML = result.html;
+        status.className = "upload-status error";
+        status.textContent = tmp.textContent.trim();
+      }
+    }).catch(function (err) {
+      bar.hidden = true;
+      status.className = "upload-status error";
+      status.textContent = err.message;
+    });
+  });
+})();
+
 // ---- Recorder: MediaRecorder takes, previewed, then uploaded like a file ----
 (function () {
   "use strict";
@@ -190,8 +280,47 @@
 
     buttons.discard.addEventListener("click", function () { reset("Take discarded."); });
 
+    function showResult(status_, html) {
+      bar.hidden = true;
+      if (status_ >= 200 && status_ < 300) {
+        var target = document.getElementById(root.dataset.target);
+        if (target && window.htmx) { htmx.swap(target, html, { swapStyle: "afterbegin" }); }
+        var empty = document.getElementById("uploads-empty");
+        if (empty) { empty.remove(); }
+        reset("Uploaded. It is in your uploads below.");
+      } else {
+        var tmp = document.createElement("div");
+        tmp.innerHTML = html || "";
+        status.className = "recorder-status error";
+        status.textContent = (tmp.textContent || "The upload failed.").trim();
+        set("recorded");
+      }
+    }
+
     buttons.upload.addEventListener("click", function () {
       if (!blob) { return; }
+      var ext = (blob.type.indexOf("mp4") >= 0) ? ".mp4" : (blob.type.indexOf("ogg") >= 0 ? ".ogg" : ".webm");
+      if (root.dataset.directUrl && window.masteryUploads && blob.size >= Number(root.dataset.directMin || window.masteryUploads.threshold)) {
+        set("uploading");
+        status.textContent = "Uploading…";
+        window.masteryUploads.direct({
+          file: blob, kind: kind, filename: kind + "-recording" + ext, startUrl: root.dataset.directUrl,
+          target: root.dataset.target,
+          onProgress: function (share) { bar.hidden = false; bar.value = Math.round(100 * share); }
+        }).then(function (result) {
+          if (result === null) { sendHere(); } else { showResult(result.status, result.html); }
+        }).catch(function (err) {
+          bar.hidden = true;
+          status.className = "recorder-status error";
+          status.textContent = err.message + " Your take is still here; try again.";
+          set("recorded");
+        });
+        return;
+      }
+      sendHere();
+    });
+
+    function sendHere() {
       var ext = (blob.type.indexOf("mp4") >= 0) ? ".mp4" : (blob.type.indexOf("ogg") >= 0 ? ".ogg" : ".webm");
       var form = new FormData();
       form.append("kind", kind);
@@ -204,24 +333,7 @@
       xhr.upload.addEventListener("progress", function (e) {
         if (e.lengthComputable) { bar.hidden = false; bar.value = Math.round(100 * e.loaded / e.total); }
       });
-      xhr.addEventListener("load", function () {
-        bar.hidden = true;
-        if (xhr.status >= 200 && xhr.status < 300) {
-          var target = document.getElementById(root.dataset.target);
-          if (target && window.htmx) {
-            htmx.swap(target, xhr.responseText, { swapStyle: "afterbegin" });
-          }
-          var empty = document.getElementById("uploads-empty");
-          if (empty) { empty.remove(); }
-          reset("Uploaded. It is in your uploads below.");
-        } else {
-          var tmp = document.createElement("div");
-          tmp.innerHTML = xhr.responseText || "";
-          status.className = "recorder-status error";
-          status.textContent = (tmp.textContent || "The upload failed.").trim();
-          set("recorded");
-        }
-      });
+      xhr.addEventListener("load", function () { showResult(xhr.status, xhr.responseText); });
       xhr.addEventListener("error", function () {
         bar.hidden = true;
         status.className = "recorder-status error";
@@ -231,7 +343,7 @@
       set("uploading");
       status.textContent = "Uploading…";
       xhr.send(form);
-    });
+    }
     set("idle");
   }
 

@@ -7,14 +7,7 @@ from tests.storage.conftest import REGION, s3_bucket, s3_client, s3_endpoint  # 
 from webapp.storage import LocalStorage, S3Storage
 
 
-@pytest.fixture(params=["local", "s3"])
-def backend(request, app, tmp_path):
-    """Point the app at a fresh store of the given kind for one test; yields the Storage."""
-    if request.param == "local":
-        store = LocalStorage(tmp_path / "uploads")
-    else:
-        bucket = request.getfixturevalue("s3_bucket")
-        store = S3Storage(bucket, region=REGION, endpoint_url=request.getfixturevalue("s3_endpoint"))
+def _use(app, store):
     saved = app.extensions.get("storage")
     app.extensions["storage"] = store
     yield store
@@ -22,3 +15,19 @@ def backend(request, app, tmp_path):
         app.extensions.pop("storage", None)
     else:
         app.extensions["storage"] = saved
+
+
+@pytest.fixture
+def local_backend(app, tmp_path):
+    yield from _use(app, LocalStorage(tmp_path / "uploads"))
+
+
+@pytest.fixture
+def s3_backend(app, s3_endpoint, s3_bucket):
+    yield from _use(app, S3Storage(s3_bucket, region=REGION, endpoint_url=s3_endpoint))
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend(request):
+    """Point the app at a fresh store of each kind in turn, for one test; yields the Storage."""
+    return request.getfixturevalue(f"{request.param}_backend")

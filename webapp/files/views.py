@@ -1,7 +1,8 @@
 """Uploads (checked by content) and authorised downloads (streamed locally, presigned on S3)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request,
+                   send_file, url_for)
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -70,6 +71,40 @@ def upload():
         template = "files/_captions.html" if row.parent_id else "files/_file.html"
         ctx = {"file": row, "parent": row.parent_id and files_service.get_file_by_id(row.parent_id)}
         resp = make_response(render_template(template, **ctx), 201)
+        return htmx.trigger(resp, "file-uploaded", {"key": row.key})
+    flash(f"Uploaded {row.filename}.", "success")
+    return redirect(_back(), 303)
+
+
+@bp.post("/direct")
+@login_required
+def direct_start():
+    """JSON: {kind, filename, size, content_type} -> a presigned POST, or {"direct": false} (upload normally)."""
+    data = request.get_json(silent=True) or {}
+    try:
+        size = int(data.get("size") or 0)
+        post = files_service.start_direct_upload(current_user, str(data.get("kind", "")), data.get("filename"),
+                                                 size, data.get("content_type"))
+    except (TypeError, ValueError):
+        return jsonify(error={"code": "invalid", "message": "size must be a whole number of bytes",
+                              "fields": {"size": "whole number"}}), 422
+    except DomainError as exc:
+        return jsonify(error={"code": exc.code, "message": exc.message, "fields": exc.fields}), exc.status
+    if post is None:
+        return jsonify(direct=False)
+    return jsonify(direct=True, confirm_url=url_for("files.direct_confirm"), **post)
+
+
+@bp.post("/direct/confirm")
+@login_required
+def direct_confirm():
+    token = request.form.get("token") or (request.get_json(silent=True) or {}).get("token", "")
+    try:
+        row = files_service.finish_direct_upload(current_user, token)
+    except DomainError as exc:
+        return _refused(exc.status, exc.message, "")
+    if htmx.is_htmx():
+        resp = make_response(render_template("files/_file.html", file=row), 201)
         return htmx.trigger(resp, "file-uploaded", {"key": row.key})
     flash(f"Uploaded {row.filename}.", "success")
     return redirect(_back(), 303)

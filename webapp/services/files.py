@@ -62,6 +62,65 @@ def store_upload(uploader: User, stream: BinaryIO, client_name: str | None, kind
     return row
 
 
+DIRECT_SALT = "mastery-direct-upload"
+DIRECT_MAX_AGE = 2 * 60 * 60
+
+
+def _direct_signer():
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.secret_key, salt=DIRECT_SALT)
+
+
+def start_direct_upload(uploader: User, kind_key: str, filename: str | None, size: int,
+                        content_type: str | None) -> dict | None:
+    """A presigned POST for sending a large file straight to the bucket, or None when the backend has none.
+
+    The object lands under incoming/ (a bucket lifecycle rule expires what is never confirmed); the
+    signed token names the key, the uploader and the kind, so only they can confirm it.
+    """
+    kind = uploads.get_kind(kind_key)
+    max_mb = int(current_app.config["MAX_UPLOAD_MB"])
+    uploads.check_size(kind, int(size or 0), max_mb)
+    content_type = (content_type or "application/octet-stream").strip()[:120]
+    key = new_key(f"incoming/{kind.key}")
+    post = get_storage().presigned_post(key, content_type=content_type,
+                                        max_bytes=uploads.limit_bytes(kind, max_mb), expires=DIRECT_MAX_AGE)
+    if post is None:
+        return None
+    token = _direct_signer().dumps({"k": key, "u": uploader.id, "kind": kind.key, "n": (filename or "")[:200]})
+    return {"url": post["url"], "fields": post["fields"], "token": token}
+
+
+def finish_direct_upload(uploader: User, token: str) -> StoredFile:
+    """Check a directly uploaded object like any upload, keep it under a final key, drop the incoming one."""
+    import tempfile
+
+    from itsdangerous import BadData
+
+    try:
+        data = _direct_signer().loads(token or "", max_age=DIRECT_MAX_AGE)
+    except BadData:
+        raise Invalid("This upload link is not valid or has expired; upload the file again.",
+                      fields={"token": "invalid or expired"}) from None
+    if data.get("u") != uploader.id:
+        raise Forbidden("This upload belongs to someone else.")
+    storage = get_storage()
+    key = data["k"]
+    if not storage.exists(key):
+        raise Invalid("The file did not arrive in storage; upload it again.", fields={"file": "not received"})
+    try:
+        kind = uploads.get_kind(data["kind"])
+        uploads.check_size(kind, storage.size(key), int(current_app.config["MAX_UPLOAD_MB"]))
+        with tempfile.TemporaryFile() as tmp, storage.open(key) as body:
+            while chunk := body.read(1024 * 1024):
+                tmp.write(chunk)
+            tmp.seek(0)
+            return store_upload(uploader, tmp, data.get("n"), kind.key)
+    finally:
+        storage.delete(key)
+
+
 def get_file(key: str) -> StoredFile:
     from ..storage import check_key
 

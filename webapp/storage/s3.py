@@ -94,6 +94,23 @@ class S3Storage:
     def __repr__(self) -> str:
         return f"S3Storage(bucket={self.bucket!r})"
 
+    def origins(self) -> tuple[str, ...]:
+        """The web origins browsers reach for presigned downloads and uploads (for the CSP)."""
+        if getattr(self, "_origins", None) is None:
+            from urllib.parse import urlsplit
+
+            urls = (self.client.generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": "k"},
+                                                       ExpiresIn=60),
+                    self.client.generate_presigned_post(self.bucket, "k", ExpiresIn=60)["url"])
+            found: list[str] = []
+            for url in urls:
+                parts = urlsplit(url)
+                origin = f"{parts.scheme}://{parts.netloc}"
+                if origin not in found:
+                    found.append(origin)
+            self._origins = tuple(found)
+        return self._origins
+
     # -- writing ---------------------------------------------------------------------------------------------
     def save(self, key: str, stream: BinaryIO, *, content_type: str, max_bytes: int) -> int:
         check_key(key)
