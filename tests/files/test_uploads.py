@@ -329,3 +329,75 @@ def test_sweep_removes_old_unattached_uploads_only(client, login_as, backend, ru
     assert not backend.exists(old_key)
     assert backend.exists(recent.key) and backend.exists(kept.key)
     assert file_count() == 2
+
+
+def test_truncated_upload_is_refused_with_400_and_stores_nothing(client, login_as, backend):
+    login_as("learner")
+    boundary = "b0undary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\ndocument\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="r.pdf"\r\n\r\n').encode()
+    body += sample("pdf")  # the closing boundary never arrives, and the body is shorter than announced
+    resp = client.post("/files", input_stream=io.BytesIO(body), headers={
+        "Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(len(body) + 5000),
+        **hx(target="uploads")})
+    assert resp.status_code in (400, 422)
+    assert file_count() == 0 and backend.keys("") == []
+
+
+def _shared_item(owner, row, status="approved", visibility="unlisted"):
+    from tests.factories import make_item
+
+    item = make_item(owner, status=status, visibility=visibility, share_token="tok-" + row.key[-12:])
+    row.portfolio_item_id, row.attached_at = item.id, row.created_at
+    db.session.commit()
+    return item
+
+
+def test_anyone_with_an_unlisted_items_link_downloads_its_evidence(client, login_as, backend):
+    owner = make_user("learner")
+    row = _stored(client, login_as, owner)
+    item = _shared_item(owner, row)
+    with client.session_transaction() as sess:
+        sess.clear()
+    resp = client.get(f"/s/{item.share_token}/files/{row.key}")
+    if resp.status_code == 302:
+        assert "X-Amz-Signature" in resp.headers["Location"]
+    else:
+        assert resp.status_code == 200 and resp.get_data() == sample("pdf")
+        assert "sandbox" in resp.headers["Content-Security-Policy"]
+    # the private route still refuses the anonymous visitor
+    assert client.get(f"/files/{row.key}").status_code == 302
+
+
+@pytest.mark.parametrize("status, visibility", [("draft", "unlisted"), ("submitted", "unlisted"),
+                                                ("approved", "private")])
+def test_share_link_of_an_unapproved_or_private_item_serves_nothing(client, login_as, backend, status, visibility):
+    owner = make_user("learner")
+    row = _stored(client, login_as, owner)
+    item = _shared_item(owner, row, status=status, visibility=visibility)
+    assert client.get(f"/s/{item.share_token}/files/{row.key}").status_code == 404
+
+
+def test_old_or_wrong_share_token_and_other_items_files_are_404(client, login_as, backend):
+    owner = make_user("learner")
+    row = _stored(client, login_as, owner)
+    other = _stored(client, login_as, owner, "text", "document", "other.txt")
+    item = _shared_item(owner, row)
+    assert client.get(f"/s/not-the-token/files/{row.key}").status_code == 404
+    assert client.get(f"/s/{item.share_token}/files/{other.key}").status_code == 404
+    item.share_token = "rotated-token"
+    db.session.commit()
+    assert client.get(f"/s/tok-{row.key[-12:]}/files/{row.key}").status_code == 404
+
+
+def test_public_approved_evidence_downloads_for_visitors_but_archives_never_do(client, login_as, backend):
+    owner = make_user("learner")
+    doc = _stored(client, login_as, owner)
+    archive = _stored(client, login_as, owner, "zip", "evidence", "lab.zip")
+    for row in (doc, archive):
+        _shared_item(owner, row, visibility="public")
+    with client.session_transaction() as sess:
+        sess.clear()
+    assert client.get(f"/files/{doc.key}").status_code in (200, 302)
+    assert client.get(f"/files/{archive.key}").status_code == 302  # to the login page
+    assert "/auth/login" in client.get(f"/files/{archive.key}").headers["Location"]

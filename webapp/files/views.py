@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import (Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request,
-                   send_file, url_for)
+                   url_for)
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -12,14 +12,9 @@ from ..domain.uploads import KINDS
 from ..services import files as files_service
 from ..services.actors import actor_for
 from ..security import talisman
-from ..storage import get_storage
+from .responses import FILE_CSP, send_stored
 
 bp = Blueprint("files", __name__, url_prefix="/files")
-INLINE_TYPES = {"audio", "video", "captions"}
-# Even if a browser were talked into rendering a file, it would run no script and reach nothing.
-
-
-FILE_CSP = {"default-src": "'none'", "media-src": "'self'", "sandbox": ""}
 
 
 @bp.get("/<path:key>")
@@ -31,20 +26,7 @@ def download(key: str):
         if actor.id is None:
             return current_app.login_manager.unauthorized()
         raise Forbidden("You do not have access to this file.")
-    inline = row.kind in INLINE_TYPES or row.type_key in ("png", "jpeg")
-    storage = get_storage()
-    url = storage.download_url(row.key, filename=row.filename, content_type=row.content_type,
-                               as_attachment=not inline)
-    if url:
-        resp = redirect(url, 302)
-    else:
-        resp = send_file(storage.local_path(row.key), mimetype=row.content_type, as_attachment=not inline,
-                         download_name=row.filename, conditional=True, etag=row.key.rsplit("/", 1)[-1],
-                         max_age=0)
-        resp.headers["Accept-Ranges"] = "bytes"
-    resp.headers["Cache-Control"] = "private, max-age=300"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return send_stored(row)
 
 
 @bp.post("")

@@ -168,6 +168,18 @@ def captions_parent(actor: Actor, key: str) -> StoredFile:
     return parent
 
 
+def shared_evidence(token: str, key: str) -> StoredFile:
+    """A file of an approved item reached through the item's current secret link (never archives)."""
+    from ..domain.portfolio import reachable_by_link
+
+    row = get_file(key)
+    item = db.session.scalar(select(PortfolioItem).where(PortfolioItem.share_token == token)) if token else None
+    if item is None or not reachable_by_link(item.status, item.visibility) or row.portfolio_item_id != item.id \
+            or row.type_key == "zip":
+        raise NotFound("That file does not exist, or the link has changed.")
+    return row
+
+
 def list_uploads(user: User, limit: int = 20) -> list[StoredFile]:
     return db.session.scalars(select(StoredFile).where(StoredFile.uploaded_by_id == user.id,
                                                        StoredFile.parent_id.is_(None))
