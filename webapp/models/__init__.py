@@ -4,9 +4,9 @@ from .capstones import CapstoneActivity, CapstoneProject
 from .catalogue import Mission, Recipe
 from .files import StoredFile
 from .mentorship import MentorshipInteraction
-from .portfolio import PortfolioItem
+from .portfolio import PortfolioItem, PortfolioTransition
 from .tokens import ApiToken
 from .users import MentorAssignment, User
 
 __all__ = ["ApiToken", "CapstoneActivity", "CapstoneProject", "MentorAssignment", "MentorshipInteraction", "Mission",
-           "MissionAttempt", "PortfolioItem", "Recipe", "StoredFile", "User"]
+           "MissionAttempt", "PortfolioItem", "PortfolioTransition", "Recipe", "StoredFile", "User"]

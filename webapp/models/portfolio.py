@@ -39,6 +39,8 @@ class PortfolioItem(db.Model):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_note: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Fingerprints of the likely secrets found in the item that the owner confirmed as safe or redacted.
+    confirmed_findings: Mapped[list] = mapped_column(JSONDoc, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -46,3 +48,20 @@ class PortfolioItem(db.Model):
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     mission: Mapped[Mission | None] = relationship()
     capstone: Mapped[CapstoneProject | None] = relationship()
+
+
+class PortfolioTransition(db.Model):
+    """Every status change of an item: who, when, from what to what, and the note."""
+
+    __tablename__ = "portfolio_transitions"
+    __table_args__ = (Index("ix_portfolio_transitions_item", "item_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("portfolio_items.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,4 @@
+"""Portfolio endpoints of SPEC §8."""
+from .core import Routes
+
+routes = Routes("portfolio")
