@@ -50,6 +50,8 @@ class MentorshipInteraction(db.Model):
     feedback_per_subtask: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     feedback_per_decision: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     rubric_scores: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    # {criterion_id: comment} beside each rubric score
+    rubric_comments: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     subtask_scores: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     overall_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     is_scoring_meeting: Mapped[bool] = mapped_column(default=False)
@@ -57,6 +59,12 @@ class MentorshipInteraction(db.Model):
     meeting_duration_minutes: Mapped[int | None]
     recommended_next_steps: Mapped[list] = mapped_column(JSONDoc, default=list)
     recommended_recipes: Mapped[list] = mapped_column(JSONDoc, default=list)
+    # Typed transcripts shown with the audio/video players (captions files hang off the media file).
+    audio_transcript: Mapped[str] = mapped_column(Text, default="")
+    video_transcript: Mapped[str] = mapped_column(Text, default="")
+    # The learner's side: when they acknowledged this phase, and which next steps they ticked off.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_steps_done: Mapped[list] = mapped_column(JSONDoc, default=list)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     decision: Mapped[str | None] = mapped_column(String(20))
     reopen_phases: Mapped[list] = mapped_column(JSONDoc, default=list)
