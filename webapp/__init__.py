@@ -63,11 +63,12 @@ def create_app(config: dict | None = None):
     from .capstones import bp as capstones_bp
     from .dashboard import bp as dashboard_bp
     from .files import bp as files_bp
+    from .mentorship import bp as mentorship_bp
     from .missions import bp as missions_bp
     from .portfolio import bp as portfolio_bp
 
     for bp in (auth_bp, dashboard_bp, missions_bp, attempts_bp, capstones_bp, admin_bp, account_bp, files_bp,
-               portfolio_bp):
+               mentorship_bp, portfolio_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from . import capstones, me, missions, portfolio
+from . import capstones, me, mentorship, missions, portfolio
 from .openapi import build_spec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-RESOURCES = (me, missions, capstones, portfolio)
+RESOURCES = (me, missions, capstones, mentorship, portfolio)
 for module in RESOURCES:
     module.routes.register(bp)
 

@@ -1,0 +1,4 @@
+"""Mentorship-interaction endpoints of SPEC §8."""
+from .core import Routes
+
+routes = Routes("mentorship")
