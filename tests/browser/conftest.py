@@ -101,3 +101,16 @@ def wait_until(page, expression: str, timeout: float = 10.0, interval: float = 0
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for: {expression}")
         page.wait_for_timeout(interval * 1000)
+
+
+def log_in(page, email: str, password: str | None = None) -> None:
+    """Log in through the real form and wait for the dashboard."""
+    import re
+
+    from tests.factories import PASSWORD
+
+    page.goto("/auth/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password or PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r".*/$"))

@@ -3,16 +3,8 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import shot, wait_until
-from tests.factories import PASSWORD, make_mission, make_user
-
-
-def _log_in(page, email):
-    page.goto("/auth/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r".*/$"))
+from tests.browser.conftest import log_in, shot, wait_until
+from tests.factories import make_mission, make_user
 
 
 def test_learner_filters_catalogue_and_opens_a_mission_without_console_errors(page):
@@ -21,7 +13,7 @@ def test_learner_filters_catalogue_and_opens_a_mission_without_console_errors(pa
     make_mission(slug="board-briefing", title="Briefing the Board", track="leadership")
     make_mission(slug="vendor-audit", title="Vendor Audit Under Pressure", track="grc")
 
-    _log_in(page, user.email)
+    log_in(page, user.email)
     assert page.get_by_role("heading", name="Welcome, Ana Analyst").is_visible()
 
     page.get_by_role("link", name="Missions", exact=True).click()
@@ -55,7 +47,7 @@ def test_catalogue_works_on_a_phone_with_the_menu_behind_a_toggle(browser, live_
     context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     try:
-        _log_in(page, user.email)
+        log_in(page, user.email)
         assert not page.get_by_role("link", name="Missions", exact=True).is_visible()
         page.locator(".nav-toggle-label").click()
         page.get_by_role("link", name="Missions", exact=True).click()

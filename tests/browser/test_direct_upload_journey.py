@@ -1,13 +1,12 @@
 """With S3, a file chosen in the file input travels from the browser straight to the bucket, then is confirmed."""
 from __future__ import annotations
 
-import re
 
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import wait_until
-from tests.factories import PASSWORD, make_user
+from tests.browser.conftest import log_in, wait_until
+from tests.factories import make_user
 from tests.files.conftest import s3_backend  # noqa: F401 (fixture)
 from tests.media_samples import sample
 from tests.storage.conftest import s3_bucket, s3_client, s3_endpoint  # noqa: F401 (fixtures)
@@ -25,11 +24,7 @@ def test_file_input_uploads_straight_to_s3_and_the_player_streams_from_the_bucke
     make_user("learner", email="direct@example.com")
     posts = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
-    page.goto("/auth/login")
-    page.get_by_label("Email").fill("direct@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r".*/$"))
+    log_in(page, "direct@example.com")
     page.goto("/account/media")
     page.set_input_files("#up-audio-input", files=[{"name": "briefing.ogg", "mimeType": "audio/ogg",
                                                      "buffer": sample("ogg-audio")}])

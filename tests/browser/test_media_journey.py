@@ -1,12 +1,11 @@
 """The recorder, the file input and the player in a real browser, with Chromium's fake microphone and camera."""
 from __future__ import annotations
 
-import re
 
 from sqlalchemy import select
 
-from tests.browser.conftest import ARTIFACTS, shot, wait_until
-from tests.factories import PASSWORD, make_user
+from tests.browser.conftest import ARTIFACTS, log_in, shot, wait_until
+from tests.factories import make_user
 from tests.media_samples import sample
 from webapp.extensions import db
 from webapp.models import StoredFile
@@ -20,11 +19,7 @@ def test_mentor_records_audio_uploads_it_and_plays_it_back_with_the_server_durat
     errors = []
     page.on("pageerror", lambda err: errors.append(str(err)))
     try:
-        page.goto("/auth/login")
-        page.get_by_label("Email").fill("rec@example.com")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(re.compile(r".*/$"))
+        log_in(page, "rec@example.com")
         page.goto("/account/media")
 
         recorder = page.locator("#rec-audio")
@@ -72,11 +67,7 @@ def test_video_recorder_shows_the_live_camera_and_uploads_a_take(browser, live_s
     context = browser.new_context(base_url=live_server, permissions=["microphone", "camera"])
     page = context.new_page()
     try:
-        page.goto("/auth/login")
-        page.get_by_label("Email").fill("cam@example.com")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(re.compile(r".*/$"))
+        log_in(page, "cam@example.com")
         page.goto("/account/media")
         recorder = page.locator("#rec-video")
         recorder.get_by_role("button", name="Record").click()
