@@ -33,7 +33,6 @@ def download(key: str):
 @login_required
 def upload():
     kind = request.form.get("kind", "")
-    target = request.headers.get("HX-Target") or ""
     try:
         upload_file = request.files.get("file")
         if upload_file is None or not upload_file.filename:
