@@ -5,5 +5,7 @@
 # skipped with a note, except in CI (CI=true), where a missing browser fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. scripts/_venv.sh ".[test]"
+if [ "${SKIP_INSTALL:-}" != "1" ]; then
+  . scripts/_venv.sh ".[test]"
+fi
 exec .venv/bin/python -m pytest "$@"
