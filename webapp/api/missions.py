@@ -4,7 +4,7 @@ from ..domain import policies
 from ..domain.mission_rules import hidden_subtask_ids
 from ..extensions import db
 from ..missions import queries
-from ..services import catalogue
+from ..services import attempts, catalogue
 from ..services.actors import actor_for
 from .core import Routes, ok, paginate
 from .schemas import MissionDetailSchema, MissionFilterArgs, MissionPage, MissionSummarySchema
@@ -28,10 +28,12 @@ def detail_json(m, actor) -> dict:
         data.update(subtasks=m.subtasks, escalation_events=m.escalation_events,
                     environmental_cues=m.environmental_cues, mentor_notes=m.mentor_notes)
     else:
-        # No spoilers: hidden subtasks, events and cues appear only as an attempt reaches them.
-        hidden = hidden_subtask_ids(content)
-        data.update(subtasks=[s for s in m.subtasks if s["id"] not in hidden], escalation_events=[],
-                    environmental_cues=[])
+        # No spoilers: hidden subtasks, events and cues appear only as the learner's attempt (the one in
+        # progress, else the latest) reaches them, as that attempt saw them.
+        reached = attempts.reached_for_learner(actor.id, m)
+        hidden = hidden_subtask_ids(content) - reached["unlocked"]
+        data.update(subtasks=[s for s in m.subtasks if s["id"] not in hidden], escalation_events=reached["events"],
+                    environmental_cues=reached["cues"])
     return MissionDetailSchema().dump(data)
 
 

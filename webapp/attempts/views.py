@@ -1,6 +1,198 @@
-"""Mission attempts (SPEC §3): /attempts/<id>."""
+"""Mission attempts (SPEC §3): start or resume from a mission, play /attempts/<id>, finish with a summary.
+
+Every write is a plain form post that htmx enhances; the attempt page answers with the whole page, or with
+one of its regions when htmx aims at it (the timeline polls itself while the attempt runs).
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from .. import htmx
+from ..domain import engine, policies
+from ..domain.attempt_rules import can_play_attempt, can_set_time_multiplier
+from ..domain.errors import Conflict, Invalid
+from ..extensions import db
+from ..services import attempts as service
+from ..services import catalogue as catalogue_service
+from ..services.actors import actor_for
+from . import queries
+from .forms import (ReviewRequestForm, ScopeForm, StartAttemptForm, SubmitSubtaskForm, TimeMultiplierForm,
+                    decisions_from)
 
 bp = Blueprint("attempts", __name__, url_prefix="/attempts")
+POLL_SECONDS = 20   # how often an open attempt page asks for new time-based events (ATTEMPT_POLL_SECONDS)
+
+
+@bp.app_context_processor
+def attempt_helpers():
+    """`attempt_for(mission)`: the current user's attempt in progress at a mission, else their latest (one
+    query, run only when a template calls it); `start_form()` for the start button."""
+
+    def attempt_for(mission):
+        if not getattr(current_user, "is_authenticated", False) or mission is None:
+            return None
+        return db.session.scalar(queries.attempt_for_mission(current_user.id, mission.id))
+
+    def start_form(mission):
+        return StartAttemptForm(formdata=None, mission=mission.slug)
+
+    def needs_scope_acknowledgement(mission):
+        return engine.requires_scope_acknowledgement({"track": mission.track})
+
+    return {"attempt_for": attempt_for, "start_attempt_form": start_form,
+            "needs_scope_acknowledgement": needs_scope_acknowledgement}
+
+
+def _context(attempt, actor, **extra) -> dict:
+    """Everything the attempt page and its partials need (the partials list what they use)."""
+    content = service.content_of(attempt)
+    progress = service.progress_of(attempt)
+    owner = can_play_attempt(actor, attempt.learner_id)
+    ctx = {
+        "attempt": attempt, "mission": attempt.mission, "content": content, "progress": progress,
+        "owner": owner, "mentor_view": not owner,
+        "current": engine.subtask(content, progress.current),
+        "position": (progress.visible.index(progress.current) + 1) if progress.current in progress.visible else None,
+        "answers": service.answers_of(attempt, content, progress),
+        "timeline": service.timeline_of(attempt, content),
+        "cues": progress.cues,
+        "needs_scope": owner and service.needs_scope(attempt),
+        "mission_changed": attempt.mission.version != attempt.mission_version,
+        "poll_seconds": current_app.config.get("ATTEMPT_POLL_SECONDS", POLL_SECONDS),
+        "show_mentor_notes": not owner and policies.can_see_mentor_notes(actor),
+        "can_set_multiplier": can_set_time_multiplier(actor, attempt.learner_id),
+        "form": SubmitSubtaskForm(formdata=None),
+        "scope_form": ScopeForm(formdata=None),
+        "review_form": ReviewRequestForm(formdata=None),
+        "multiplier_form": TimeMultiplierForm(formdata=None, time_multiplier=f"{attempt.learner.time_multiplier:g}"),
+        "typed": {}, "errors": {}, "rejected": None, "focus": False, "oob": False, "new_events": [],
+    }
+    ctx.update(extra)
+    return ctx
+
+
+def _load(attempt_id: int):
+    actor = actor_for(current_user)
+    return service.get_attempt(attempt_id, actor), actor
+
+
+def _back(attempt):
+    return redirect(url_for("attempts.detail", attempt_id=attempt.id), 303)
+
+
+@bp.post("")
+@login_required
+def start():
+    """Start an attempt at a mission, or resume the one in progress."""
+    form = StartAttemptForm()
+    actor = actor_for(current_user)
+    mission = catalogue_service.get_mission(form.mission.data or "",
+                                            include_unpublished=policies.can_see_unpublished_missions(actor))
+    try:
+        attempt, created = service.start_or_resume(current_user, mission,
+                                                   acknowledge_scope=bool(form.acknowledge_scope.data))
+    except Invalid as exc:
+        form.acknowledge_scope.errors = [exc.fields.get("acknowledge_scope", exc.message)]
+        return render_template("attempts/start.html", mission=mission, form=form, message=exc.message), 422
+    flash("Attempt started. Good luck." if created else "Welcome back: your attempt continues where you left off.",
+          "success")
+    return _back(attempt)
+
+
+@bp.get("/<int:attempt_id>")
+@login_required
+def detail(attempt_id: int):
+    attempt, actor = _load(attempt_id)
+    new_events = service.tick(attempt) if can_play_attempt(actor, attempt.learner_id) else []
+    ctx = _context(attempt, actor, new_events=new_events)
+    if htmx.wants("attempt-timeline"):
+        # The timeline polls itself: new events may also reveal cues or open a subtask.
+        return render_template("attempts/_polled.html", **ctx)
+    return render_template("attempts/detail.html", **ctx)
+
+
+@bp.post("/<int:attempt_id>/scope")
+@login_required
+def scope(attempt_id: int):
+    attempt, actor = _load(attempt_id)
+    form = ScopeForm()
+    try:
+        service.acknowledge_scope(attempt, actor, confirmed=bool(form.acknowledge_scope.data))
+    except Invalid as exc:
+        form.acknowledge_scope.errors = [exc.fields.get("acknowledge_scope", exc.message)]
+        ctx = _context(attempt, actor, scope_form=form)
+        template = "attempts/_subtask.html" if htmx.is_htmx() else "attempts/detail.html"
+        return render_template(template, **ctx), 422
+    if htmx.is_htmx():
+        return render_template("attempts/_subtask.html", **_context(attempt, actor, focus=True))
+    flash("Scope acknowledged. The clock starts now.", "success")
+    return _back(attempt)
+
+
+@bp.post("/<int:attempt_id>/subtasks/<int:subtask_id>")
+@login_required
+def submit(attempt_id: int, subtask_id: int):
+    attempt, actor = _load(attempt_id)
+    form = SubmitSubtaskForm()
+    decisions = decisions_from(request.form)
+    typed = {"subtask_id": subtask_id, "response": form.response.data or "", "decisions": decisions}
+    try:
+        result = service.submit_subtask(attempt, subtask_id, form.response.data, decisions, actor)
+    except Invalid as exc:
+        # Shown again with what the learner typed and chose, and a message beside each field.
+        ctx = _context(attempt, actor, typed=typed, errors=exc.fields, error_message=exc.message)
+        if htmx.is_htmx():
+            return render_template("attempts/_subtask.html", **ctx), 422
+        return render_template("attempts/detail.html", **ctx), 422
+    except Conflict as exc:
+        if htmx.is_htmx():
+            raise  # a message in #flashes; the form and its text stay as they are
+        ctx = _context(attempt, actor, rejected={**typed, "message": exc.message})
+        return render_template("attempts/detail.html", **ctx), 409
+    if htmx.is_htmx():
+        ctx = _context(result.attempt, actor, new_events=result.new_events, focus=True, submitted=result.subtask)
+        resp = make_response(render_template("attempts/_submitted.html", **ctx))
+        return htmx.trigger(resp, "subtask-submitted", {"subtask": subtask_id,
+                                                         "completed": result.attempt.status == "completed"})
+    if result.attempt.status == "completed":
+        flash("Mission complete. Here is your summary.", "success")
+    else:
+        flash(f"“{result.subtask.get('title', 'Subtask')}” submitted."
+              + (f" {len(result.new_events)} new event{'s' if len(result.new_events) > 1 else ''} in the timeline."
+                 if result.new_events else ""), "success")
+    return _back(result.attempt)
+
+
+@bp.post("/<int:attempt_id>/review")
+@login_required
+def request_review(attempt_id: int):
+    attempt, actor = _load(attempt_id)
+    ReviewRequestForm()
+    service.request_review(attempt, actor)
+    if htmx.is_htmx():
+        resp = make_response(render_template("attempts/_next.html", **_context(attempt, actor)))
+        return htmx.trigger(resp, "review-requested")
+    flash("Review requested: your mentor will see this attempt in their queue.", "success")
+    return _back(attempt)
+
+
+@bp.post("/<int:attempt_id>/time-multiplier")
+@login_required
+def time_multiplier(attempt_id: int):
+    attempt, actor = _load(attempt_id)
+    form = TimeMultiplierForm()
+    try:
+        service.set_time_multiplier(actor, attempt.learner, form.time_multiplier.data)
+    except Invalid as exc:
+        form.time_multiplier.errors = [exc.fields.get("time_multiplier", exc.message)]
+        ctx = _context(attempt, actor, multiplier_form=form)
+        if htmx.is_htmx():
+            return render_template("attempts/_multiplier.html", **ctx), 422
+        return render_template("attempts/detail.html", **ctx), 422
+    message = f"{attempt.learner.display_name}'s time multiplier is now ×{attempt.learner.time_multiplier:g}."
+    if htmx.is_htmx():
+        resp = make_response(render_template("attempts/_multiplier.html", **_context(attempt, actor, saved=message)))
+        return htmx.trigger(resp, "time-multiplier-changed")
+    flash(message, "success")
+    return _back(attempt)

@@ -1,0 +1,198 @@
+"""A learner plays a shipped mastery mission in headless chromium, from the mission page to the summary:
+cues appear as subtasks are reached, escalations land in the timeline (one by the clock, through polling),
+a hidden subtask opens, and the summary shows the score after penalties."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.browser.conftest import shot, wait_until
+from tests.factories import PASSWORD, make_user
+from webapp.extensions import db
+from webapp.models import MissionAttempt
+from webapp.services.catalogue import SEED_DIR, read_missions, upsert_missions
+
+SLUG = "hospital-ransomware-night-shift"
+
+
+@pytest.fixture
+def fast_polling(app):
+    app.config["ATTEMPT_POLL_SECONDS"] = 1
+    yield
+    app.config.pop("ATTEMPT_POLL_SECONDS", None)
+
+
+def _log_in(page, email):
+    page.goto("/auth/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r".*/$"))
+
+
+def _submit(page, text):
+    page.get_by_label("Your response").fill(text)
+    page.locator("#attempt-subtask button[type=submit]").click()
+
+
+def _timeline(page) -> str:
+    return page.locator("#attempt-timeline").inner_text()
+
+
+def test_learner_plays_a_seeded_mission_to_the_summary(page, fast_polling):
+    upsert_missions(read_missions(SEED_DIR / "missions" / "defender" / f"{SLUG}.yaml"))
+    learner = make_user("learner", email="nia@example.com", display_name="Nia Nightshift")
+    _log_in(page, learner.email)
+
+    page.goto(f"/missions/{SLUG}")
+    page.get_by_role("button", name="Start this mission").click()
+    page.wait_for_url(re.compile(r".*/attempts/\d+$"))
+    assert page.get_by_role("heading", name="Scope the encryption in the first 30 minutes").is_visible()
+    cues = page.locator("#attempt-cues")
+    assert "README_RESTORE.txt" in cues.inner_text() and "Clinical systems status board" in cues.inner_text()
+    assert "Nothing has happened yet" in _timeline(page)
+    page.evaluate("window.__sameDocument = true")
+
+    # The clock: 31 minutes pass, the polling timeline picks up the escalation and its revealed cue.
+    attempt = db.session.scalars(select(MissionAttempt)).one()
+    attempt.started_at = attempt.started_at - timedelta(minutes=31)
+    db.session.commit()
+    wait_until(page, "document.querySelector('#attempt-timeline').innerText.includes('HGH-FS03')")
+    wait_until(page, "document.querySelector('#attempt-cues').innerText.includes('upd_svc')")
+    assert "High" in _timeline(page)
+
+    _submit(page, "FS02 clinical and finance shares encrypted; clinical VLAN healthy. Next: check FS03.")
+    wait_until(page, "document.querySelector('#attempt-subtask h2').innerText.includes('Contain without')")
+    assert "Graham Holt" in cues.inner_text()                      # the cue of subtask 2 appeared
+    # Decisions are radio groups that work with the keyboard.
+    first = page.get_by_label("Disconnect the whole hospital network", exact=False)
+    first.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.get_by_label("Keep everything up and monitor", exact=False).is_checked()
+    page.get_by_label("No divert yet", exact=False).check()
+    _submit(page, "Watch the attacker to learn their footprint; no divert, re-assess at 04:00.")
+    wait_until(page, "document.querySelector('#attempt-timeline').innerText.includes('Pharmacy share')")
+    assert "Critical" in _timeline(page)
+
+    _submit(page, "VPN with password only, JUMP01, LSASS dump, admin account, GPO deployment.")
+    wait_until(page, "document.querySelector('#attempt-subtask h2').innerText.includes('recovery order')")
+    assert "comsvcs.dll" in cues.inner_text()                      # revealed by the evidence event
+    assert "4624 type 10" in _timeline(page)                       # the event that opens the hidden subtask
+    assert "Subtask 4 of 5" in page.locator("#attempt-subtask").inner_text()
+
+    page.get_by_label("Reset once now, second reset after replication", exact=False).check()
+    _submit(page, "Restore EPR first from the immutable copy; rotate service accounts, then krbtgt staged.")
+    wait_until(page, "document.querySelector('#attempt-subtask h2').innerText.includes('backup server')")
+    _submit(page, "Deletion failed thanks to immutability; rotate the Veeam console credentials before restore.")
+    wait_until(page, "document.querySelector('#attempt-summary') !== null")
+
+    summary = page.locator("#attempt-summary")
+    assert summary.locator(".score strong").inner_text() == "80"   # 100 - 5 (clock) - 15 (monitor only)
+    assert "Keep everything up and monitor" in summary.inner_text()
+    assert "Pharmacy share" in summary.inner_text()
+    assert page.get_by_role("link", name="Go to the capstone for this mission").is_visible()
+    assert page.evaluate("window.__sameDocument === true")         # htmx swaps, no reloads
+    assert page.locator("#attempt-timeline[hx-trigger]").count() == 0   # polling stopped
+
+    page.get_by_role("button", name="Request mentor review of this attempt").click()
+    wait_until(page, "document.querySelector('#attempt-next').innerText.includes('Mentor review requested')")
+    page.locator("#attempt-summary-h").scroll_into_view_if_needed()
+    shot(page, "attempt-summary")
+
+    errors = [m for m in page.console_messages if m.startswith(("error", "pageerror"))]
+    assert errors == [], errors
+
+
+def test_attempt_plays_with_javascript_off(browser, live_server):
+    upsert_missions(read_missions(SEED_DIR / "missions" / "defender" / f"{SLUG}.yaml"))
+    learner = make_user("learner", email="nojs@example.com")
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        _log_in(page, learner.email)
+        page.goto(f"/missions/{SLUG}")
+        page.get_by_role("button", name="Start this mission").click()
+        page.wait_for_url(re.compile(r".*/attempts/\d+$"))
+        _submit(page, "Scoping notes.")
+        page.wait_for_url(re.compile(r".*/attempts/\d+$"))
+        assert page.get_by_role("heading", name="Contain without stopping patient care").is_visible()
+        page.get_by_label("Your response").fill("Disconnect everything now.")
+        page.get_by_label("Disconnect the whole hospital network", exact=False).check()
+        page.get_by_label("No divert yet", exact=False).check()
+        page.locator("#attempt-subtask button[type=submit]").click()
+        page.wait_for_url(re.compile(r".*/attempts/\d+$"))
+        assert "Radiology reports PACS unreachable" in page.locator("#attempt-timeline").inner_text()
+        assert "“Contain without stopping patient care” submitted." in page.locator("#flashes").inner_text()
+    finally:
+        context.close()
+
+
+def test_mentor_reads_the_attempt_and_gives_extra_time(page):
+    from tests.factories import assign
+
+    upsert_missions(read_missions(SEED_DIR / "missions" / "defender" / f"{SLUG}.yaml"))
+    learner = make_user("learner", email="lee@example.com", display_name="Lee Learner")
+    mentor = make_user("mentor", email="mo@example.com", display_name="Mo Mentor")
+    assign(mentor, learner)
+    from webapp.services import attempts as service
+    from webapp.services.actors import actor_for
+    from webapp.services.catalogue import get_mission
+
+    attempt, _ = service.start_or_resume(learner, get_mission(SLUG))
+    service.submit_subtask(attempt, 1, "FS02 encrypted, clinical VLAN fine.", {}, actor_for(learner))
+    service.submit_subtask(attempt, 2, "Targeted containment; no divert.",
+                           {"containment-scope": "full-disconnect", "divert-ambulances": "conditional"},
+                           actor_for(learner))
+
+    _log_in(page, mentor.email)
+    page.goto(f"/attempts/{attempt.id}")
+    assert "read-only" in page.locator(".attempt-head").inner_text()
+    assert page.get_by_role("heading", name="Mentor notes mentors only").is_visible()
+    assert "Radiology reports PACS unreachable" in _timeline(page)
+    assert page.locator("#response").count() == 0
+    page.get_by_label("Time multiplier").fill("1.5")
+    page.locator("#attempt-multiplier button[type=submit]").click()
+    wait_until(page, "document.querySelector('#attempt-multiplier').innerText.includes('×1.5')")
+    shot(page, "attempt-mentor-view")
+    errors = [m for m in page.console_messages if m.startswith(("error", "pageerror"))]
+    assert errors == [], errors
+
+
+def test_offensive_mission_asks_for_rules_of_engagement_before_starting(page):
+    upsert_missions(read_missions(SEED_DIR / "missions" / "offensive" / "dental-group-scoping-roe-review.yaml"))
+    learner = make_user("learner", email="ola@example.com")
+    _log_in(page, learner.email)
+    page.goto("/missions/dental-group-scoping-roe-review")
+    box = page.get_by_label("I have read the rules of engagement", exact=False)
+    assert box.is_visible()
+    shot(page, "attempt-offensive-start")
+    box.check()
+    page.get_by_role("button", name="Start this mission").click()
+    page.wait_for_url(re.compile(r".*/attempts/\d+$"))
+    assert page.get_by_label("Your response").is_visible()
+    attempt = db.session.scalars(select(MissionAttempt)).one()
+    db.session.refresh(attempt)
+    assert attempt.scope_acknowledged_at is not None
+
+
+def test_attempt_page_fits_a_phone(browser, live_server):
+    upsert_missions(read_missions(SEED_DIR / "missions" / "defender" / f"{SLUG}.yaml"))
+    learner = make_user("learner", email="pho@example.com")
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    try:
+        _log_in(page, learner.email)
+        page.goto(f"/missions/{SLUG}")
+        page.get_by_role("button", name="Start this mission").click()
+        page.wait_for_url(re.compile(r".*/attempts/\d+$"))
+        _submit(page, "Scoping notes from my phone.")
+        wait_until(page, "document.querySelector('#attempt-subtask h2').innerText.includes('Contain without')")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the attempt page scrolls sideways on a phone ({width}px)"
+        shot(page, "attempt-phone")
+    finally:
+        context.close()

@@ -1,0 +1,294 @@
+"""Mission attempts (SPEC §3): start or resume, acknowledge scope, submit subtasks, time-based events,
+review requests and the learner's time multiplier. The engine (domain.engine) decides; this module loads,
+checks policy, persists and commits."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import joinedload
+
+from ..domain import engine
+from ..domain.attempt_rules import can_play_attempt, can_set_time_multiplier, can_view_attempt
+from ..domain.errors import Conflict, Invalid, NotFound
+from ..domain.policies import Actor, require
+from ..extensions import db
+from ..models import Mission, MissionAttempt, User
+from ..models.base import utcnow
+
+
+def content_of(attempt: MissionAttempt) -> dict:
+    """The mission content the attempt plays: its snapshot (older rows without one use the mission)."""
+    return attempt.mission_snapshot or attempt.mission.content()
+
+
+def state_of(attempt: MissionAttempt) -> engine.AttemptState:
+    return engine.state_from(attempt.started_at, attempt.responses, attempt.decisions, attempt.fired_events,
+                             attempt.current_subtask_id)
+
+
+def progress_of(attempt: MissionAttempt, now: datetime | None = None, *, fire: bool = False) -> engine.Progress:
+    return engine.evaluate(content_of(attempt), state_of(attempt), now or utcnow(),
+                           attempt.learner.time_multiplier if attempt.learner else 1.0, fire=fire)
+
+
+def needs_scope(attempt: MissionAttempt) -> bool:
+    return engine.requires_scope_acknowledgement(content_of(attempt)) and attempt.scope_acknowledged_at is None
+
+
+def get_attempt(attempt_id: int, actor: Actor) -> MissionAttempt:
+    """The attempt if the actor may see it: 404 when it does not exist, 403 when it is someone else's."""
+    attempt = db.session.scalar(select(MissionAttempt).where(MissionAttempt.id == attempt_id).options(
+        joinedload(MissionAttempt.mission), joinedload(MissionAttempt.learner)))
+    if attempt is None:
+        raise NotFound("No such attempt.")
+    require(can_view_attempt(actor, attempt.learner_id), "This attempt belongs to another learner.")
+    return attempt
+
+
+def latest_for(learner_id: int, mission_id: int) -> MissionAttempt | None:
+    """The learner's attempt in progress at a mission, else their latest one. One query."""
+    return db.session.scalar(
+        select(MissionAttempt)
+        .where(MissionAttempt.learner_id == learner_id, MissionAttempt.mission_id == mission_id)
+        .order_by(case((MissionAttempt.status == "in_progress", 0), else_=1), MissionAttempt.started_at.desc(),
+                  MissionAttempt.id.desc())
+        .limit(1))
+
+
+def _in_progress(learner_id: int, mission_id: int) -> list[MissionAttempt]:
+    return list(db.session.scalars(select(MissionAttempt).where(
+        MissionAttempt.learner_id == learner_id, MissionAttempt.mission_id == mission_id,
+        MissionAttempt.status == "in_progress").order_by(MissionAttempt.id)))
+
+
+def start_or_resume(learner: User, mission: Mission, *, acknowledge_scope: bool = False,
+                    now: datetime | None = None) -> tuple[MissionAttempt, bool]:
+    """The learner's attempt in progress at this mission, or a new one. Returns (attempt, created).
+
+    A new attempt snapshots the mission content, so later edits do not change it. An offensive-track mission
+    needs the learner to acknowledge the rules of engagement and scope first (422 without it).
+    """
+    existing = _in_progress(learner.id, mission.id)
+    if existing:
+        attempt = existing[0]
+        if acknowledge_scope and needs_scope(attempt):
+            attempt.scope_acknowledged_at = now or utcnow()
+            db.session.commit()
+        return attempt, False
+    content = mission.content()
+    if engine.requires_scope_acknowledgement(content) and not acknowledge_scope:
+        raise Invalid("Acknowledge the rules of engagement and scope before you start this mission.",
+                      fields={"acknowledge_scope": "Tick the box to confirm you will stay within the scope."})
+    now = now or utcnow()
+    first = engine.subtask_ids(content)[0] if content.get("subtasks") else None
+    attempt = MissionAttempt(learner_id=learner.id, mission_id=mission.id, status="in_progress",
+                             mission_version=mission.version, mission_snapshot=content, current_subtask_id=first,
+                             responses={}, decisions={}, fired_events=[], score_penalty=0, started_at=now,
+                             scope_acknowledged_at=now if engine.requires_scope_acknowledgement(content) else None)
+    db.session.add(attempt)
+    try:
+        db.session.flush()
+        _apply(attempt, engine.evaluate(content, state_of(attempt), now, learner.time_multiplier), now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    # Two concurrent starts may both insert: keep the oldest, drop ours.
+    rows = _in_progress(learner.id, mission.id)
+    if len(rows) > 1 and rows[0].id != attempt.id:
+        db.session.delete(attempt)
+        db.session.commit()
+        return rows[0], False
+    return attempt, True
+
+
+def acknowledge_scope(attempt: MissionAttempt, actor: Actor, *, confirmed: bool = True,
+                      now: datetime | None = None) -> MissionAttempt:
+    """Record that the learner acknowledged the rules of engagement and scope. Before any submission the
+    clock restarts, so time-based events count from the acknowledgement."""
+    require(can_play_attempt(actor, attempt.learner_id), "Only the learner who started this attempt can do that.")
+    if not confirmed:
+        raise Invalid("Acknowledge the rules of engagement and scope before you start.",
+                      fields={"acknowledge_scope": "Tick the box to confirm you will stay within the scope."})
+    if attempt.scope_acknowledged_at is not None:
+        return attempt
+    if attempt.status != "in_progress":
+        raise Conflict("This attempt has ended.")
+    now = now or utcnow()
+    attempt.scope_acknowledged_at = now
+    if not attempt.responses and not attempt.fired_events:
+        attempt.started_at = now
+    db.session.commit()
+    return attempt
+
+
+def _apply(attempt: MissionAttempt, progress: engine.Progress, now: datetime) -> None:
+    """Copy the engine's outcome onto the row (new JSON values, so the change is seen)."""
+    if progress.new_events:
+        attempt.fired_events = list(attempt.fired_events or []) + [
+            {"index": f.index, "fired_at": f.at.isoformat()} for f in progress.new_events]
+    attempt.score_penalty = progress.penalty
+    attempt.current_subtask_id = progress.current
+    if progress.completed and attempt.status == "in_progress":
+        attempt.status = "completed"
+        attempt.completed_at = now
+        attempt.score = progress.score
+
+
+_STATE_COLUMNS = ["status", "started_at", "current_subtask_id", "responses", "decisions", "fired_events",
+                  "score_penalty", "score", "scope_acknowledged_at", "review_requested_at", "completed_at",
+                  "updated_at"]
+
+
+def _lock(attempt: MissionAttempt) -> None:
+    """Re-read the row before a write (SELECT … FOR UPDATE on PostgreSQL), so two tabs or a poll racing a
+    submission cannot overwrite each other's events."""
+    db.session.refresh(attempt, attribute_names=_STATE_COLUMNS, with_for_update=True)
+
+
+def tick(attempt: MissionAttempt, now: datetime | None = None) -> list[dict]:
+    """Fire the time-based events that are due (recording their time). Returns the new events' views.
+
+    Runs when the learner's own attempt page or its timeline is requested: the events are a deterministic
+    consequence of the clock, so recording them when first observed is safe to repeat.
+    """
+    if attempt.status != "in_progress" or needs_scope(attempt):
+        return []
+    now = now or utcnow()
+    progress = progress_of(attempt, now, fire=True)
+    if not progress.new_events and progress.current == attempt.current_subtask_id:
+        return []
+    try:
+        _lock(attempt)
+        if attempt.status != "in_progress":
+            db.session.rollback()
+            return []
+        progress = progress_of(attempt, now, fire=True)
+        _apply(attempt, progress, now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    content = content_of(attempt)
+    return [engine.event_view(content, f.index) for f in progress.new_events]
+
+
+@dataclass
+class Submitted:
+    attempt: MissionAttempt
+    new_events: list[dict]
+    subtask: dict
+
+
+def submit_subtask(attempt: MissionAttempt, subtask_id: int, response: str | None, decisions: dict | None,
+                   actor: Actor, now: datetime | None = None) -> Submitted:
+    """Record a subtask's response and decisions, run the engine, persist fired events, penalties and the
+    next subtask; the last visible subtask completes the attempt with score = 100 - penalties (at least 0)."""
+    require(can_play_attempt(actor, attempt.learner_id), "Only the learner who started this attempt can submit it.")
+    now = now or utcnow()
+    try:
+        _lock(attempt)
+        if attempt.status != "in_progress":
+            raise Conflict("This attempt has ended; its subtasks can no longer be submitted.",
+                           fields={"subtask": "attempt ended"})
+        if needs_scope(attempt):
+            raise Conflict("Acknowledge the rules of engagement and scope before you submit a subtask.",
+                           fields={"acknowledge_scope": "required"})
+        content = content_of(attempt)
+        before = progress_of(attempt, now, fire=True)
+        submitted = frozenset(int(k) for k in attempt.responses or {})
+        chosen = engine.check_submission(content, before, subtask_id, response, decisions, submitted)
+        attempt.responses = {**(attempt.responses or {}),
+                             str(subtask_id): {"response": (response or "").strip(), "submitted_at": now.isoformat()}}
+        attempt.decisions = {**(attempt.decisions or {}), **chosen}
+        after = progress_of(attempt, now, fire=True)
+        _apply(attempt, after, now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return Submitted(attempt, [engine.event_view(content, f.index) for f in after.new_events],
+                     engine.subtask(content, subtask_id) or {})
+
+
+def request_review(attempt: MissionAttempt, actor: Actor, now: datetime | None = None) -> MissionAttempt:
+    """The learner asks for a mentor review of a completed attempt; asking twice keeps the first time."""
+    require(can_play_attempt(actor, attempt.learner_id),
+            "Only the learner who made this attempt can ask for its review.")
+    if attempt.status != "completed":
+        raise Conflict("Finish the attempt before asking for a review: submit every subtask first.")
+    if attempt.review_requested_at is None:
+        attempt.review_requested_at = now or utcnow()
+        db.session.commit()
+    return attempt
+
+
+def set_time_multiplier(actor: Actor, learner: User, value) -> User:
+    """A mentor of the learner or an admin stretches time_elapsed triggers for a learner (1.0 to 4.0)."""
+    require(can_set_time_multiplier(actor, learner.id),
+            "Only the learner's mentor or an admin can change their time multiplier.")
+    learner.time_multiplier = engine.check_time_multiplier(value)
+    db.session.commit()
+    return learner
+
+
+def reached_for_learner(learner_id: int, mission: Mission) -> dict:
+    """What the learner's attempt at a mission has reached, for the no-spoiler mission detail: the fired
+    events, the visible cues and the unlocked subtask ids (nothing when there is no attempt)."""
+    attempt = latest_for(learner_id, mission.id)
+    if attempt is None:
+        return {"events": [], "cues": [], "unlocked": set()}
+    content = attempt.mission_snapshot or mission.content()
+    progress = engine.evaluate(content, state_of(attempt), utcnow(), fire=False)
+    events = content.get("escalation_events") or []
+    locks = engine.hidden_by_design(content)
+    return {
+        "events": [events[i] for i in progress.fired],
+        "cues": [{k: v for k, v in c.items() if k != "revealed_by"} for c in progress.cues],
+        "unlocked": {sid for sid in locks if sid not in progress.hidden},
+    }
+
+
+def _parse_time(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def timeline_of(attempt: MissionAttempt, content: dict | None = None) -> list[dict]:
+    """The fired events as the incident timeline shows them, oldest first, with their time and offset."""
+    content = content or content_of(attempt)
+    rows = []
+    for entry in attempt.fired_events or []:
+        view = engine.event_view(content, int(entry.get("index", -1)))
+        at = _parse_time(entry.get("fired_at"))
+        view["fired_at"] = at
+        view["offset_minutes"] = int((at - attempt.started_at).total_seconds() // 60) if at else None
+        rows.append(view)
+    return rows
+
+
+def answers_of(attempt: MissionAttempt, content: dict, progress: engine.Progress) -> list[dict]:
+    """Each visible subtask with its response, chosen options and state (submitted, current, upcoming)."""
+    rows = []
+    responses = attempt.responses or {}
+    chosen = attempt.decisions or {}
+    for sid in progress.visible:
+        item = engine.subtask(content, sid) or {}
+        answer = responses.get(str(sid)) or {}
+        decisions = []
+        for d in item.get("decisions") or []:
+            labels = {o["id"]: o["label"] for o in d.get("options") or []}
+            choice = chosen.get(d["id"])
+            decisions.append({"id": d["id"], "prompt": d.get("prompt", ""), "choice": choice,
+                              "label": labels.get(choice, choice) if choice else None})
+        state = "submitted" if str(sid) in responses else ("current" if sid == progress.current else "upcoming")
+        rows.append({"subtask": item, "response": answer.get("response"),
+                     "submitted_at": _parse_time(answer.get("submitted_at")), "decisions": decisions,
+                     "state": state})
+    return rows
