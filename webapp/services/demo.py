@@ -96,6 +96,24 @@ def _ensure_user(email, name, handle, role, bio) -> User:
     return user
 
 
+def play_attempt(learner: User, mission: Mission, start) -> MissionAttempt:
+    """Play a mission to its end through the real engine, choosing each decision's first option."""
+    from . import attempts as attempt_service
+    from .actors import actor_for
+
+    actor = actor_for(learner)
+    attempt, _ = attempt_service.start_or_resume(learner, mission, acknowledge_scope=True, now=start)
+    step = 0
+    while attempt.status == "in_progress" and attempt.current_subtask_id is not None and step < 20:
+        step += 1
+        subtask = next(s for s in attempt.mission_snapshot["subtasks"] if s["id"] == attempt.current_subtask_id)
+        choices = {d["id"]: d["options"][0]["id"] for d in subtask.get("decisions") or []}
+        attempt_service.submit_subtask(attempt, subtask["id"],
+                                       f"My analysis for '{subtask['title']}': evidence first, then the call.",
+                                       choices, actor, now=start + timedelta(minutes=12 * step))
+    return attempt
+
+
 def seed_demo() -> dict:
     """Idempotent: accounts by email, work by (learner, mission). Returns what was created."""
     mastery = db.session.scalars(select(Mission).where(Mission.tier == "mastery", Mission.is_published.is_(True))
@@ -113,15 +131,7 @@ def seed_demo() -> dict:
     for mission, done in stages:
         if mission.id in existing:
             continue
-        attempt = MissionAttempt(learner_id=learner.id, mission_id=mission.id, status="completed",
-                                 mission_version=mission.version, started_at=start, completed_at=start + timedelta(hours=2),
-                                 current_subtask_id=None, responses={
-                                     str(s["id"]): {"response": f"My analysis for '{s['title']}'.",
-                                                    "submitted_at": (start + timedelta(minutes=20 * s["id"])).isoformat()}
-                                     for s in mission.subtasks},
-                                 score=88)
-        db.session.add(attempt)
-        db.session.flush()
+        attempt = play_attempt(learner, mission, start)
         cap = _make_capstone(learner, mission, done, start + timedelta(days=1))
         cap.attempt_id = attempt.id
         db.session.add(cap)
@@ -136,8 +146,9 @@ def seed_demo() -> dict:
     lower = db.session.scalar(select(Mission).where(Mission.tier == "beginner").order_by(Mission.slug))
     if lower and not db.session.scalar(select(MissionAttempt.id).where(
             MissionAttempt.learner_id == learner.id, MissionAttempt.mission_id == lower.id)):
-        db.session.add(MissionAttempt(learner_id=learner.id, mission_id=lower.id, status="in_progress",
-                                      mission_version=lower.version, current_subtask_id=lower.subtasks[0]["id"]))
+        from . import attempts as attempt_service
+
+        attempt_service.start_or_resume(learner, lower, acknowledge_scope=True)
         created["attempts"] += 1
     samples = (
         ("Phishing triage playbook", "writeup", "approved", "public",
