@@ -287,7 +287,7 @@
         if (target && window.htmx) { htmx.swap(target, html, { swapStyle: "afterbegin" }); }
         var empty = document.getElementById("uploads-empty");
         if (empty) { empty.remove(); }
-        reset("Uploaded. It is in your uploads below.");
+        reset(root.dataset.doneMessage || "Uploaded.");
       } else {
         var tmp = document.createElement("div");
         tmp.innerHTML = html || "";
@@ -350,4 +350,57 @@
   function initAll(scope) { (scope || document).querySelectorAll(".recorder").forEach(init); }
   document.addEventListener("DOMContentLoaded", function () { initAll(document); });
   document.addEventListener("htmx:load", function (e) { initAll(e.target); });
+})();
+
+// ---- Capstones: remove a repeatable row in place (without JavaScript the button posts the form instead) ----
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-remove-row]") : null;
+    if (!button) { return; }
+    var row = button.closest(".row-item");
+    if (!row) { return; }
+    event.preventDefault();
+    var list = row.parentElement;
+    var next = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    // Keep the keyboard where it was: on the neighbouring row, or on the list's "Add a row" button.
+    var focusTarget = next ? next.querySelector("input, textarea, select")
+      : (list && list.parentElement ? list.parentElement.querySelector("button[value^='add:']") : null);
+    if (focusTarget) { focusTarget.focus(); }
+  });
+
+  // A row added through htmx: put the cursor in its first field.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var list = event.detail.target;
+    if (list && list.classList && list.classList.contains("row-list")) {
+      var rows = list.querySelectorAll(".row-item");
+      var last = rows[rows.length - 1];
+      var field = last ? last.querySelector("input, textarea, select") : null;
+      if (field) { field.focus(); }
+    }
+  });
+})();
+
+// ---- Portfolio: copy an item's secret link (the read-only field still works without JavaScript) ----
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-copy-target]") : null;
+    if (!button) { return; }
+    var field = document.getElementById(button.getAttribute("data-copy-target"));
+    var status = document.getElementById(button.getAttribute("data-copy-status"));
+    if (!field) { return; }
+    field.focus();
+    field.select();
+    var say = function (text) { if (status) { status.textContent = text; } };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(field.value).then(function () { say("Link copied."); },
+        function () { say("Press Ctrl+C (or ⌘C) to copy the selected link."); });
+    } else {
+      say("Press Ctrl+C (or ⌘C) to copy the selected link.");
+    }
+  });
 })();

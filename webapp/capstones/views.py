@@ -1,14 +1,36 @@
-"""Capstone workspace (SPEC §4): /capstones and /capstones/<id>."""
+"""Capstone workspace (SPEC §4): /capstones and /capstones/<id>.
+
+Every write is a plain form post that htmx enhances: with JavaScript the phase form is swapped in place
+and the stepper, progress bar, status and history follow out-of-band; without it the post redirects back
+to the page (or re-renders it with the errors and what was typed)."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import secrets
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import htmx
+from ..domain import capstone_rules, phases as rules
+from ..domain.errors import Conflict, Invalid
 from ..extensions import db
-from . import queries
+from ..markdown import render as render_markdown
+from ..services import capstones as service
+from . import forms, queries
 
 bp = Blueprint("capstones", __name__, url_prefix="/capstones")
 LIST_LIMIT = 200
+
+
+@bp.app_context_processor
+def capstone_helpers():
+    def capstone_for(mission):
+        """The current user's capstone for a mission, or None (one query; for the mission page)."""
+        if not getattr(current_user, "is_authenticated", False) or mission is None:
+            return None
+        return db.session.scalar(queries.capstone_for_mission(current_user.id, mission.id))
+
+    return {"capstone_for": capstone_for}
 
 
 @bp.get("")
@@ -18,4 +40,157 @@ def index():
                                    .limit(LIST_LIMIT)).all()
     own = [c for c in capstones if c.learner_id == current_user.id]
     others = [c for c in capstones if c.learner_id != current_user.id]
-    return render_template("capstones/index.html", own=own, others=others)
+    return render_template("capstones/index.html", own=own, others=others, PHASES=rules.PHASES)
+
+
+@bp.post("")
+@login_required
+def start():
+    cap, created = service.start_by_slug(current_user, request.form.get("mission", "").strip())
+    flash("Capstone started. Work through the phases in order." if created
+          else "You already have a capstone for this mission; here it is.", "success" if created else "info")
+    return redirect(url_for("capstones.detail", capstone_id=cap.id), 303)
+
+
+def _load(capstone_id: int):
+    db.session.scalar(queries.workspace(capstone_id))      # mission and learner in the same query
+    return service.get_for(current_user, capstone_id)       # from the identity map; 404 or 403
+
+
+def _stored_values(cap) -> dict:
+    return {name: getattr(cap, name) for names in rules.PHASE_FIELDS.values() for name in names}
+
+
+def _context(cap, shown: str, *, typed: dict | None = None, errors: dict | None = None, message: str = "",
+             previews: dict | None = None, saved: bool = False) -> dict:
+    owner = service.is_owner(current_user, cap)
+    editable = service.editable_phases(cap) if owner else set()
+    values = _stored_values(cap)
+    if typed:
+        values.update(typed)
+    files = service.files_of(cap)
+    return {
+        "cap": cap, "shown": shown, "current": cap.get_current_phase(), "done": cap.completed_phases(),
+        "values": values, "errors": errors or {}, "message": message, "previews": previews or {},
+        "typed": bool(typed), "saved": saved, "owner": owner, "editable": shown in editable,
+        "under_review": service.under_review(cap), "files": files,
+        "pending": service.pending_uploads(current_user) if owner and shown in editable
+        and shown in capstone_rules.FILE_FIELD_OF_PHASE else [],
+        "history": service.history(cap), "PHASES": rules.PHASES, "ROW_FIELDS": capstone_rules.ROW_FIELDS,
+        "FINDING_KINDS": rules.FINDING_KINDS, "PRESENTATION_TYPES": rules.PRESENTATION_TYPES,
+        "ARTIFACT_TYPES": capstone_rules.ARTIFACT_TYPES, "FILE_FIELD_OF_PHASE": capstone_rules.FILE_FIELD_OF_PHASE,
+        "progress": rules.progress_percent(cap.completed_phases()),
+    }
+
+
+def _shown_phase(cap, requested: str | None) -> str:
+    if requested in rules.PHASES:
+        return requested
+    current = cap.get_current_phase()
+    return current if current in rules.PHASES else rules.PHASES[-1]
+
+
+@bp.get("/<int:capstone_id>")
+@login_required
+def detail(capstone_id: int):
+    cap = _load(capstone_id)
+    ctx = _context(cap, _shown_phase(cap, request.args.get("phase")))
+    if htmx.wants("capstone-phase-form"):
+        return render_template("capstones/_phase_form.html", **ctx)
+    return render_template("capstones/detail.html", **ctx)
+
+
+def _render_form(ctx: dict, status: int = 200):
+    template = "capstones/_phase_form.html" if htmx.is_htmx() else "capstones/detail.html"
+    return render_template(template, **ctx), status
+
+
+@bp.post("/<int:capstone_id>/phases/<phase>")
+@login_required
+def save(capstone_id: int, phase: str):
+    cap = _load(capstone_id)
+    if phase not in rules.PHASES:
+        abort(404)
+    action = request.form.get("action", "save")
+    typed = forms.phase_data(phase, request.form)
+    # Without JavaScript, the row and preview buttons post the whole form: answer with the page, nothing saved.
+    kind, _, arg = action.partition(":")
+    if kind in ("add", "remove", "preview"):
+        previews = {}
+        if kind == "add":
+            forms.with_row_added(typed, arg)
+        elif kind == "remove":
+            field, _, index = arg.rpartition(":")
+            forms.with_row_removed(typed, field, index)
+        elif arg in capstone_rules.MARKDOWN_FIELDS:
+            previews[arg] = render_markdown(request.form.get(arg, ""))
+        return _render_form(_context(cap, phase, typed=typed, previews=previews))
+    try:
+        service.save_phase(cap, phase, typed, current_user, request.form.get("version", type=int),
+                           request.form.getlist("file_keys"))
+        if action == "complete":
+            service.complete_phase(cap, phase, current_user)
+    except (Invalid, Conflict) as exc:
+        # Nothing the learner typed is lost: the form comes back with their text and the errors beside it.
+        db.session.rollback()
+        message = exc.message
+        if isinstance(exc, Invalid) and exc.fields:
+            message = ("This phase cannot be completed yet" if action == "complete" else "Nothing was saved") + \
+                ": correct the fields marked below. What you typed is still here."
+        return _render_form(_context(cap, phase, typed=typed, errors=exc.fields, message=message), exc.status)
+    completed = action == "complete"
+    if htmx.is_htmx():
+        shown = _shown_phase(cap, None) if completed else phase
+        resp = make_response(render_template("capstones/_phase_saved.html",
+                                             **_context(cap, shown, saved=not completed)))
+        return htmx.trigger(resp, "phase-completed" if completed else "phase-saved", {"phase": phase})
+    if completed:
+        nxt = cap.get_current_phase()
+        flash(f"{rules.PHASE_LABELS[phase]} complete." + (
+            f" Next: {rules.PHASE_LABELS[nxt]}." if nxt in rules.PHASES else
+            " Your capstone is submitted for mentor review."), "success")
+        return redirect(url_for("capstones.detail", capstone_id=cap.id), 303)
+    flash(f"Draft of {rules.PHASE_LABELS[phase]} saved.", "success")
+    return redirect(url_for("capstones.detail", capstone_id=cap.id, phase=phase), 303)
+
+
+@bp.get("/<int:capstone_id>/rows/<field>")
+@login_required
+def blank_row(capstone_id: int, field: str):
+    """One blank repeatable row (htmx 'Add a row')."""
+    cap = _load(capstone_id)
+    if field.startswith("investigation_findings-"):
+        if field.split("-", 1)[1] not in rules.FINDING_KINDS:
+            abort(404)
+        columns = ()
+    elif field in capstone_rules.ROW_FIELDS:
+        columns = capstone_rules.ROW_FIELDS[field]
+    else:
+        abort(404)
+    return render_template("capstones/_phase_row.html", cap=cap, field=field, columns=columns, row={} if columns
+                           else "", key=secrets.token_hex(4), errors={}, readonly=False,
+                           ARTIFACT_TYPES=capstone_rules.ARTIFACT_TYPES)
+
+
+@bp.post("/<int:capstone_id>/preview")
+@login_required
+def preview(capstone_id: int):
+    """Markdown preview of one text area, sanitised like everything else rendered from Markdown."""
+    _load(capstone_id)
+    field = request.form.get("action", "").partition(":")[2] or request.form.get("field", "")
+    if field not in capstone_rules.MARKDOWN_FIELDS:
+        raise Invalid("Nothing to preview.", fields={"field": "not a Markdown field"})
+    return render_template("capstones/_preview.html", field=field,
+                           html=render_markdown(request.form.get(field, "")))
+
+
+@bp.post("/<int:capstone_id>/delete")
+@login_required
+def delete(capstone_id: int):
+    cap = _load(capstone_id)
+    title = cap.mission.title
+    service.delete(cap, current_user)
+    flash(f"Capstone for {title} deleted.", "success")
+    if htmx.is_htmx():
+        return htmx.redirect(make_response("", 200), url_for("capstones.index"))
+    return redirect(url_for("capstones.index"), 303)

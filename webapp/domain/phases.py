@@ -139,3 +139,49 @@ def phases_to_clear(reopen: str) -> tuple[str, ...]:
 
 def progress_percent(done: set[str]) -> int:
     return round(100 * len([p for p in PHASES if p in done]) / len(PHASES))
+
+
+# ---- Editing, review and reopening ---------------------------------------------------------------------------
+
+def is_under_review(submitted: bool, approved: bool) -> bool:
+    """Submitted for review (the presentation phase completed) and neither approved nor sent back."""
+    return submitted and not approved
+
+
+def check_can_edit(phase: str, done: set[str], under_review: bool) -> None:
+    """A capstone under review is read-only as a whole; a completed phase is read-only until a mentor reopens it."""
+    check_phase(phase)
+    if under_review:
+        raise Conflict("This capstone is under mentor review, so it is read-only until the review ends.",
+                       fields={"phase": "under review"})
+    if phase in done:
+        raise Conflict(f"The {PHASE_LABELS[phase]} phase is complete and read-only. Ask your mentor to reopen it "
+                       "if it needs changes.", fields={phase: "complete and read-only"})
+
+
+def check_can_delete(submitted: bool, reviewed: bool) -> None:
+    """The owner may delete a capstone until it has been submitted or reviewed."""
+    if submitted or reviewed:
+        raise Conflict("This capstone has been submitted for review, so it can no longer be deleted.",
+                       fields={"capstone": "submitted or reviewed"})
+
+
+def reopen_plan(phases: list[str] | tuple[str, ...], done: set[str]) -> tuple[str, ...]:
+    """The phases whose completion a reopening clears: the earliest requested phase and every later one.
+
+    Only completed phases can be reopened; the result lists only phases that are complete now."""
+    if not phases:
+        raise Invalid("Name at least one phase to reopen.", fields={"reopen_phases": "name at least one phase"})
+    for phase in phases:
+        check_phase(phase)
+    not_done = [p for p in phases if p not in done]
+    if not_done:
+        names = ", ".join(PHASE_LABELS[p] for p in not_done)
+        raise Conflict(f"Only completed phases can be reopened; not complete: {names}.",
+                       fields={"reopen_phases": ", ".join(not_done)})
+    earliest = min(phases, key=PHASES.index)
+    return tuple(p for p in phases_to_clear(earliest) if p in done)
+
+
+def phase_of_field(name: str) -> str | None:
+    return next((p for p, names in PHASE_FIELDS.items() if name in names), None)

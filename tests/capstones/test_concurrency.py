@@ -1,0 +1,85 @@
+"""Concurrent requests against the same database, each thread with its own client, app context and session."""
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from tests.capstones.helpers import VALUES, activities, capstone_for, reload
+from tests.factories import make_mission, make_token, make_user
+from webapp.extensions import db
+from webapp.models import CapstoneActivity, CapstoneProject
+
+
+def _race(app, user, request, n=2):
+    """Run `request(client)` in n threads released together; returns the responses' (status, body)."""
+    barrier = threading.Barrier(n)
+    user_id = user.id
+    results, errors = [], []
+
+    def worker():
+        try:
+            client = app.test_client()
+            with client.session_transaction() as sess:
+                sess["_user_id"], sess["_fresh"] = str(user_id), True
+            barrier.wait(timeout=10)
+            resp = request(client)
+            results.append((resp.status_code, resp.get_data(as_text=True)))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors
+    return results
+
+
+def test_two_simultaneous_starts_give_one_capstone(app):
+    learner, mission = make_user("learner"), make_mission()
+    slug = mission.slug
+    results = _race(app, learner, lambda c: c.post("/capstones", data={"mission": slug}))
+    assert sorted(s for s, _ in results) == [303, 303]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(CapstoneProject)) == 1
+    assert db.session.scalar(select(func.count()).select_from(CapstoneActivity)) == 1
+
+
+def test_two_simultaneous_api_starts_give_one_201_and_one_409_with_the_existing_id(app):
+    learner, mission = make_user("learner"), make_mission()
+    _, token = make_token(learner)
+    slug = mission.slug
+    results = _race(app, learner, lambda c: c.post("/api/v1/capstones", json={"mission": slug},
+                                                   headers={"Authorization": f"Bearer {token}"}))
+    db.session.expire_all()
+    cap = db.session.scalar(select(CapstoneProject))
+    assert db.session.scalar(select(func.count()).select_from(CapstoneProject)) == 1
+    assert sorted(s for s, _ in results) == [201, 409]
+    assert f'"existing_id":{cap.id}' in [b for s, b in results if s == 409][0].replace(" ", "")
+
+
+def test_two_simultaneous_completions_of_the_same_phase_give_one_completion(app):
+    learner = make_user("learner")
+    cap = capstone_for(learner, make_mission(), **VALUES["investigation"])
+    _, token = make_token(learner)
+    cap_id = cap.id
+    results = _race(app, learner, lambda c: c.post(f"/api/v1/capstones/{cap_id}/phases/investigation/complete",
+                                                   headers={"Authorization": f"Bearer {token}"}))
+    assert sorted(s for s, _ in results) == [200, 409]
+    assert reload(cap.id).investigation_completed_at is not None
+    assert activities(cap.id) == [("completed", "investigation")]
+
+
+def test_two_simultaneous_page_completions_give_one_completion(app):
+    from tests.capstones.helpers import FORM
+
+    learner = make_user("learner")
+    cap = capstone_for(learner, make_mission())
+    data = {**FORM["investigation"], "action": "complete", "version": "1"}
+    cap_id = cap.id
+    results = _race(app, learner, lambda c: c.post(f"/capstones/{cap_id}/phases/investigation", data=data))
+    statuses = sorted(s for s, _ in results)
+    assert statuses[0] == 303 and statuses[1] == 409
+    assert [a for a in activities(cap.id) if a[0] == "completed"] == [("completed", "investigation")]

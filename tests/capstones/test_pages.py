@@ -1,0 +1,421 @@
+"""The workspace pages: full page vs fragment, plain posts and htmx, errors beside fields, read-only states."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from tests.capstones.helpers import FORM, VALUES, activities, capstone_for, reload, snapshot, world
+from tests.conftest import hx
+from tests.factories import make_mission, make_user
+from tests.media_samples import sample
+from tests.web.helpers import field_error, flashes, location, text
+from webapp.domain.phases import PHASES
+from webapp.extensions import db
+from webapp.models import CapstoneProject, StoredFile
+
+
+def _post(client, cap, phase, action="save", version=None, headers=None, **extra):
+    data = {**FORM[phase], **extra, "action": action, "version": str(version or reload(cap.id).version_id)}
+    return client.post(f"/capstones/{cap.id}/phases/{phase}", data=data, headers=headers or {})
+
+
+def _only_root(html: str, root_id: str) -> bool:
+    return "<html" not in html and re.search(rf'^\s*<\w+ id="{root_id}"', html) is not None
+
+
+# ---- start from the mission page -----------------------------------------------------------------------------
+
+def test_mission_page_offers_start_capstone_for_a_mastery_mission(client, login_as):
+    login_as("learner")
+    mission = make_mission()
+    page = text(client.get(f"/missions/{mission.slug}"))
+    assert "Start capstone" in page and f'name="mission" value="{mission.slug}"' in page
+
+
+def test_mission_page_of_a_lower_tier_mission_offers_no_capstone(client, login_as):
+    login_as("learner")
+    mission = make_mission(tier="intermediate")
+    assert "Start capstone" not in text(client.get(f"/missions/{mission.slug}"))
+
+
+def test_mission_page_links_to_the_existing_capstone(client, login_as):
+    learner = login_as("learner")
+    mission = make_mission()
+    cap = capstone_for(learner, mission)
+    page = text(client.get(f"/missions/{mission.slug}"))
+    assert "Open your capstone" in page and f'href="/capstones/{cap.id}"' in page and "Start capstone" not in page
+
+
+def test_start_capstone_redirects_to_the_workspace_and_twice_opens_the_same(client, login_as):
+    login_as("learner")
+    mission = make_mission()
+    first = client.post("/capstones", data={"mission": mission.slug})
+    second = client.post("/capstones", data={"mission": mission.slug})
+    cap = db.session.scalar(select(CapstoneProject))
+    assert first.status_code == second.status_code == 303
+    assert location(first) == location(second) == f"/capstones/{cap.id}"
+    assert db.session.scalar(select(func.count()).select_from(CapstoneProject)) == 1
+    assert "You already have a capstone" in " ".join(flashes(text(client.get(location(second)))))
+
+
+def test_start_capstone_for_a_lower_tier_mission_is_422_and_creates_nothing(client, login_as):
+    login_as("learner")
+    mission = make_mission(tier="beginner")
+    resp = client.post("/capstones", data={"mission": mission.slug})
+    assert resp.status_code == 422 and "mastery" in text(resp)
+    assert db.session.scalar(select(func.count()).select_from(CapstoneProject)) == 0
+
+
+def test_start_capstone_without_csrf_is_400(raw_client, app):
+    from tests.conftest import log_in
+
+    user = make_user("learner")
+    log_in(raw_client, user)
+    mission = make_mission()
+    resp = raw_client.post("/capstones", data={"mission": mission.slug})
+    assert resp.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(CapstoneProject)) == 0
+
+
+# ---- the workspace page ----------------------------------------------------------------------------------------
+
+def test_workspace_shows_stepper_progress_current_phase_form_and_history(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner, done=("investigation",))
+    page = text(client.get(f"/capstones/{cap.id}"))
+    assert re.search(r'<li class="step step-current[^"]*" aria-current="step">\s*<a[^>]*>\s*<span[^>]*>2</span>\s*'
+                     r'<span class="step-label">Decision making', page)
+    assert page.count("step-done") == 1
+    assert 'value="20"' in page and "1 of 5 phases complete (20%)" in page
+    assert '<h2 id="phase-h">2. Decision making</h2>' in page
+    assert 'id="decisions_made-0-decision"' in page and 'id="decision_analysis"' in page
+    assert 'id="capstone-history"' in page
+
+
+def test_workspace_fragment_vs_page(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    full = client.get(f"/capstones/{cap.id}")
+    assert "<html" in text(full)
+    frag = client.get(f"/capstones/{cap.id}?phase=investigation", headers=hx("capstone-phase-form"))
+    assert frag.status_code == 200 and _only_root(text(frag), "capstone-phase-form")
+    assert "HX-Request" in frag.headers["Vary"]
+
+
+def test_completed_phase_shows_read_only(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner, done=("investigation",))
+    page = text(client.get(f"/capstones/{cap.id}?phase=investigation"))
+    assert "complete and read-only" in page and 'id="phase-form"' not in page
+    assert "Ransomware operator" in page
+
+
+def test_later_open_phase_takes_a_draft_but_completes_only_in_order(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    page = text(client.get(f"/capstones/{cap.id}?phase=reporting"))
+    assert '<span class="badge">Not started</span>' in page and 'id="phase-form"' in page
+    assert _post(client, cap, "reporting").status_code == 303
+    assert reload(cap.id).report_summary == "Contained overnight."
+
+
+def test_under_review_capstone_is_read_only_with_a_status_banner(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner, done=PHASES, submitted_at=db.func.now())
+    page = text(client.get(f"/capstones/{cap.id}"))
+    assert "In mentor review." in page and 'id="phase-form"' not in page
+    assert "Delete capstone" not in page
+    assert re.search(r'step-review step-current" aria-current="step"', page)
+
+
+def test_approved_capstone_shows_the_final_score_and_approval(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner, done=PHASES, submitted_at=db.func.now(), mentor_approved=True,
+                       mentor_final_score=Decimal("87.50"), mentor_reviewed_at=db.func.now())
+    page = text(client.get(f"/capstones/{cap.id}"))
+    assert "Approved by your mentor" in page and "Final score: <strong>87.50</strong>" in page
+
+
+def test_unknown_capstone_is_404(client, login_as):
+    login_as("learner")
+    assert client.get("/capstones/999").status_code == 404
+
+
+# ---- saving and completing: plain posts ------------------------------------------------------------------------
+
+def test_save_draft_without_js_redirects_back_to_the_phase_with_a_flash(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    resp = _post(client, cap, "investigation")
+    assert resp.status_code == 303 and location(resp) == f"/capstones/{cap.id}?phase=investigation"
+    assert reload(cap.id).investigation_findings["threats"] == ["Ransomware operator"]
+    assert "Draft of Investigation saved." in flashes(text(client.get(location(resp))))
+
+
+def test_complete_phase_without_js_opens_the_next_phase(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    resp = _post(client, cap, "investigation", action="complete")
+    assert resp.status_code == 303 and location(resp) == f"/capstones/{cap.id}"
+    page = text(client.get(location(resp)))
+    assert "Investigation complete. Next: Decision making." in flashes(page)
+    assert '<h2 id="phase-h">2. Decision making</h2>' in page
+
+
+def test_complete_with_missing_fields_is_422_with_errors_beside_fields_and_typed_text_kept(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner, done=("investigation",))
+    resp = client.post(f"/capstones/{cap.id}/phases/decision_making", data={
+        "action": "complete", "version": "1", "decisions_made-decision": ["Isolate"],
+        "decisions_made-rationale": [""], "decisions_made-decided_at": [""], "decision_analysis": ""})
+    page = text(resp)
+    assert resp.status_code == 422 and "<html" in page
+    assert field_error(page, "decisions_made") == "Record at least one decision with its rationale."
+    assert field_error(page, "decision_analysis") == "Write the decision analysis."
+    assert 'value="Isolate"' in page
+    assert reload(cap.id).decision_making_completed_at is None
+
+
+def test_malformed_row_is_422_beside_the_cell_and_nothing_saved(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    before = snapshot()
+    resp = _post(client, cap, "investigation", **{"investigation_artifacts-url": ["javascript:alert(1)"],
+                                                  "investigation_findings-evidence": ["kept text"]})
+    page = text(resp)
+    assert resp.status_code == 422
+    assert field_error(page, "investigation_artifacts-0-url") == "must be an http(s) link or an uploaded file"
+    assert 'value="kept text"' in page and "Nothing was saved" in page
+    assert snapshot() == before
+
+
+def test_stale_form_from_a_second_tab_is_409_keeping_the_typed_text(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    assert _post(client, cap, "investigation", version=1).status_code == 303
+    before = snapshot()
+    resp = _post(client, cap, "investigation", version=1, **{"investigation_findings-threats": ["second tab text"]})
+    page = text(resp)
+    assert resp.status_code == 409 and "another tab" in page and 'value="second tab text"' in page
+    assert snapshot() == before
+    # The form now carries the current version: saving again on purpose replaces the other version.
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    assert _post(client, cap, "investigation", version=int(version),
+                 **{"investigation_findings-threats": ["second tab text"]}).status_code == 303
+    assert reload(cap.id).investigation_findings["threats"] == ["second tab text"]
+
+
+def test_editing_a_completed_phase_is_409_and_changes_nothing(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner, done=("investigation",))
+    before = snapshot()
+    resp = _post(client, cap, "investigation", **{"investigation_findings-threats": ["rewrite"]})
+    assert resp.status_code == 409 and "read-only" in text(resp) and 'value="rewrite"' in text(resp)
+    assert snapshot() == before
+
+
+def test_editing_under_review_is_409_and_changes_nothing(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner, done=PHASES, submitted_at=db.func.now())
+    before = snapshot()
+    resp = _post(client, cap, "presentation")
+    assert resp.status_code == 409 and "under mentor review" in text(resp)
+    assert snapshot() == before
+
+
+def test_completing_out_of_order_is_409_naming_the_first_open_phase(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    resp = _post(client, cap, "reporting", action="complete")
+    assert resp.status_code == 409
+    assert "Complete the Investigation phase before Reporting." in text(resp)
+    assert reload(cap.id).reporting_completed_at is None
+
+
+def test_unknown_phase_is_404(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    assert client.post(f"/capstones/{cap.id}/phases/overall", data={"action": "save"}).status_code == 404
+
+
+# ---- no-JavaScript row and preview buttons ---------------------------------------------------------------------
+
+def test_add_a_row_without_js_rerenders_with_one_more_row_and_saves_nothing(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner, done=("investigation",))
+    before = snapshot()
+    resp = client.post(f"/capstones/{cap.id}/phases/decision_making", data={
+        **FORM["decision_making"], "action": "add:decisions_made", "version": "1"})
+    page = text(resp)
+    assert resp.status_code == 200 and 'id="decisions_made-1-decision"' in page and 'value="Isolate FS-01"' in page
+    assert snapshot() == before
+
+
+def test_remove_a_row_without_js_rerenders_without_it(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    resp = client.post(f"/capstones/{cap.id}/phases/investigation", data={
+        "investigation_findings-threats": ["keep", "drop"], "action": "remove:investigation_findings-threats:1"})
+    page = text(resp)
+    assert 'value="keep"' in page and 'value="drop"' not in page
+
+
+def test_preview_without_js_shows_sanitised_markdown_and_keeps_the_text(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner, done=("investigation",))
+    resp = client.post(f"/capstones/{cap.id}/phases/decision_making", data={
+        "decision_analysis": "**bold** <script>alert(1)</script>", "action": "preview:decision_analysis"})
+    page = text(resp)
+    assert '<div id="preview-decision_analysis"' in page and "<strong>bold</strong>" in page
+    assert "<script>alert(1)</script>" not in page
+    assert reload(cap.id).decision_analysis == ""
+
+
+# ---- htmx ------------------------------------------------------------------------------------------------------
+
+def test_htmx_save_returns_the_form_and_out_of_band_stepper_progress_history(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    resp = _post(client, cap, "investigation", headers=hx("capstone-phase-form"))
+    page = text(resp)
+    assert resp.status_code == 200 and "<html" not in page
+    assert re.match(r'\s*<section id="capstone-phase-form"', page)
+    for root in ("capstone-stepper", "capstone-progress", "capstone-status", "capstone-history"):
+        assert re.search(rf'id="{root}"[^>]*hx-swap-oob="true"', page), root
+    assert "Draft saved." in page and '"phase-saved"' in resp.headers["HX-Trigger"]
+
+
+def test_htmx_complete_opens_the_next_phase_and_updates_stepper_and_progress(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    resp = _post(client, cap, "investigation", action="complete", headers=hx("capstone-phase-form"))
+    page = text(resp)
+    assert resp.status_code == 200 and "phase-completed" in resp.headers["HX-Trigger"]
+    assert '<h2 id="phase-h">2. Decision making</h2>' in page
+    assert re.search(r'id="capstone-progress"[^>]*hx-swap-oob="true"', page) and 'value="20"' in page
+    assert re.search(r'step-done[^"]*"', page)
+
+
+def test_htmx_error_returns_the_form_partial_with_status(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    resp = client.post(f"/capstones/{cap.id}/phases/investigation", data={"action": "complete", "version": "1"},
+                       headers=hx("capstone-phase-form"))
+    page = text(resp)
+    assert resp.status_code == 422 and _only_root(page, "capstone-phase-form")
+    assert field_error(page, "investigation_findings").startswith("Record at least one finding")
+
+
+def test_htmx_add_row_returns_one_blank_row(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    resp = client.get(f"/capstones/{cap.id}/rows/report_key_findings", headers=hx("rows-report_key_findings"))
+    page = text(resp)
+    assert resp.status_code == 200 and page.strip().startswith('<li class="row-item')
+    assert page.count('name="report_key_findings-finding"') == 1 and "<html" not in page
+    assert client.get(f"/capstones/{cap.id}/rows/mentor_final_score").status_code == 404
+
+
+def test_htmx_preview_returns_sanitised_html(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    resp = client.post(f"/capstones/{cap.id}/preview", data={
+        "action": "preview:remediation_plan", "remediation_plan": "1. one\n2. [x](javascript:alert(1))"},
+        headers=hx("preview-remediation_plan"))
+    page = text(resp)
+    assert resp.status_code == 200 and '<div id="preview-remediation_plan"' in page and "<ol>" in page
+    assert 'href="javascript:' not in page
+
+
+# ---- uploads ---------------------------------------------------------------------------------------------------
+
+def test_upload_then_save_attaches_the_file_to_the_phase_field(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner, done=PHASES[:4], **VALUES["presentation"])
+    up = client.post("/files", data={"kind": "document", "file": (__import__("io").BytesIO(sample("pdf")), "deck.pdf")},
+                     content_type="multipart/form-data", headers=hx("files-presentation"))
+    assert up.status_code == 201
+    key = re.search(r'name="file_keys" value="([^"]+)"', text(up)).group(1)
+    # Without JavaScript the upload shows on the phase form as a pending file to attach.
+    assert f'name="file_keys" value="{key}" checked' in text(client.get(f"/capstones/{cap.id}"))
+    resp = _post(client, cap, "presentation", action="complete", file_keys=key,
+                 presentation_url="")
+    assert resp.status_code == 303
+    row = db.session.scalar(select(StoredFile))
+    cap = reload(cap.id)
+    assert row.capstone_id == cap.id and row.field == "presentation" and row.attached_at is not None
+    assert cap.presentation_url == f"/files/{key}" and cap.submitted_at is not None
+
+
+def test_attaching_someone_elses_upload_is_422_and_nothing_changes(client, login_as):
+    import io
+
+    other = make_user("learner")
+    login_as(other)
+    up = client.post("/files", data={"kind": "evidence", "file": (io.BytesIO(sample("pdf")), "x.pdf")},
+                     content_type="multipart/form-data", headers=hx("x"))
+    key = re.search(r'name="file_keys" value="([^"]+)"', text(up)).group(1)
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    before = snapshot()
+    resp = _post(client, cap, "investigation", file_keys=key)
+    assert resp.status_code == 422 and "cannot be attached" in field_error(text(resp), "file_keys")
+    assert snapshot() == before
+
+
+# ---- deletion, list, mentors -----------------------------------------------------------------------------------
+
+def test_delete_by_owner_redirects_to_the_list(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    resp = client.post(f"/capstones/{cap.id}/delete")
+    assert resp.status_code == 303 and location(resp) == "/capstones"
+    assert reload(cap.id) is None
+
+
+def test_list_shows_own_capstones_with_phase_and_status_and_mentors_see_their_learners(client, login_as):
+    w = world()
+    capstone_for(w["owner"], w["mission"], done=("investigation",))
+    capstone_for(w["owner"], done=PHASES, submitted_at=db.func.now())
+    capstone_for(w["other_learner"])
+    login_as(w["owner"])
+    page = text(client.get("/capstones"))
+    assert "Phase 2: Decision making" in page and "In mentor review" in page
+    assert page.count('class="capstone-row"') == 2
+    login_as(w["assigned_mentor"])
+    page = text(client.get("/capstones"))
+    assert "Your learners" in page and page.count('class="capstone-row"') == 2 and f"@{w['owner'].handle}" in page
+
+
+def test_assigned_mentor_reads_the_workspace_read_only(client, login_as):
+    w = world()
+    cap = capstone_for(w["owner"], w["mission"])
+    login_as(w["assigned_mentor"])
+    page = text(client.get(f"/capstones/{cap.id}"))
+    assert "Only the learner edits this capstone" in page and 'id="phase-form"' not in page
+    assert "Delete capstone" not in page
+
+
+def test_history_lists_each_change_newest_first(client, login_as):
+    learner = login_as("learner")
+    mission = make_mission()
+    client.post("/capstones", data={"mission": mission.slug})
+    cap = db.session.scalar(select(CapstoneProject))
+    _post(client, cap, "investigation", action="complete")
+    assert activities(cap.id) == [("started", None), ("saved", "investigation"), ("completed", "investigation")]
+    page = text(client.get(f"/capstones/{cap.id}"))
+    history = page[page.index('id="capstone-history"'):]
+    assert history.index("Completed Investigation.") < history.index("Saved a draft of Investigation") \
+        < history.index("Started the capstone")
+    assert learner.display_name in history
+
+
+def test_workspace_markup_has_no_inline_style_or_script(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner, done=("investigation",))
+    pages = [text(client.get(f"/capstones/{cap.id}?phase={p}")) for p in PHASES]
+    pages.append(text(_post(client, cap, "decision_making", headers=hx("capstone-phase-form"))))
+    for page in pages:
+        assert " style=" not in page and "<style" not in page and "<script>" not in page and "hx-on" not in page

@@ -1,0 +1,226 @@
+"""Capstone input rules (SPEC §4): the shape of each phase field, row by row, and where uploads go.
+
+`clean_phase_data` turns what a form or the API sent into the values stored on the capstone, or raises
+`Invalid` naming each bad field (`decisions_made.2.decided_at`). Row indexes count the rows as they were
+sent, blank rows included, so an error can be shown beside the row the learner typed.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from .errors import Invalid
+from .phases import FINDING_KINDS, PHASE_FIELDS, PHASE_LABELS, PRESENTATION_TYPES, check_phase
+
+MAX_ROWS = 100
+MAX_TEXT = 20_000
+MAX_CELL = 2_000
+MAX_URL = 500
+
+# Repeatable rows: field -> the columns of one row.
+ROW_FIELDS: dict[str, tuple[str, ...]] = {
+    "investigation_artifacts": ("type", "url", "description"),
+    "decisions_made": ("decision", "rationale", "decided_at"),
+    "design_documents": ("title", "url", "description"),
+    "report_key_findings": ("finding", "impact", "recommendation"),
+}
+URL_COLUMNS = {"url"}
+TEXT_FIELDS = ("decision_analysis", "remediation_plan", "report_summary", "presentation_notes")
+MARKDOWN_FIELDS = TEXT_FIELDS
+URL_FIELDS = ("report_document_url", "presentation_url")
+ARTIFACT_TYPES = ("link", "file", "log", "screenshot", "capture", "report", "other")
+
+# Uploads: the name a file is attached under -> (phase, the field that records it, the upload kinds accepted).
+FILE_FIELDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "investigation_artifacts": ("investigation", "investigation_artifacts", ("evidence",)),
+    "design_documents": ("design_remediation", "design_documents", ("document",)),
+    "report_document": ("reporting", "report_document_url", ("document",)),
+    "presentation": ("presentation", "presentation_url", ("document", "video")),
+}
+FIELD_LABELS = {
+    "investigation_findings": "findings", "investigation_artifacts": "artifacts", "decisions_made": "decisions",
+    "decision_analysis": "decision analysis", "design_documents": "design documents",
+    "remediation_plan": "remediation plan", "report_document_url": "report link", "report_summary": "report summary",
+    "report_key_findings": "key findings", "presentation_url": "presentation link",
+    "presentation_type": "presentation type", "presentation_notes": "presenter notes",
+}
+FILE_FIELD_OF_PHASE = {phase: name for name, (phase, _, _) in FILE_FIELDS.items()}
+
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_FILE_URL = re.compile(r"^/files/[A-Za-z0-9/_.\-]+$")
+
+
+def is_link(value: str) -> bool:
+    """An http(s) link, or the download path of an uploaded file."""
+    return bool(_URL.match(value) or _FILE_URL.match(value))
+
+
+def _text(value: Any, path: str, problems: dict, limit: int = MAX_TEXT) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        problems[path] = "must be text"
+        return ""
+    if "\x00" in value:
+        problems[path] = "must not contain NUL characters"
+        return ""
+    value = value.replace("\r\n", "\n").strip()
+    if len(value) > limit:
+        problems[path] = f"must be at most {limit} characters"
+    return value
+
+
+def _url(value: Any, path: str, problems: dict) -> str | None:
+    text = _text(value, path, problems, MAX_URL)
+    if not text:
+        return None
+    if path not in problems and not is_link(text):
+        problems[path] = "must be an http(s) link or an uploaded file"
+    return text
+
+
+def _date(value: str, path: str, problems: dict) -> str:
+    if not value:
+        return ""
+    try:
+        if len(value) == 10:
+            date.fromisoformat(value)
+        else:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        problems[path] = "must be a date such as 2026-11-02 (or a date and time)"
+    return value
+
+
+def _rows(name: str, value: Any, problems: dict) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems[name] = "must be a list of rows"
+        return []
+    if len(value) > MAX_ROWS:
+        problems[name] = f"at most {MAX_ROWS} rows"
+        return []
+    columns = ROW_FIELDS[name]
+    out = []
+    for i, row in enumerate(value):
+        path = f"{name}.{i}"
+        if not isinstance(row, Mapping):
+            problems[path] = f"each row must be an object with {', '.join(columns)}"
+            continue
+        unknown = [k for k in row if k not in columns]
+        if unknown:
+            problems[path] = f"unknown column {', '.join(map(str, unknown))}; columns are {', '.join(columns)}"
+            continue
+        clean = {}
+        for col in columns:
+            cell_path = f"{path}.{col}"
+            clean[col] = _text(row.get(col), cell_path, problems, MAX_CELL)
+            if col in URL_COLUMNS and clean[col] and cell_path not in problems:
+                if len(clean[col]) > MAX_URL or not is_link(clean[col]):
+                    problems[cell_path] = "must be an http(s) link or an uploaded file"
+            if col == "decided_at" and cell_path not in problems:
+                _date(clean[col], cell_path, problems)
+        if not any(clean.values()):
+            continue            # a blank row is dropped, not an error
+        if name == "investigation_artifacts":
+            if not clean["url"] and not clean["description"]:
+                problems[f"{path}.url"] = "give a link (or upload a file) or a description"
+            if clean["type"] and clean["type"] not in ARTIFACT_TYPES:
+                problems[f"{path}.type"] = f"must be one of {', '.join(ARTIFACT_TYPES)}"
+            clean["type"] = clean["type"] or ("link" if clean["url"] else "other")
+        if name == "decisions_made" and not clean["decision"]:
+            problems[f"{path}.decision"] = "say what was decided"
+        if name == "design_documents" and not clean["title"]:
+            problems[f"{path}.title"] = "give the document a title"
+        if name == "report_key_findings" and not clean["finding"]:
+            problems[f"{path}.finding"] = "state the finding"
+        out.append(clean)
+    return out
+
+
+def _findings(value: Any, problems: dict) -> dict[str, list[str]]:
+    name = "investigation_findings"
+    if value is None:
+        return {k: [] for k in FINDING_KINDS}
+    if not isinstance(value, Mapping):
+        problems[name] = f"must be an object with the lists {', '.join(FINDING_KINDS)}"
+        return {}
+    unknown = [k for k in value if k not in FINDING_KINDS]
+    if unknown:
+        problems[name] = f"unknown kind {', '.join(map(str, unknown))}; kinds are {', '.join(FINDING_KINDS)}"
+        return {}
+    out = {}
+    for kind in FINDING_KINDS:
+        items = value.get(kind) or []
+        path = f"{name}.{kind}"
+        if not isinstance(items, list):
+            problems[path] = "must be a list of text entries"
+            continue
+        if len(items) > MAX_ROWS:
+            problems[path] = f"at most {MAX_ROWS} entries"
+            continue
+        kept = []
+        for i, item in enumerate(items):
+            text = _text(item, f"{path}.{i}", problems, MAX_CELL)
+            if text:
+                kept.append(text)
+        out[kind] = kept
+    return out
+
+
+def clean_field(name: str, value: Any, problems: dict) -> Any:
+    if name == "investigation_findings":
+        return _findings(value, problems)
+    if name in ROW_FIELDS:
+        return _rows(name, value, problems)
+    if name in URL_FIELDS:
+        return _url(value, name, problems)
+    if name == "presentation_type":
+        text = _text(value, name, problems, 20)
+        if text and text not in PRESENTATION_TYPES:
+            problems[name] = f"must be one of {', '.join(PRESENTATION_TYPES)}"
+        return text or None
+    return _text(value, name, problems)
+
+
+def clean_phase_data(phase: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored values for the fields of `phase` present in `data`; Invalid naming each bad field."""
+    check_phase(phase)
+    problems: dict[str, str] = {}
+    allowed = PHASE_FIELDS[phase]
+    out = {}
+    for name, value in data.items():
+        if name not in allowed:
+            problems[name] = f"not a field of the {PHASE_LABELS[phase]} phase"
+            continue
+        out[name] = clean_field(name, value, problems)
+    if problems:
+        raise Invalid("Some fields need fixing: " + "; ".join(f"{k}: {v}" for k, v in problems.items()) + ".",
+                      fields=problems)
+    return out
+
+
+def split_by_phase(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Group fields of several phases (an API PATCH) by phase; Invalid naming fields that belong to none."""
+    grouped: dict[str, dict[str, Any]] = {}
+    unknown = {}
+    for name, value in data.items():
+        phase = next((p for p, names in PHASE_FIELDS.items() if name in names), None)
+        if phase is None:
+            unknown[name] = "not a capstone field"
+        else:
+            grouped.setdefault(phase, {})[name] = value
+    if unknown:
+        raise Invalid(f"Unknown fields: {', '.join(unknown)}.", fields=unknown)
+    return grouped
+
+
+def check_file_field(name: str) -> tuple[str, str, tuple[str, ...]]:
+    try:
+        return FILE_FIELDS[name]
+    except KeyError:
+        raise Invalid(f"Files attach to one of: {', '.join(FILE_FIELDS)}.",
+                      fields={"field": f"must be one of {', '.join(FILE_FIELDS)}"}) from None

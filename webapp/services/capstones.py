@@ -1,0 +1,376 @@
+"""Capstone use cases (SPEC §4): start, save a phase, complete it, upload to it, delete, reopen.
+
+Every change appends a CapstoneActivity row in the same transaction. Writes are guarded by the
+capstone's version column, so two tabs (or two requests) cannot both win: the loser's UPDATE matches
+no row, is rolled back, and gets a 409 that says what happened.
+"""
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+from flask import url_for
+from sqlalchemy import delete as sa_delete, exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..domain import capstone_rules, phases as rules, policies
+from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
+from ..domain.uploads import Rejected
+from ..extensions import db
+from ..models import CapstoneActivity, CapstoneProject, MentorshipInteraction, Mission, StoredFile, User
+from ..models.base import utcnow
+from . import files as files_service
+from .actors import actor_for
+
+STALE_MESSAGE = ("This capstone was changed somewhere else (another tab, window or device) after you opened it. "
+                 "Your text is kept here and was not saved; check it, then save again to replace the other version.")
+
+
+class StaleCapstone(Conflict):
+    code = "stale"
+
+    def __init__(self, current_version: int | None = None):
+        super().__init__(STALE_MESSAGE, fields={"version": f"the current version is {current_version}"
+                                                if current_version else "changed"})
+        self.current_version = current_version
+
+
+class AlreadyStarted(Conflict):
+    def __init__(self, capstone: CapstoneProject):
+        super().__init__("You already have a capstone for this mission.", fields={"mission": "capstone exists"})
+        self.capstone = capstone
+
+
+# ---- reading and permissions --------------------------------------------------------------------------------
+
+def get_capstone(capstone_id: int) -> CapstoneProject:
+    cap = db.session.get(CapstoneProject, capstone_id)
+    if cap is None:
+        raise NotFound("That capstone does not exist.")
+    return cap
+
+
+def can_read(actor: policies.Actor, cap: CapstoneProject) -> bool:
+    """The learner, their assigned mentors, a mentor who claimed it from the queue, and admins."""
+    return policies.can_read_learner_work(actor, cap.learner_id) or (
+        actor.is_mentor and actor.id is not None and cap.claimed_by_id == actor.id)
+
+
+def get_for(user: User, capstone_id: int) -> CapstoneProject:
+    cap = get_capstone(capstone_id)
+    policies.require(can_read(actor_for(user), cap), "You do not have access to this capstone.")
+    return cap
+
+
+def is_owner(user: User | None, cap: CapstoneProject) -> bool:
+    return user is not None and getattr(user, "id", None) == cap.learner_id
+
+
+def under_review(cap: CapstoneProject) -> bool:
+    return rules.is_under_review(cap.submitted_at is not None, bool(cap.mentor_approved))
+
+
+def editable_phases(cap: CapstoneProject) -> set[str]:
+    if under_review(cap):
+        return set()
+    return set(rules.PHASES) - cap.completed_phases()
+
+
+def _require_owner(actor: User, cap: CapstoneProject, doing: str) -> None:
+    if not is_owner(actor, cap):
+        raise Forbidden(f"Only the learner who owns this capstone can {doing}.")
+
+
+def _log(cap: CapstoneProject, actor: User | None, action: str, phase: str | None, summary: str) -> None:
+    db.session.add(CapstoneActivity(capstone_id=cap.id, actor_id=actor.id if actor else None, action=action,
+                                    phase=phase, summary=summary[:300]))
+
+
+def _check_version(cap: CapstoneProject, expected_version: int | None) -> None:
+    if expected_version is not None and int(expected_version) != cap.version_id:
+        raise StaleCapstone(cap.version_id)
+
+
+def _commit(cap: CapstoneProject) -> None:
+    """Commit; a concurrent write that got there first (version moved on) becomes a 409."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        db.session.refresh(cap)
+        raise StaleCapstone(cap.version_id) from None
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+# ---- start ---------------------------------------------------------------------------------------------------
+
+def find(learner_id: int, mission_id: int) -> CapstoneProject | None:
+    return db.session.scalar(select(CapstoneProject).where(CapstoneProject.learner_id == learner_id,
+                                                           CapstoneProject.mission_id == mission_id))
+
+
+def start(learner: User, mission: Mission) -> tuple[CapstoneProject, bool]:
+    """The learner's capstone for a mastery mission: (capstone, created). Starting twice returns the existing
+    one; under concurrent starts the unique constraint decides and the loser gets the winner's capstone."""
+    if mission.tier != "mastery":
+        raise Invalid(f"Capstones are for mastery missions; '{mission.title}' is {mission.tier}.",
+                      fields={"mission": "not a mastery mission"})
+    if not mission.is_published and not actor_for(learner).is_mentor:
+        raise NotFound("That mission does not exist.")
+    existing = find(learner.id, mission.id)
+    if existing is not None:
+        return existing, False
+    cap = CapstoneProject(learner_id=learner.id, mission_id=mission.id)
+    db.session.add(cap)
+    try:
+        db.session.flush()
+        _log(cap, learner, "started", None, f"Started the capstone for {mission.title}.")
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = find(learner.id, mission.id)
+        if existing is None:
+            raise
+        return existing, False
+    return cap, True
+
+
+def start_by_slug(learner: User, slug: str) -> tuple[CapstoneProject, bool]:
+    mission = db.session.scalar(select(Mission).where(Mission.slug == slug))
+    if mission is None:
+        raise NotFound(f"There is no mission '{slug}'.", fields={"mission": "no such mission"})
+    return start(learner, mission)
+
+
+# ---- save and complete ---------------------------------------------------------------------------------------
+
+def save_phase(cap: CapstoneProject, phase: str, data: dict[str, Any], actor: User,
+               expected_version: int | None = None, file_keys: list[str] | tuple[str, ...] = ()) -> CapstoneProject:
+    """Keep a draft of one open phase. Only the owner; not a completed phase; not while under review."""
+    rules.check_phase(phase)
+    _require_owner(actor, cap, "edit it")
+    rules.check_can_edit(phase, cap.completed_phases(), under_review(cap))
+    _check_version(cap, expected_version)
+    clean = capstone_rules.clean_phase_data(phase, data)
+    changed = [name for name, value in clean.items() if getattr(cap, name) != value]
+    for name in changed:
+        setattr(cap, name, clean[name])
+    attached = []
+    keys = [k for k in dict.fromkeys(file_keys) if k]
+    if keys:
+        field = capstone_rules.FILE_FIELD_OF_PHASE.get(phase)
+        if field is None:
+            raise Invalid(f"The {rules.PHASE_LABELS[phase]} phase takes no files.", fields={"file_keys": "no files"})
+        attached = _attach(cap, field, keys)
+    if not changed and not attached:
+        return cap
+    what = ", ".join([capstone_rules.FIELD_LABELS[n] for n in changed] + [f"the file {f.filename}" for f in attached])
+    _log(cap, actor, "saved", phase, f"Saved a draft of {rules.PHASE_LABELS[phase]}: {what}.")
+    _commit(cap)
+    return cap
+
+
+def save_fields(cap: CapstoneProject, data: dict[str, Any], actor: User,
+                expected_version: int | None = None) -> CapstoneProject:
+    """The API's PATCH: fields of any open phases at once, all or nothing."""
+    _require_owner(actor, cap, "edit it")
+    _check_version(cap, expected_version)
+    grouped = capstone_rules.split_by_phase(data)
+    problems = {}
+    for phase in grouped:
+        try:
+            rules.check_can_edit(phase, cap.completed_phases(), under_review(cap))
+        except Conflict as exc:
+            if under_review(cap):
+                raise
+            problems.update({name: f"the {rules.PHASE_LABELS[phase]} phase is complete and read-only"
+                             for name in grouped[phase]})
+            message = exc.message
+    if problems:
+        raise Conflict(message if len(grouped) == 1 else
+                       "Some fields belong to completed phases, which are read-only.", fields=problems)
+    clean, invalid = {}, {}
+    for phase, values in grouped.items():
+        try:
+            clean.update(capstone_rules.clean_phase_data(phase, values))
+        except Invalid as exc:
+            invalid.update(exc.fields)
+    if invalid:
+        raise Invalid("Some fields need fixing: " + "; ".join(f"{k}: {v}" for k, v in invalid.items()) + ".",
+                      fields=invalid)
+    changed = [name for name, value in clean.items() if getattr(cap, name) != value]
+    if not changed:
+        return cap
+    for name in changed:
+        setattr(cap, name, clean[name])
+    phases_changed = sorted({rules.phase_of_field(n) for n in changed}, key=rules.PHASES.index)
+    for phase in phases_changed:
+        names = [n for n in changed if rules.phase_of_field(n) == phase]
+        labels = ", ".join(capstone_rules.FIELD_LABELS[n] for n in names)
+        _log(cap, actor, "saved", phase, f"Saved a draft of {rules.PHASE_LABELS[phase]}: {labels}.")
+    _commit(cap)
+    return cap
+
+
+def complete_phase(cap: CapstoneProject, phase: str, actor: User,
+                   expected_version: int | None = None) -> CapstoneProject:
+    """Complete a phase in order, with its required fields. Completing the presentation submits the capstone
+    for mentor review. Two concurrent completions: one wins, the other gets 409."""
+    rules.check_phase(phase)
+    _require_owner(actor, cap, "complete its phases")
+    if under_review(cap):
+        raise Conflict("This capstone is under mentor review, so it is read-only until the review ends.",
+                       fields={"phase": "under review"})
+    _check_version(cap, expected_version)
+    rules.check_can_complete(phase, cap.completed_phases(), cap.missing_fields(phase))
+    now = utcnow()
+    setattr(cap, f"{phase}_completed_at", now)
+    _log(cap, actor, "completed", phase, f"Completed {rules.PHASE_LABELS[phase]}.")
+    if cap.get_current_phase() == rules.REVIEW_STAGE:
+        cap.submitted_at = now
+        _log(cap, actor, "submitted", None, "Submitted the capstone for mentor review.")
+    try:
+        _commit(cap)
+    except StaleCapstone:
+        if cap.is_phase_complete(phase):
+            raise Conflict(f"The {rules.PHASE_LABELS[phase]} phase is already complete.",
+                           fields={"phase": phase}) from None
+        raise
+    return cap
+
+
+# ---- files ---------------------------------------------------------------------------------------------------
+
+def file_url(key: str) -> str:
+    return url_for("files.download", key=key)
+
+
+def _attach(cap: CapstoneProject, field: str, keys: list[str]) -> list[StoredFile]:
+    """Attach uploads to a phase field, recording each in the field (a row or the phase's URL)."""
+    phase, target, _kinds = capstone_rules.check_file_field(field)
+    try:
+        rows = files_service.attach(keys, owner_id=cap.learner_id, field=field, capstone_id=cap.id)
+    except Invalid as exc:
+        problems = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        raise Invalid(f"{exc.message} ({problems})", fields={"file_keys": f"{exc.message} ({problems})"}) from None
+    for row in rows:
+        url = file_url(row.key)
+        if target == "investigation_artifacts":
+            current = list(cap.investigation_artifacts or [])
+            if not any(r.get("url") == url for r in current):
+                cap.investigation_artifacts = current + [{"type": "file", "url": url, "description": row.filename}]
+        elif target == "design_documents":
+            current = list(cap.design_documents or [])
+            if not any(r.get("url") == url for r in current):
+                cap.design_documents = current + [{"title": row.filename, "url": url, "description": ""}]
+        else:
+            setattr(cap, target, url)
+    return rows
+
+
+def upload(cap: CapstoneProject, field: str, stream: BinaryIO | None, client_name: str | None, actor: User,
+           description: str = "") -> StoredFile:
+    """Store an uploaded file (checked by content and size by the files layer) and attach it to a phase field
+    at once: the API's multipart upload."""
+    _require_owner(actor, cap, "add files to it")
+    phase, _target, kinds = capstone_rules.check_file_field(field)
+    rules.check_can_edit(phase, cap.completed_phases(), under_review(cap))
+    problems: dict[str, str] = {}
+    description = capstone_rules._text(description, "description", problems, capstone_rules.MAX_CELL)
+    if problems:
+        raise Invalid("The description is not valid.", fields=problems)
+    row = None
+    for i, kind in enumerate(kinds):
+        try:
+            if stream is not None:
+                stream.seek(0)
+            row = files_service.store_upload(actor, stream, client_name, kind)
+            break
+        except Rejected:
+            if i == len(kinds) - 1:
+                raise
+    try:
+        _attach(cap, field, [row.key])
+        if description:
+            _describe(cap, field, file_url(row.key), description)
+        _log(cap, actor, "saved", phase, f"Added the file {row.filename} to {rules.PHASE_LABELS[phase]}.")
+        _commit(cap)
+    except Exception:
+        db.session.rollback()
+        files_service.delete_file(actor_for(actor), row.key)
+        raise
+    return row
+
+
+def _describe(cap: CapstoneProject, field: str, url: str, description: str) -> None:
+    if field in ("investigation_artifacts", "design_documents"):
+        rows = [dict(r) for r in getattr(cap, field)]
+        for r in rows:
+            if r.get("url") == url:
+                r["description"] = description
+        setattr(cap, field, rows)
+
+
+def files_of(cap: CapstoneProject) -> list[StoredFile]:
+    return db.session.scalars(select(StoredFile).where(StoredFile.capstone_id == cap.id)
+                              .order_by(StoredFile.id)).all()
+
+
+def pending_uploads(user: User, limit: int = 10) -> list[StoredFile]:
+    """The user's uploads not yet part of saved work (e.g. uploaded with JavaScript off), newest first."""
+    return db.session.scalars(select(StoredFile).where(
+        StoredFile.uploaded_by_id == user.id, StoredFile.owner_id == user.id, StoredFile.attached_at.is_(None),
+        StoredFile.parent_id.is_(None)).order_by(StoredFile.id.desc()).limit(limit)).all()
+
+
+# ---- delete and reopen ---------------------------------------------------------------------------------------
+
+def has_reviews(cap: CapstoneProject) -> bool:
+    return bool(db.session.scalar(select(exists().where(MentorshipInteraction.capstone_id == cap.id))))
+
+
+def delete(cap: CapstoneProject, actor: User) -> None:
+    """The owner deletes a capstone before it is submitted or reviewed. Its files become unattached (swept
+    later with `flask files sweep`); its history goes with it."""
+    _require_owner(actor, cap, "delete it")
+    rules.check_can_delete(cap.submitted_at is not None or bool(cap.mentor_approved), has_reviews(cap))
+    for row in files_of(cap):
+        row.capstone_id, row.field, row.attached_at = None, None, None
+    # SQLite enforces no ON DELETE CASCADE here, so the history goes explicitly.
+    db.session.execute(sa_delete(CapstoneActivity).where(CapstoneActivity.capstone_id == cap.id))
+    db.session.delete(cap)
+    _commit(cap)
+
+
+def reopen(cap: CapstoneProject, phases: list[str] | tuple[str, ...], actor: User,
+           commit: bool = True) -> tuple[str, ...]:
+    """A mentor's request for changes reopens phases: the earliest named one and every later one lose their
+    completion, and the capstone leaves the review queue until the presentation is completed again.
+    The reviews service calls this (with commit=False inside its own transaction)."""
+    acting = actor_for(actor)
+    policies.require(acting.is_admin or (acting.is_mentor and (cap.learner_id in acting.mentees
+                                                               or cap.claimed_by_id == acting.id)),
+                     "Only the learner's mentor or an admin can reopen capstone phases.")
+    cleared = rules.reopen_plan(list(phases), cap.completed_phases())
+    for phase in cleared:
+        setattr(cap, f"{phase}_completed_at", None)
+    cap.submitted_at = None
+    cap.mentor_approved = False
+    names = ", ".join(rules.PHASE_LABELS[p] for p in cleared)
+    _log(cap, actor, "reopened", cleared[0], f"Reopened for changes: {names}.")
+    if commit:
+        _commit(cap)
+    return cleared
+
+
+# ---- history -------------------------------------------------------------------------------------------------
+
+def history(cap: CapstoneProject, limit: int = 200) -> list[CapstoneActivity]:
+    from sqlalchemy.orm import joinedload
+
+    return db.session.scalars(select(CapstoneActivity).options(joinedload(CapstoneActivity.actor))
+                              .where(CapstoneActivity.capstone_id == cap.id)
+                              .order_by(CapstoneActivity.created_at.desc(), CapstoneActivity.id.desc())
+                              .limit(limit)).all()
