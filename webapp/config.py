@@ -52,6 +52,8 @@ def defaults() -> dict:
         "TRUSTED_PROXY_COUNT": 0,
         # Files at least this large go straight from the browser to S3 (presigned POST) when S3 is used.
         "DIRECT_UPLOAD_MIN_MB": 16,
+        # A mentor's claim on a queued submission lapses after this many hours without activity (a saved draft).
+        "REVIEW_CLAIM_HOURS": 48,
     }
 
 
@@ -90,6 +92,8 @@ def load_config(environ: Mapping[str, str]) -> dict:
         cfg["TRUSTED_PROXY_COUNT"] = int(raw)
     if "FORCE_HTTPS" in environ:
         cfg["FORCE_HTTPS"] = _bool(environ.get("FORCE_HTTPS"), False)
+    if "REVIEW_CLAIM_HOURS" in environ:
+        cfg["REVIEW_CLAIM_HOURS"] = _int(environ, "REVIEW_CLAIM_HOURS", 48)
     return cfg
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from .errors import Conflict, Invalid
@@ -75,3 +76,301 @@ def check_rubric_scores(rubric: list[Mapping], scores: Mapping[str, object]) -> 
     if problems:
         raise Invalid("Some rubric scores are not in the mission's rubric.", fields=problems)
     return clean
+
+
+# ---- The rest of the review rules (SPEC §5, issue 6) ---------------------------------------------------------
+
+REVIEW_TARGETS = ("investigation", "decision_making", "design_remediation", "reporting", "presentation", OVERALL)
+PRIORITIES = ("low", "medium", "high")
+MAX_TEXT = 20_000
+MAX_SHORT = 2_000
+MAX_STEPS = 20
+MAX_RECIPES = 20
+MAX_MEETING_MINUTES = 600
+TWO_PLACES = Decimal("0.01")
+
+
+def check_target(phase: str) -> str:
+    """The reviewed part: one of the five capstone phases or 'overall'."""
+    if phase not in REVIEW_TARGETS:
+        raise Invalid(f"'{phase}' is not a capstone phase or 'overall'.",
+                      fields={"phase": "must be one of " + ", ".join(REVIEW_TARGETS)})
+    return phase
+
+
+def check_editable(status: str) -> None:
+    """A submitted review phase is immutable."""
+    if status == "submitted":
+        raise Conflict("This review phase has been submitted, so it can no longer be changed.",
+                       fields={"status": "submitted"})
+
+
+def check_score(value: object, field_name: str) -> Decimal | None:
+    """A score on 0-100 with at most two decimals; blank is None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise Invalid(f"{field_name} must be a number from 0 to 100.",
+                      fields={field_name: "must be a number from 0 to 100"})
+    try:
+        number = Decimal(str(value).strip())
+    except (ArithmeticError, ValueError):
+        raise Invalid(f"{field_name} must be a number from 0 to 100.",
+                      fields={field_name: "must be a number from 0 to 100"}) from None
+    if not number.is_finite() or not Decimal(0) <= number <= Decimal(100):
+        raise Invalid(f"{field_name} must be between 0 and 100.", fields={field_name: "must be between 0 and 100"})
+    if number != number.quantize(TWO_PLACES):
+        raise Invalid(f"{field_name} takes at most two decimals.", fields={field_name: "at most two decimals"})
+    return number.quantize(TWO_PLACES)
+
+
+def subtask_ids(subtasks: list[Mapping]) -> list[str]:
+    return [str(s["id"]) for s in subtasks or []]
+
+
+def decision_ids(subtasks: list[Mapping]) -> list[str]:
+    return [str(d["id"]) for s in subtasks or [] for d in s.get("decisions") or []]
+
+
+def _text(value: object, path: str, problems: dict, limit: int = MAX_TEXT) -> str:
+    text = "" if value is None else str(value)
+    if "\x00" in text:
+        problems[path] = "must not contain NUL characters"
+    elif len(text) > limit:
+        problems[path] = f"at most {limit} characters"
+    return text.strip()
+
+
+def check_keyed_texts(allowed: list[str], values: Mapping[str, object], name: str, what: str) -> dict[str, str]:
+    """{key: text} where every key must exist in the mission; blank texts are dropped."""
+    problems, clean = {}, {}
+    for key, value in (values or {}).items():
+        key = str(key)
+        if key not in allowed:
+            problems[f"{name}.{key}"] = f"'{key}' is not a {what} of this mission"
+            continue
+        text = _text(value, f"{name}.{key}", problems)
+        if text:
+            clean[key] = text
+    if problems:
+        raise Invalid(f"Some {what} keys or texts are not valid.", fields=problems)
+    return clean
+
+
+def check_subtask_scores(subtasks: list[Mapping], scores: Mapping[str, object]) -> dict[str, float]:
+    allowed = subtask_ids(subtasks)
+    problems, clean = {}, {}
+    for key, value in (scores or {}).items():
+        key = str(key)
+        if key not in allowed:
+            problems[f"subtask_scores.{key}"] = f"'{key}' is not a subtask of this mission"
+            continue
+        try:
+            score = check_score(value, f"subtask_scores.{key}")
+        except Invalid as exc:
+            problems.update(exc.fields)
+            continue
+        if score is not None:
+            clean[key] = float(score)
+    if problems:
+        raise Invalid("Some subtask scores are not valid: each is a number from 0 to 100 for a subtask of "
+                      "this mission.", fields=problems)
+    return clean
+
+
+def check_rubric_comments(rubric: list[Mapping], comments: Mapping[str, object]) -> dict[str, str]:
+    allowed = [str(c["id"]) for c in rubric or []]
+    return check_keyed_texts(allowed, comments, "rubric_comments", "rubric criterion")
+
+
+def check_next_steps(rows: list[object], today: date) -> list[dict]:
+    """[{title, priority, deadline}] — a title, a known priority, a deadline (ISO date) not in the past."""
+    if not isinstance(rows, list):
+        raise Invalid("recommended_next_steps must be a list.", fields={"recommended_next_steps": "must be a list"})
+    if len(rows) > MAX_STEPS:
+        raise Invalid(f"At most {MAX_STEPS} next steps.", fields={"recommended_next_steps": f"at most {MAX_STEPS}"})
+    problems, clean = {}, []
+    for i, row in enumerate(rows):
+        path = f"recommended_next_steps.{i}"
+        if not isinstance(row, Mapping):
+            problems[path] = "must be an object with title, priority and deadline"
+            continue
+        title = _text(row.get("title"), f"{path}.title", problems, MAX_SHORT)
+        priority = str(row.get("priority") or "medium")
+        deadline = row.get("deadline") or None
+        if not title:
+            if deadline or row.get("priority") not in (None, "", "medium"):
+                problems[f"{path}.title"] = "give the step a title"
+            continue
+        if priority not in PRIORITIES:
+            problems[f"{path}.priority"] = "must be low, medium or high"
+        day = None
+        if deadline:
+            try:
+                day = date.fromisoformat(str(deadline)[:10]) if len(str(deadline)) <= 10 else None
+            except ValueError:
+                day = None
+            if day is None:
+                problems[f"{path}.deadline"] = "must be a date (YYYY-MM-DD)"
+            elif day < today:
+                problems[f"{path}.deadline"] = f"{day.isoformat()} is in the past"
+        clean.append({"title": title, "priority": priority, "deadline": day.isoformat() if day else None})
+    if problems:
+        raise Invalid("Some next steps are not valid: " + "; ".join(f"{k}: {v}" for k, v in problems.items()) + ".",
+                      fields=problems)
+    return clean
+
+
+def check_recipes(slugs: list[object], known: set[str]) -> list[str]:
+    clean = list(dict.fromkeys(str(s) for s in slugs or [] if str(s).strip()))
+    unknown = [s for s in clean if s not in known]
+    if unknown:
+        raise Invalid("Some recommended recipes do not exist: " + ", ".join(unknown) + ".",
+                      fields={"recommended_recipes": "unknown: " + ", ".join(unknown)})
+    if len(clean) > MAX_RECIPES:
+        raise Invalid(f"Recommend at most {MAX_RECIPES} recipes.", fields={"recommended_recipes": "too many"})
+    return clean
+
+
+def check_meeting_minutes(value: object) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        minutes = int(str(value).strip())
+    except ValueError:
+        minutes = -1
+    if isinstance(value, bool) or not 1 <= minutes <= MAX_MEETING_MINUTES:
+        raise Invalid(f"The meeting duration is a whole number of minutes from 1 to {MAX_MEETING_MINUTES}.",
+                      fields={"meeting_duration_minutes": f"whole minutes, 1 to {MAX_MEETING_MINUTES}"})
+    return minutes
+
+
+def is_last_phase(review_phase: int, total_phases: int) -> bool:
+    return review_phase >= total_phases
+
+
+def check_submit(last: bool, overall_score: Decimal | None, decision: str | None, reopen: list[str],
+                 reviewable_phases: tuple[str, ...] | None) -> None:
+    """The last phase needs an overall score and a decision; request_changes names the phases to reopen.
+    `reviewable_phases` is None for an attempt (nothing to reopen)."""
+    if not last:
+        if decision:
+            raise Invalid("Only the last review phase takes a decision.", fields={"decision": "only on the last phase"})
+        return
+    problems = {}
+    if overall_score is None:
+        problems["overall_score"] = "the last phase needs an overall score (0-100)"
+    if reviewable_phases is None and decision is None:
+        pass                    # an attempt's review just completes; a decision is optional
+    elif decision not in REVIEW_DECISIONS:
+        problems["decision"] = "choose approve or request_changes"
+    elif decision == "request_changes" and reviewable_phases is not None:
+        if not reopen:
+            problems["reopen_phases"] = "name the capstone phases to reopen"
+        else:
+            bad = [p for p in reopen if p not in reviewable_phases]
+            if bad:
+                problems["reopen_phases"] = "not capstone phases: " + ", ".join(bad)
+    elif decision == "approve" and reopen:
+        problems["reopen_phases"] = "only a request for changes reopens phases"
+    if problems:
+        raise Invalid("The review cannot be submitted yet: " + "; ".join(problems.values()) + ".", fields=problems)
+
+
+def check_previous_submitted(previous_statuses: Iterable[str]) -> None:
+    if any(s != "submitted" for s in previous_statuses):
+        raise Conflict("Submit the earlier review phase before starting the next one.",
+                       fields={"review_phase": "the previous phase is still a draft"})
+
+
+def claim_is_live(claimed_at: datetime | None, now: datetime, hours: float) -> bool:
+    """A claim lasts `hours` after the last activity (claiming, or saving a draft)."""
+    return claimed_at is not None and claimed_at > now - timedelta(hours=hours)
+
+
+def can_edit_review(actor_id: int | None, is_admin: bool, is_mentor: bool, is_assigned: bool,
+                    holds_claim: bool) -> bool:
+    """The learner's assigned mentor, a mentor holding a live claim, or an admin."""
+    if actor_id is None:
+        return False
+    return is_admin or (is_mentor and (is_assigned or holds_claim))
+
+
+def median(values: list[float]) -> float | None:
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def overdue_steps(steps: list[Mapping], done: Iterable[int], today: date) -> list[tuple[int, Mapping]]:
+    """Next steps whose deadline has passed and that the learner has not ticked off."""
+    ticked = set(done or [])
+    out = []
+    for i, step in enumerate(steps or []):
+        deadline = step.get("deadline")
+        if deadline and i not in ticked:
+            try:
+                if date.fromisoformat(str(deadline)) < today:
+                    out.append((i, step))
+            except ValueError:
+                continue
+    return out
+
+
+def rubric_bars(rubric: list[Mapping], scores: Mapping[str, int]) -> list[dict]:
+    """One bar per criterion for the learner's chart: the level reached as a share of the top level."""
+    bars = []
+    for c in rubric or []:
+        levels = sorted(lv["score"] for lv in c.get("levels", []))
+        if not levels:
+            continue
+        score = scores.get(c["id"]) if scores else None
+        labels = {lv["score"]: lv.get("label", "") for lv in c.get("levels", [])}
+        span = levels[-1] - levels[0]
+        share = None if score is None else (1.0 if span == 0 else (score - levels[0]) / span)
+        bars.append({"id": c["id"], "criterion": c.get("criterion", c["id"]), "weight": c.get("weight"),
+                     "score": score, "top": levels[-1], "label": labels.get(score, ""),
+                     "percent": None if share is None else round(share * 100)})
+    return bars
+
+
+def phase_summary(review_phase: int, total_phases: int, phase: str, overall_score: Decimal | None,
+                  decision: str | None, submitted_at: datetime | None, mentor: str) -> dict:
+    """One entry of the capstone's mentor_review_phases."""
+    return {"review_phase": review_phase, "total_phases": total_phases, "phase": phase,
+            "overall_score": float(overall_score) if overall_score is not None else None,
+            "decision": decision, "submitted_at": submitted_at.isoformat() if submitted_at else None,
+            "mentor": mentor}
+
+
+def plan_new_review(existing: list[tuple[int, int, str, str | None]], review_phase: int,
+                    total_phases: int | None) -> int:
+    """Check a new review phase against the existing ones [(review_phase, total_phases, status, decision)] and
+    return the total_phases it carries. The first review fixes the total (1-5); each next one is the next
+    number; the previous one must be submitted. After a last phase that requested changes and a resubmission,
+    a new round continues the numbering (never repeating a number) up to MAX_TOTAL_PHASES."""
+    if not existing:
+        check_new_phase(review_phase, [], total_phases)
+        return int(total_phases)
+    last = max(existing, key=lambda row: row[0])
+    check_previous_submitted(row[2] for row in existing)
+    total = last[1]
+    if last[0] >= total and last[3] == "request_changes":
+        expected = last[0] + 1
+        if expected > MAX_TOTAL_PHASES:
+            raise Conflict(f"This work already has {MAX_TOTAL_PHASES} review phases, the most there can be.",
+                           fields={"review_phase": "no phase left"})
+        if review_phase != expected:
+            raise Conflict(f"The next review phase is {expected}, not {review_phase}.",
+                           fields={"review_phase": f"must be {expected}"})
+        new_total = total_phases or expected
+        if not expected <= new_total <= MAX_TOTAL_PHASES:
+            raise Invalid(f"total_phases for this new round must be between {expected} and {MAX_TOTAL_PHASES}.",
+                          fields={"total_phases": f"between {expected} and {MAX_TOTAL_PHASES}"})
+        return new_total
+    if total_phases is not None and total_phases != total:
+        raise Invalid(f"The first review fixed total_phases at {total}.", fields={"total_phases": f"is {total}"})
+    check_new_phase(review_phase, [row[0] for row in existing], total)
+    return total

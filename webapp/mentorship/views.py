@@ -1,6 +1,383 @@
-"""Mentor reviews (SPEC §5): /mentorship/queue and /mentorship/reviews/<id>."""
+"""Mentor reviews (SPEC §5, issue 6): /mentorship/queue and /mentorship/reviews/<id>.
+
+Writes are plain form posts that htmx enhances: a draft save answers with a small status region and the new
+version out of band (focus stays where it was); without JavaScript it redirects back to the page."""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import timedelta
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from .. import htmx
+from ..domain import phases as phase_rules
+from ..domain import reviews as rules
+from ..domain.catalogue import TRACKS
+from ..domain.errors import DomainError, Invalid
+from ..extensions import db
+from ..models import CapstoneProject, MentorshipInteraction, MissionAttempt
+from ..models.base import utcnow
+from ..security import role_required
+from ..services import queue as queue_service
+from ..services import reviews as service
+from ..services.actors import actor_for
+from . import forms
 
 bp = Blueprint("mentorship", __name__, url_prefix="/mentorship")
+MI = MentorshipInteraction
+
+
+# ---- what the capstone and attempt pages include ----------------------------------------------------------------
+
+def _learner_view(subject, kind: str) -> dict:
+    """Submitted review phases of a capstone or attempt with their media and recipes: a fixed number of queries."""
+    col = MI.capstone_id if kind == "capstone" else MI.attempt_id
+    reviews = db.session.scalars(select(MI).options(joinedload(MI.mentor), joinedload(MI.mission)).where(
+        col == subject.id, MI.status == "submitted").order_by(MI.review_phase)).unique().all()
+    user = current_user if getattr(current_user, "is_authenticated", False) else None
+    status = queue_service.status_of(subject)
+    last = reviews[-1] if reviews else None
+    if last is not None and status["key"] == "open" and last.decision == "request_changes":
+        names = ", ".join(phase_rules.PHASE_LABELS.get(p, p) for p in last.reopen_phases or [])
+        status = {"key": "changes", "label": f"Changes requested (reopened: {names}); complete the phases again "
+                                              "to resubmit", "since": last.submitted_at}
+    elif last is not None and status["key"] == "waiting":
+        status = {**status, "label": f"In review: phase {last.review_phase} of {last.total_phases} shared"}
+    return {
+        "reviews": reviews,
+        "media": service.media_files(reviews),
+        "recipes": service.recipes_by_slug([s for r in reviews for s in r.recommended_recipes or []]),
+        "status": status,
+        "typical_hours": queue_service.typical_review_hours(),
+        "is_learner": user is not None and user.id == subject.learner_id,
+        "today": utcnow().date().isoformat(),
+    }
+
+
+@bp.app_context_processor
+def review_helpers():
+    return {
+        "reviews_for_capstone": lambda capstone: _learner_view(capstone, "capstone"),
+        "reviews_for_attempt": lambda attempt: _learner_view(attempt, "attempt"),
+        "rubric_bars": rules.rubric_bars,
+        "REVIEW_PRIORITIES": rules.PRIORITIES,
+    }
+
+
+def _hours_label(hours: float | None) -> str:
+    if hours is None:
+        return ""
+    if hours < 1:
+        return "under an hour"
+    if hours < 48:
+        return f"about {round(hours)} hour{'s' if round(hours) != 1 else ''}"
+    return f"about {round(hours / 24)} days"
+
+
+@bp.app_template_filter("waited")
+def waited_filter(delta: timedelta | None) -> str:
+    if delta is None:
+        return ""
+    return _hours_label(delta.total_seconds() / 3600).replace("about ", "")
+
+
+@bp.app_template_filter("typical")
+def typical_filter(hours: float | None) -> str:
+    return _hours_label(hours)
+
+
+# ---- home, badge ---------------------------------------------------------------------------------------------
+
+@bp.get("/")
+@login_required
+def home():
+    if current_user.role in ("mentor", "admin"):
+        return redirect(url_for("mentorship.queue"))
+    return redirect(url_for("mentorship.index"))
+
+
+@bp.get("/badge")
+def badge():
+    count = 0
+    if getattr(current_user, "is_authenticated", False):
+        count = (queue_service.mentor_badge_count(current_user) if current_user.role in ("mentor", "admin")
+                 else queue_service.learner_badge_count(current_user))
+    return render_template("mentorship/_badge.html", count=count)
+
+
+# ---- queue ---------------------------------------------------------------------------------------------------
+
+@bp.get("/queue")
+@role_required("mentor", "admin")
+def queue():
+    track = request.args.get("track", "")
+    track = track if track in TRACKS else ""
+    actor = actor_for(current_user)
+    ctx = {"entries": queue_service.entries(current_user, track or None, actor=actor), "track": track,
+           "now": utcnow(), "actor": actor, "claim_hours": service.claim_hours(),
+           "overdue": queue_service.overdue_steps(current_user, actor=actor), "PHASES": phase_rules.PHASES}
+    if htmx.wants("queue-list"):
+        return render_template("mentorship/_queue_list.html", **ctx)
+    return render_template("mentorship/queue.html", **ctx)
+
+
+@bp.post("/queue/<any(capstone, attempt):kind>/<int:subject_id>/claim")
+@login_required
+def claim(kind: str, subject_id: int):
+    service.claim(current_user, kind, subject_id)
+    flash("Claimed. It is yours to review while you keep working on it.", "success")
+    return redirect(url_for("mentorship.queue"), 303)
+
+
+@bp.post("/queue/<any(capstone, attempt):kind>/<int:subject_id>/reassign")
+@login_required
+def reassign(kind: str, subject_id: int):
+    mentor = service.reassign(current_user, kind, subject_id, request.form.get("mentor_email", ""))
+    flash(f"Reassigned to {mentor.display_name}.", "success")
+    return redirect(url_for("mentorship.queue"), 303)
+
+
+# ---- reviews -------------------------------------------------------------------------------------------------
+
+@bp.get("/reviews")
+@login_required
+def index():
+    """The reviews of your own work."""
+    reviews = db.session.scalars(select(MI).options(joinedload(MI.mission), joinedload(MI.mentor)).where(
+        MI.learner_id == current_user.id, MI.status == "submitted").order_by(MI.submitted_at.desc())
+        .limit(200)).unique().all()
+    return render_template("mentorship/index.html", reviews=reviews)
+
+
+@bp.post("/reviews")
+@login_required
+def create():
+    kind = request.form.get("kind")
+    raw_id = request.form.get("subject_id", "")
+    if kind not in ("capstone", "attempt") or not raw_id.isdigit():
+        raise Invalid("Choose a capstone or an attempt to review.", fields={"subject_id": "missing"})
+    total = request.form.get("total_phases", "").strip()
+    review = service.create(current_user, capstone_id=int(raw_id) if kind == "capstone" else None,
+                            attempt_id=int(raw_id) if kind == "attempt" else None,
+                            review_phase=int(request.form["review_phase"]) if request.form.get(
+                                "review_phase", "").isdigit() else None,
+                            phase=request.form.get("phase") or rules.OVERALL,
+                            total_phases=int(total) if total.isdigit() else None)
+    return redirect(url_for("mentorship.review", review_id=review.id), 303)
+
+
+def _work_context(review: MI) -> dict:
+    """The learner's work beside the form: the capstone's phases or the attempt's answers and timeline."""
+    from ..services import attempts as attempt_service
+
+    attempt = review.attempt if review.attempt_id else (review.capstone.attempt if review.capstone else None)
+    ctx = {"attempt": attempt, "timeline": [], "answers": []}
+    if attempt is not None:
+        content = attempt.mission_snapshot or review.mission.content()
+        try:
+            ctx["timeline"] = attempt_service.timeline_of(attempt, content)
+        except Exception:           # an older attempt row the engine cannot read: show the answers only
+            ctx["timeline"] = []
+        responses = attempt.responses or {}
+        chosen = attempt.decisions or {}
+        for item in content.get("subtasks") or []:
+            answer = responses.get(str(item["id"])) or {}
+            decisions = []
+            for d in item.get("decisions") or []:
+                labels = {o["id"]: o["label"] for o in d.get("options") or []}
+                choice = chosen.get(d["id"])
+                decisions.append({"id": d["id"], "prompt": d.get("prompt", ""), "label": labels.get(choice, choice)})
+            if answer or any(d["label"] for d in decisions):
+                ctx["answers"].append({"subtask": item, "response": answer.get("response"), "decisions": decisions})
+        reached = {int(k) for k in responses if str(k).isdigit()}
+        ctx["cues"] = [c for c in content.get("environmental_cues") or [] if c.get("subtask_id") in reached]
+    return ctx
+
+
+def _page(review: MI, status: int = 200, form_values: dict | None = None):
+    editable = service.can_edit(current_user, review)
+    if not editable:
+        subject = service.subject_of(review)
+        kind = "capstone" if review.capstone_id else "attempt"
+        return render_template("mentorship/read.html", review=review, subject=subject, kind=kind), status
+    phases = service.phases_of(review)
+    media = service.media_files([review]).get(review.id, {})
+    values = form_values or {}
+    fields = ("rubric_scores", "rubric_comments", "feedback_per_subtask", "subtask_scores", "feedback_per_decision",
+              "written_feedback", "overall_score", "is_scoring_meeting", "meeting_notes", "meeting_duration_minutes",
+              "recommended_next_steps", "recommended_recipes", "audio_transcript", "video_transcript")
+    vals = {k: (values[k] if k in values else getattr(review, k)) for k in fields}
+    recipes = service.recipes_by_slug(list(values.get("recommended_recipes") or review.recommended_recipes or []))
+    total = rules.weighted_total(review.mission.rubric or [], review.rubric_scores or {})
+    ctx = {"review": review, "phases": phases, "media": media, "recipes": recipes, "total": total,
+           "v": vals, "PHASES": phase_rules.PHASES, "today": utcnow().date().isoformat(),
+           "recipe_q": request.args.get("recipe_q", ""),
+           "recipe_results": service.search_recipes(request.args.get("recipe_q", ""),
+                                                    exclude=list(review.recommended_recipes or []),
+                                                    track=review.mission.track) if request.args.get("recipe_q")
+           else [], **_work_context(review)}
+    return render_template("mentorship/review.html", **ctx), status
+
+
+@bp.get("/reviews/<int:review_id>")
+@login_required
+def review(review_id: int):
+    return _page(service.get_for(current_user, review_id))
+
+
+def _status(review: MI, message: str, category: str = "success", status: int = 200):
+    resp = make_response(render_template("mentorship/_save_status.html", review=review, message=message,
+                                         category=category), status)
+    return resp
+
+
+@bp.post("/reviews/<int:review_id>")
+@login_required
+def save(review_id: int):
+    review = service.load_review(review_id)
+    data = forms.review_data(request.form)
+    try:
+        service.save_draft(review, data, current_user, forms.version(request.form))
+    except DomainError as exc:
+        if exc.status in (409, 422) and service.can_read(actor_for(current_user), review):
+            if htmx.is_htmx():
+                return _status(review, exc.message, "error", exc.status)
+            flash(exc.message, "error")
+            return _page(review, exc.status, form_values=data)
+        raise
+    if htmx.is_htmx():
+        return htmx.trigger(_status(review, f"Draft saved at {utcnow():%H:%M:%S} UTC."), "review-saved")
+    flash("Draft saved.", "success")
+    action = request.form.get("action", "")
+    if action == "search_recipes":
+        return redirect(url_for("mentorship.review", review_id=review.id,
+                                recipe_q=request.form.get("recipe_q", "")) + "#review-recipes", 303)
+    return redirect(url_for("mentorship.review", review_id=review.id), 303)
+
+
+@bp.post("/reviews/<int:review_id>/total")
+@login_required
+def total(review_id: int):
+    review = service.get_for(current_user, review_id)
+    if not service.can_edit(current_user, review):
+        raise Invalid("This review cannot be edited.")
+    value = rules.weighted_total(review.mission.rubric or [],
+                                 forms.rubric_scores_loose(request.form, review.mission.rubric or []))
+    typed = (request.form.get("overall_score") or "").strip()
+    previous = (request.form.get("rubric_total") or "").strip()
+    prefill = typed == "" or typed == previous
+    return render_template("mentorship/_total.html", review=review, total=value, prefill=prefill,
+                           overall=value if prefill else typed)
+
+
+@bp.post("/reviews/<int:review_id>/media")
+@login_required
+def media(review_id: int):
+    review = service.load_review(review_id)
+    kind = request.form.get("kind", "")
+    upload = request.files.get("file")
+    try:
+        row = service.upload_media(review, current_user, upload.stream if upload else None,
+                                   upload.filename if upload else None, kind)
+    except DomainError as exc:
+        if htmx.is_htmx():
+            return render_template("files/_upload_error.html", message=exc.message), exc.status
+        raise
+    if htmx.is_htmx():
+        resp = make_response(render_template("mentorship/_media_saved.html", review=review, kind=kind, file=row), 201)
+        return htmx.trigger(resp, "review-saved")
+    flash(f"{kind.capitalize()} feedback added ({row.duration_label}).", "success")
+    return redirect(url_for("mentorship.review", review_id=review.id), 303)
+
+
+@bp.post("/reviews/<int:review_id>/media/<any(audio, video):kind>/remove")
+@login_required
+def remove_media(review_id: int, kind: str):
+    review = service.load_review(review_id)
+    service.remove_media(review, current_user, kind, forms.version(request.form))
+    flash(f"{kind.capitalize()} feedback removed.", "success")
+    return redirect(url_for("mentorship.review", review_id=review.id), 303)
+
+
+@bp.post("/reviews/<int:review_id>/submit")
+@login_required
+def submit(review_id: int):
+    review = service.load_review(review_id)
+    data = forms.review_data(request.form) if request.form.get("version_id") else None
+    try:
+        service.submit(review, current_user, data=data, expected_version=forms.version(request.form),
+                       decision=request.form.get("decision") or None,
+                       reopen_phases=request.form.getlist("reopen_phases"))
+    except DomainError as exc:
+        if exc.status in (409, 422) and service.can_read(actor_for(current_user), review) and data is not None:
+            if htmx.is_htmx():
+                return _status(review, exc.message, "error", exc.status)
+            flash(exc.message, "error")
+            return _page(review, exc.status, form_values=data)
+        raise
+    last = rules.is_last_phase(review.review_phase, review.total_phases)
+    message = f"Review phase {review.review_phase} of {review.total_phases} submitted."
+    if last and review.decision == "approve":
+        message += " The capstone is approved and a draft capstone result is in the learner's portfolio."
+    elif last and review.decision == "request_changes":
+        message += " The capstone went back to the learner with the phases you named reopened."
+    flash(message, "success")
+    target = url_for("mentorship.review", review_id=review.id)
+    if htmx.is_htmx():
+        return htmx.trigger(htmx.redirect(make_response("", 200), target), "review-submitted")
+    return redirect(target, 303)
+
+
+@bp.get("/reviews/<int:review_id>/step-row")
+@login_required
+def step_row(review_id: int):
+    review = service.get_for(current_user, review_id)
+    return render_template("mentorship/_step_row.html", review=review, step={"priority": "medium"},
+                           today=utcnow().date().isoformat())
+
+
+@bp.get("/recipes")
+@role_required("mentor", "admin")
+def recipes():
+    results = service.search_recipes(request.args.get("recipe_q", ""), exclude=request.args.getlist("recipe"),
+                                     track=request.args.get("track") or None)
+    return render_template("mentorship/_recipe_options.html", recipe_results=results,
+                           recipe_q=request.args.get("recipe_q", ""))
+
+
+# ---- the learner's side ----------------------------------------------------------------------------------------
+
+def _phase_fragment(review: MI, message: str):
+    subject = service.subject_of(review)
+    kind = "capstone" if review.capstone_id else "attempt"
+    view = _learner_view(subject, kind)
+    r = next(x for x in view["reviews"] if x.id == review.id)
+    return render_template("mentorship/_review_phase.html", r=r, view=view, message=message)
+
+
+@bp.post("/reviews/<int:review_id>/acknowledge")
+@login_required
+def acknowledge(review_id: int):
+    review = service.acknowledge(review_id, current_user)
+    if htmx.is_htmx():
+        return htmx.trigger(make_response(_phase_fragment(review, "Acknowledged.")), "review-acknowledged")
+    flash("Thanks — your mentor can see you have read this review.", "success")
+    return redirect(url_for("mentorship.review", review_id=review.id), 303)
+
+
+@bp.post("/reviews/<int:review_id>/steps/<int:index>/toggle")
+@login_required
+def toggle_step(review_id: int, index: int):
+    done = request.form.get("done")
+    review = service.toggle_step(review_id, current_user, index,
+                                 None if done is None else done in ("1", "true", "on"))
+    if htmx.is_htmx():
+        return _phase_fragment(review, "")
+    return redirect(url_for("mentorship.review", review_id=review.id), 303)
+
+
+def subject_for_page(kind: str, subject_id: int):
+    model = CapstoneProject if kind == "capstone" else MissionAttempt
+    return db.session.get(model, subject_id)

@@ -1,0 +1,215 @@
+"""The mentor review queue (issue 6): submissions waiting for review, claims, overdue next steps, badge counts
+and the typical review time. Each function runs a fixed number of queries, whatever the number of learners,
+submissions or reviews."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from ..domain import reviews as rules
+from ..domain.policies import Actor
+from ..extensions import db
+from ..models import CapstoneProject, MentorshipInteraction, Mission, MissionAttempt, User
+from ..models.base import utcnow
+from .actors import actor_for
+from .reviews import attempt_review_done, claim_hours
+
+MI = MentorshipInteraction
+TYPICAL_WINDOW = timedelta(days=90)
+
+
+@dataclass
+class Entry:
+    kind: str                       # "capstone" or "attempt"
+    subject: CapstoneProject | MissionAttempt
+    waiting_since: datetime
+    relation: str                   # "assigned", "claimed" (by me), "claimable", "held" (someone else's claim; admins)
+    claimed_by: User | None = None
+    claim_live: bool = False
+    reviews: list[MI] = field(default_factory=list)
+
+    @property
+    def learner(self) -> User:
+        return self.subject.learner
+
+    @property
+    def mission(self) -> Mission:
+        return self.subject.mission
+
+    @property
+    def draft(self) -> MI | None:
+        return next((r for r in self.reviews if r.status == "draft"), None)
+
+    @property
+    def round_reviews(self) -> list[MI]:
+        return self.reviews
+
+    @property
+    def next_phase(self) -> int:
+        return (max(r.review_phase for r in self.reviews) + 1) if self.reviews else 1
+
+    @property
+    def total_phases(self) -> int | None:
+        if not self.reviews:
+            return None
+        last = max(self.reviews, key=lambda r: r.review_phase)
+        if last.review_phase >= last.total_phases and last.decision == "request_changes":
+            return None        # a new round after a resubmission
+        return last.total_phases
+
+    @property
+    def is_first(self) -> bool:
+        return self.total_phases is None
+
+    def waited(self, now: datetime) -> timedelta:
+        return now - self.waiting_since
+
+
+def _visible(model, actor: Actor, cutoff: datetime):
+    if actor.is_admin:
+        return True
+    return or_(model.learner_id.in_(list(actor.mentees) or [-1]), model.claimed_by_id == actor.id,
+               model.claimed_by_id.is_(None), model.claimed_at.is_(None), model.claimed_at <= cutoff)
+
+
+def _relation(subject, actor: Actor, now: datetime) -> tuple[str, bool]:
+    live = rules.claim_is_live(subject.claimed_at, now, claim_hours()) and subject.claimed_by_id is not None
+    if live and subject.claimed_by_id == actor.id:
+        return "claimed", True
+    if subject.learner_id in actor.mentees:
+        return "assigned", live
+    if live:
+        return "held", True
+    return "claimable", False
+
+
+def entries(user: User, track: str | None = None, now: datetime | None = None,
+            actor: Actor | None = None) -> list[Entry]:
+    """The queue, oldest submission first."""
+    actor = actor or actor_for(user)
+    now = now or utcnow()
+    cutoff = now - timedelta(hours=claim_hours())
+    caps = select(CapstoneProject).join(CapstoneProject.mission).options(
+        joinedload(CapstoneProject.learner), joinedload(CapstoneProject.mission)).where(
+        CapstoneProject.submitted_at.is_not(None), CapstoneProject.mentor_approved.is_(False),
+        _visible(CapstoneProject, actor, cutoff))
+    atts = select(MissionAttempt).join(MissionAttempt.mission).options(
+        joinedload(MissionAttempt.learner), joinedload(MissionAttempt.mission)).where(
+        MissionAttempt.review_requested_at.is_not(None), ~attempt_review_done(),
+        _visible(MissionAttempt, actor, cutoff))
+    if track:
+        caps = caps.where(Mission.track == track)
+        atts = atts.where(Mission.track == track)
+    out: list[Entry] = []
+    for cap in db.session.scalars(caps).unique().all():
+        out.append(Entry("capstone", cap, cap.submitted_at, *_relation(cap, actor, now)[:1],
+                         claim_live=_relation(cap, actor, now)[1]))
+    for att in db.session.scalars(atts).unique().all():
+        out.append(Entry("attempt", att, att.review_requested_at, *_relation(att, actor, now)[:1],
+                         claim_live=_relation(att, actor, now)[1]))
+    if actor.is_admin:
+        for e in out:
+            if e.relation == "claimable" and e.learner.id not in actor.mentees:
+                e.relation = "admin"
+    cap_ids = [e.subject.id for e in out if e.kind == "capstone"]
+    att_ids = [e.subject.id for e in out if e.kind == "attempt"]
+    if cap_ids or att_ids:
+        reviews = db.session.scalars(select(MI).where(or_(MI.capstone_id.in_(cap_ids or [-1]),
+                                                          MI.attempt_id.in_(att_ids or [-1])))
+                                     .order_by(MI.review_phase)).all()
+        by_key: dict[tuple[str, int], list[MI]] = {}
+        for r in reviews:
+            by_key.setdefault(("capstone", r.capstone_id) if r.capstone_id else ("attempt", r.attempt_id), []).append(r)
+        for e in out:
+            e.reviews = by_key.get((e.kind, e.subject.id), [])
+    claimer_ids = {e.subject.claimed_by_id for e in out if e.subject.claimed_by_id}
+    if claimer_ids:
+        claimers = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(claimer_ids))).all()}
+        for e in out:
+            e.claimed_by = claimers.get(e.subject.claimed_by_id)
+    out.sort(key=lambda e: (e.waiting_since, e.kind, e.subject.id))
+    return out
+
+
+@dataclass
+class Overdue:
+    review: MI
+    index: int
+    step: dict
+
+
+def overdue_steps(user: User, actor: Actor | None = None, now: datetime | None = None,
+                  limit: int = 300) -> list[Overdue]:
+    """Next steps past their deadline and not ticked, from submitted reviews of the mentor's learners (or that
+    the mentor wrote); admins see all."""
+    actor = actor or actor_for(user)
+    today = (now or utcnow()).date()
+    stmt = select(MI).options(joinedload(MI.learner), joinedload(MI.mission)).where(MI.status == "submitted")
+    if not actor.is_admin:
+        stmt = stmt.where(or_(MI.mentor_id == actor.id, MI.learner_id.in_(list(actor.mentees) or [-1])))
+    rows = db.session.scalars(stmt.order_by(MI.submitted_at.desc()).limit(limit)).unique().all()
+    out = []
+    for review in rows:
+        steps, done = review.recommended_next_steps or [], review.next_steps_done or []
+        for index, step in rules.overdue_steps(steps, done, today):
+            out.append(Overdue(review, index, dict(step)))
+    out.sort(key=lambda o: o.step.get("deadline") or "")
+    return out
+
+
+def mentor_badge_count(user: User) -> int:
+    """Submissions waiting on this mentor: their learners' and the ones they claimed (admins: all)."""
+    actor = actor_for(user)
+    now = utcnow()
+    cutoff = now - timedelta(hours=claim_hours())
+    mine = lambda m: (or_(m.learner_id.in_(list(actor.mentees) or [-1]),  # noqa: E731
+                          and_(m.claimed_by_id == actor.id, m.claimed_at > cutoff)))
+    caps = select(func.count()).select_from(CapstoneProject).where(
+        CapstoneProject.submitted_at.is_not(None), CapstoneProject.mentor_approved.is_(False))
+    atts = select(func.count()).select_from(MissionAttempt).where(MissionAttempt.review_requested_at.is_not(None),
+                                                                  ~attempt_review_done())
+    if not actor.is_admin:
+        caps, atts = caps.where(mine(CapstoneProject)), atts.where(mine(MissionAttempt))
+    return int(db.session.scalar(caps) or 0) + int(db.session.scalar(atts) or 0)
+
+
+def learner_badge_count(user: User) -> int:
+    """Submitted review phases of the learner's work they have not acknowledged yet."""
+    return int(db.session.scalar(select(func.count()).select_from(MI).where(
+        MI.learner_id == user.id, MI.status == "submitted", MI.acknowledged_at.is_(None))) or 0)
+
+
+def typical_review_hours(now: datetime | None = None) -> float | None:
+    """Median time from submission to the first submitted review phase, over the last 90 days."""
+    since = (now or utcnow()) - TYPICAL_WINDOW
+    first = MI.review_phase == 1
+    cap_rows = db.session.execute(select(MI.submitted_at, CapstoneProject.submitted_at).join(
+        CapstoneProject, CapstoneProject.id == MI.capstone_id).where(
+        first, MI.status == "submitted", MI.submitted_at >= since, CapstoneProject.submitted_at.is_not(None))).all()
+    att_rows = db.session.execute(select(MI.submitted_at, MissionAttempt.review_requested_at).join(
+        MissionAttempt, MissionAttempt.id == MI.attempt_id).where(
+        first, MI.status == "submitted", MI.submitted_at >= since)).all()
+    hours = [(done - start).total_seconds() / 3600 for done, start in list(cap_rows) + list(att_rows)
+             if done and start and done >= start]
+    return rules.median(hours)
+
+
+def status_of(subject, now: datetime | None = None) -> dict:
+    """What the learner sees about their submission: waiting, in review, changes requested, approved."""
+    now = now or utcnow()
+    if isinstance(subject, CapstoneProject):
+        if subject.mentor_approved:
+            return {"key": "approved", "label": "Approved by your mentor", "since": subject.mentor_reviewed_at}
+        if subject.submitted_at is None:
+            return {"key": "open", "label": "Not submitted for review", "since": None}
+        since = subject.submitted_at
+    else:
+        if subject.review_requested_at is None:
+            return {"key": "open", "label": "No review requested", "since": None}
+        since = subject.review_requested_at
+    claimed = subject.claimed_by_id is not None and rules.claim_is_live(subject.claimed_at, now, claim_hours())
+    return {"key": "waiting", "label": "In review" if claimed else "Waiting for a mentor", "since": since,
+            "waited": now - since}

@@ -1,0 +1,514 @@
+"""Mentor reviews (SPEC §5, issue 6): create a review phase, save drafts, attach media, submit (approve or
+request changes), the learner's acknowledgement and checklist, claims and reassignment.
+
+Every write is guarded by the review's version column: a draft saved from a stale tab gets a 409 that says
+so and changes nothing. Only services commit.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, BinaryIO
+
+from flask import current_app, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..domain import phases as phase_rules
+from ..domain import policies
+from ..domain import reviews as rules
+from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..models import (CapstoneActivity, CapstoneProject, MentorshipInteraction, MissionAttempt, PortfolioItem,
+                      Recipe, StoredFile, User)
+from ..models.base import utcnow
+from . import files as files_service
+from .actors import actor_for
+
+MI = MentorshipInteraction
+STALE_MESSAGE = ("This review was saved somewhere else (another tab, window or device) after you opened it. "
+                 "Nothing was overwritten and your text is still in the form: copy what you need, reload the "
+                 "page to see the other version, then save again.")
+MEDIA_KINDS = ("audio", "video")
+
+
+class StaleReview(Conflict):
+    code = "stale"
+
+    def __init__(self, current_version: int | None = None):
+        super().__init__(STALE_MESSAGE, fields={"version_id": f"the current version is {current_version}"
+                                                if current_version else "changed"})
+        self.current_version = current_version
+
+
+def claim_hours() -> float:
+    return float(current_app.config.get("REVIEW_CLAIM_HOURS", 48))
+
+
+def _today() -> date:
+    return utcnow().date()
+
+
+# ---- who may do what ----------------------------------------------------------------------------------------
+
+def subject_of(review: MI) -> CapstoneProject | MissionAttempt:
+    return review.capstone if review.capstone_id else review.attempt
+
+
+def holds_claim(actor: policies.Actor, subject, now: datetime | None = None) -> bool:
+    return (actor.id is not None and subject is not None and subject.claimed_by_id == actor.id
+            and rules.claim_is_live(subject.claimed_at, now or utcnow(), claim_hours()))
+
+
+def can_review(actor: policies.Actor, subject) -> bool:
+    """May create or edit reviews of this capstone or attempt."""
+    return rules.can_edit_review(actor.id, actor.is_admin, actor.is_mentor, subject.learner_id in actor.mentees,
+                                 holds_claim(actor, subject))
+
+
+def can_read(actor: policies.Actor, review: MI) -> bool:
+    """Editors; the learner once the phase is submitted; nobody else."""
+    if review.status == "submitted" and actor.id == review.learner_id:
+        return True
+    return can_review(actor, subject_of(review))
+
+
+def _require_review(user: User, subject) -> policies.Actor:
+    actor = actor_for(user)
+    policies.require(can_review(actor, subject),
+                     "Only the learner's assigned mentor, a mentor who claimed this submission, or an admin can "
+                     "review it.")
+    return actor
+
+
+# ---- reading --------------------------------------------------------------------------------------------------
+
+def load_review(review_id: int) -> MI:
+    review = db.session.scalar(select(MI).where(MI.id == review_id).options(
+        joinedload(MI.mission), joinedload(MI.learner), joinedload(MI.mentor),
+        joinedload(MI.capstone), joinedload(MI.attempt)))
+    if review is None:
+        raise NotFound("That review does not exist.")
+    return review
+
+
+def get_for(user: User, review_id: int) -> MI:
+    review = load_review(review_id)
+    actor = actor_for(user)
+    if not can_read(actor, review):
+        raise Forbidden("You do not have access to this review.")
+    return review
+
+
+def can_edit(user: User, review: MI) -> bool:
+    return review.status == "draft" and can_review(actor_for(user), subject_of(review))
+
+
+def phases_of(review: MI) -> list[MI]:
+    """Every review phase of the same capstone or attempt, in order (one query)."""
+    col = MI.capstone_id if review.capstone_id else MI.attempt_id
+    return db.session.scalars(select(MI).where(col == (review.capstone_id or review.attempt_id))
+                              .order_by(MI.review_phase)).all()
+
+
+def media_files(reviews: list[MI]) -> dict[int, dict[str, StoredFile]]:
+    """{review_id: {"audio": file, "video": file}} for the given reviews, captions loaded (two queries)."""
+    ids = [r.id for r in reviews]
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(StoredFile).where(StoredFile.review_id.in_(ids), StoredFile.parent_id.is_(None))
+                              .options(selectinload(StoredFile.captions)).order_by(StoredFile.id)).all()
+    urls = {}
+    for r in reviews:
+        urls[(r.id, "audio")] = r.audio_feedback_url
+        urls[(r.id, "video")] = r.video_feedback_url
+    out: dict[int, dict[str, StoredFile]] = {}
+    for row in rows:
+        if row.kind in MEDIA_KINDS and urls.get((row.review_id, row.kind)) == file_url(row.key):
+            out.setdefault(row.review_id, {})[row.kind] = row
+    return out
+
+
+def recipes_by_slug(slugs: list[str]) -> dict[str, Recipe]:
+    slugs = list(dict.fromkeys(slugs))
+    if not slugs:
+        return {}
+    return {r.slug: r for r in db.session.scalars(select(Recipe).where(Recipe.slug.in_(slugs))).all()}
+
+
+def search_recipes(q: str, exclude: list[str] | tuple[str, ...] = (), track: str | None = None,
+                   limit: int = 8) -> list[Recipe]:
+    stmt = select(Recipe)
+    q = (q or "").strip()[:100].replace("\x00", "")
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(func.lower(Recipe.title).like(like) | func.lower(Recipe.summary).like(like)
+                          | func.lower(Recipe.slug).like(like))
+    if exclude:
+        stmt = stmt.where(Recipe.slug.not_in(list(exclude)))
+    if track and not q:
+        stmt = stmt.where(Recipe.track == track)
+    return db.session.scalars(stmt.order_by(Recipe.title).limit(limit)).all()
+
+
+# ---- create ---------------------------------------------------------------------------------------------------
+
+def _subject(capstone_id: int | None, attempt_id: int | None):
+    if bool(capstone_id) == bool(attempt_id):
+        raise Invalid("Review either a capstone or an attempt.", fields={"capstone": "give capstone or attempt"})
+    if capstone_id:
+        cap = db.session.get(CapstoneProject, capstone_id)
+        if cap is None:
+            raise NotFound("That capstone does not exist.", fields={"capstone": "no such capstone"})
+        return cap
+    attempt = db.session.get(MissionAttempt, attempt_id)
+    if attempt is None:
+        raise NotFound("That attempt does not exist.", fields={"attempt": "no such attempt"})
+    return attempt
+
+
+def _waiting(subject) -> bool:
+    if isinstance(subject, CapstoneProject):
+        return subject.submitted_at is not None and not subject.mentor_approved
+    if subject.review_requested_at is None:
+        return False
+    done = db.session.scalar(select(MI.id).where(
+        MI.attempt_id == subject.id, MI.status == "submitted", MI.review_phase >= MI.total_phases,
+        MI.submitted_at >= subject.review_requested_at).limit(1))
+    return done is None
+
+
+def attempt_review_done():
+    """SQL: the attempt's last review phase was submitted after its latest review request."""
+    from sqlalchemy import exists
+
+    return exists().where(MI.attempt_id == MissionAttempt.id, MI.status == "submitted",
+                          MI.review_phase >= MI.total_phases, MI.submitted_at >= MissionAttempt.review_requested_at)
+
+
+def create(user: User, *, capstone_id: int | None = None, attempt_id: int | None = None,
+           review_phase: int | None = None, phase: str = rules.OVERALL, total_phases: int | None = None) -> MI:
+    subject = _subject(capstone_id, attempt_id)
+    _require_review(user, subject)
+    rules.check_target(phase or rules.OVERALL)
+    if isinstance(subject, MissionAttempt) and phase != rules.OVERALL:
+        raise Invalid("An attempt is reviewed as a whole: phase must be 'overall'.", fields={"phase": "overall"})
+    col = MI.capstone_id if isinstance(subject, CapstoneProject) else MI.attempt_id
+    existing = db.session.execute(select(MI.review_phase, MI.total_phases, MI.status, MI.decision)
+                                  .where(col == subject.id)).all()
+    if not _waiting(subject):
+        raise Conflict("This work is not waiting for a review (it has not been submitted, or it is already "
+                       "approved).", fields={"capstone" if capstone_id else "attempt": "not submitted for review"})
+    if review_phase is None:
+        review_phase = 1 if not existing else max(r[0] for r in existing) + 1
+    total = rules.plan_new_review([tuple(r) for r in existing], int(review_phase), total_phases)
+    review = MI(mentor_id=user.id, learner_id=subject.learner_id, mission_id=subject.mission_id,
+                capstone_id=subject.id if isinstance(subject, CapstoneProject) else None,
+                attempt_id=subject.id if isinstance(subject, MissionAttempt) else None,
+                review_phase=int(review_phase), total_phases=total, phase=phase or rules.OVERALL, status="draft")
+    db.session.add(review)
+    _touch_claim(subject, user)
+    try:
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        from sqlalchemy.exc import IntegrityError
+
+        if isinstance(exc, IntegrityError):
+            raise Conflict(f"Review phase {review_phase} already exists.", fields={"review_phase": "exists"}) from None
+        raise
+    return review
+
+
+def _touch_claim(subject, user: User) -> None:
+    """Activity keeps a claim alive."""
+    if subject.claimed_by_id == user.id:
+        subject.claimed_at = utcnow()
+
+
+# ---- save a draft ---------------------------------------------------------------------------------------------
+
+def clean(review: MI, data: dict[str, Any]) -> dict[str, Any]:
+    """Validate the fields present in `data` against the mission; collect every problem before failing."""
+    mission = review.mission
+    subtasks = mission.subtasks or []
+    problems: dict[str, str] = {}
+    out: dict[str, Any] = {}
+
+    def run(name, fn):
+        try:
+            out[name] = fn()
+        except Invalid as exc:
+            problems.update(exc.fields or {name: exc.message})
+
+    if "rubric_scores" in data:
+        run("rubric_scores", lambda: rules.check_rubric_scores(mission.rubric or [], data["rubric_scores"] or {}))
+    if "rubric_comments" in data:
+        run("rubric_comments", lambda: rules.check_rubric_comments(mission.rubric or [], data["rubric_comments"] or {}))
+    if "feedback_per_subtask" in data:
+        run("feedback_per_subtask", lambda: rules.check_keyed_texts(
+            rules.subtask_ids(subtasks), data["feedback_per_subtask"] or {}, "feedback_per_subtask", "subtask"))
+    if "feedback_per_decision" in data:
+        run("feedback_per_decision", lambda: rules.check_keyed_texts(
+            rules.decision_ids(subtasks), data["feedback_per_decision"] or {}, "feedback_per_decision", "decision"))
+    if "subtask_scores" in data:
+        run("subtask_scores", lambda: rules.check_subtask_scores(subtasks, data["subtask_scores"] or {}))
+    if "overall_score" in data:
+        run("overall_score", lambda: rules.check_score(data["overall_score"], "overall_score"))
+    if "recommended_next_steps" in data:
+        run("recommended_next_steps", lambda: rules.check_next_steps(data["recommended_next_steps"] or [], _today()))
+    if "recommended_recipes" in data:
+        slugs = [str(s) for s in data["recommended_recipes"] or []]
+        run("recommended_recipes", lambda: rules.check_recipes(slugs, set(recipes_by_slug(slugs))))
+    if "meeting_duration_minutes" in data:
+        run("meeting_duration_minutes", lambda: rules.check_meeting_minutes(data["meeting_duration_minutes"]))
+    if "is_scoring_meeting" in data:
+        out["is_scoring_meeting"] = bool(data["is_scoring_meeting"])
+    for name in ("written_feedback", "meeting_notes", "audio_transcript", "video_transcript"):
+        if name in data:
+            out[name] = rules._text(data[name], name, problems)
+    if "phase" in data and data["phase"] is not None:
+        run("phase", lambda: rules.check_target(str(data["phase"])))
+        if review.attempt_id and out.get("phase") not in (None, rules.OVERALL):
+            problems["phase"] = "an attempt is reviewed as a whole: overall"
+    if problems:
+        raise Invalid("Some fields need fixing: " + "; ".join(f"{k}: {v}" for k, v in problems.items()) + ".",
+                      fields=problems)
+    return out
+
+
+def _check_version(review: MI, expected_version: int | None) -> None:
+    if expected_version is not None and int(expected_version) != review.version_id:
+        raise StaleReview(review.version_id)
+
+
+def _commit(review: MI) -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        db.session.refresh(review)
+        raise StaleReview(review.version_id) from None
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _editable(review: MI, user: User) -> None:
+    _require_review(user, subject_of(review))
+    rules.check_editable(review.status)
+
+
+def save_draft(review: MI, data: dict[str, Any], user: User, expected_version: int | None = None) -> MI:
+    """Keep a draft. Refused (409) when submitted or when the form is older than the saved review."""
+    _editable(review, user)
+    _check_version(review, expected_version)
+    values = clean(review, data)
+    changed = [k for k, v in values.items() if getattr(review, k) != v]
+    for name in changed:
+        setattr(review, name, values[name])
+    _touch_claim(subject_of(review), user)
+    if changed:
+        review.updated_at = utcnow()
+    _commit(review)
+    return review
+
+
+def file_url(key: str) -> str:
+    """The site-relative download URL (also outside a request, e.g. from the CLI or the demo seed)."""
+    return url_for("files.download", key=key, _external=False)
+
+
+def upload_media(review: MI, user: User, stream: BinaryIO | None, client_name: str | None, kind: str,
+                 expected_version: int | None = None) -> StoredFile:
+    """Store audio or video feedback (checked by the files layer, owned by the learner) and attach it at once:
+    the review's url points at it and its duration is the one read from the stored file."""
+    if kind not in MEDIA_KINDS:
+        raise Invalid("kind must be audio or video.", fields={"kind": "audio or video"})
+    _editable(review, user)
+    _check_version(review, expected_version)
+    row = files_service.store_upload(user, stream, client_name, kind, owner=review.learner)
+    try:
+        files_service.attach([row.key], owner_id=review.learner_id, field=f"{kind}_feedback", review_id=review.id)
+        setattr(review, f"{kind}_feedback_url", file_url(row.key))
+        setattr(review, f"{kind}_duration_seconds", row.duration_seconds)
+        _touch_claim(subject_of(review), user)
+        _commit(review)
+    except Exception:
+        db.session.rollback()
+        _drop(row)
+        raise
+    return row
+
+
+def _drop(row: StoredFile) -> None:
+    from ..storage import get_storage
+
+    obj = db.session.get(StoredFile, row.id)
+    if obj is not None:
+        db.session.delete(obj)
+        db.session.commit()
+    get_storage().delete(row.key)
+
+
+def remove_media(review: MI, user: User, kind: str, expected_version: int | None = None) -> MI:
+    if kind not in MEDIA_KINDS:
+        raise Invalid("kind must be audio or video.", fields={"kind": "audio or video"})
+    _editable(review, user)
+    _check_version(review, expected_version)
+    setattr(review, f"{kind}_feedback_url", None)
+    setattr(review, f"{kind}_duration_seconds", None)
+    _commit(review)
+    return review
+
+
+# ---- submit ---------------------------------------------------------------------------------------------------
+
+def submit(review: MI, user: User, *, data: dict[str, Any] | None = None, expected_version: int | None = None,
+           overall_score: Any = None, decision: str | None = None,
+           reopen_phases: list[str] | tuple[str, ...] = ()) -> MI:
+    """Submit a phase (optionally saving `data` first, in the same transaction). The last phase needs an
+    overall score and a decision: approve updates the capstone and creates a draft capstone_result item;
+    request_changes reopens the named phases."""
+    _editable(review, user)
+    _check_version(review, expected_version)
+    if data:
+        values = clean(review, data)
+        for name, value in values.items():
+            setattr(review, name, value)
+    if overall_score not in (None, ""):
+        review.overall_score = rules.check_score(overall_score, "overall_score")
+    last = rules.is_last_phase(review.review_phase, review.total_phases)
+    decision = (decision or None) if last else (decision or None)
+    reopen = [p for p in dict.fromkeys(reopen_phases or []) if p]
+    reviewable = phase_rules.PHASES if review.capstone_id else None
+    rules.check_submit(last, review.overall_score, decision, reopen, reviewable)
+    now = utcnow()
+    review.status = "submitted"
+    review.submitted_at = now
+    review.decision = decision if last else None
+    review.reopen_phases = reopen if decision == "request_changes" else []
+    subject = subject_of(review)
+    if last and review.capstone_id:
+        cap = review.capstone
+        if decision == "approve":
+            _approve(cap, review, user, now)
+        else:
+            _reopen_capstone(cap, reopen, user)
+    if last and review.attempt_id:
+        # The attempt's review is complete: it leaves the queue (see services.queue).
+        subject.claimed_by_id, subject.claimed_at = None, None
+    _touch_claim(subject, user)
+    _commit(review)
+    return review
+
+
+def _approve(cap: CapstoneProject, last: MI, user: User, now: datetime) -> None:
+    phases = [r for r in phases_of(last) if r.id != last.id and r.status == "submitted"] + [last]
+    phases.sort(key=lambda r: r.review_phase)
+    cap.mentor_approved = True
+    cap.mentor_final_score = last.overall_score
+    cap.mentor_reviewed_at = now
+    cap.mentor_review_phases = [rules.phase_summary(r.review_phase, r.total_phases, r.phase, r.overall_score,
+                                                    r.decision, r.submitted_at, r.mentor.display_name if r.mentor
+                                                    else "") for r in phases]
+    audio = next((r.audio_feedback_url for r in reversed(phases) if r.audio_feedback_url), None)
+    video = next((r.video_feedback_url for r in reversed(phases) if r.video_feedback_url), None)
+    cap.mentor_feedback_audio_url, cap.mentor_feedback_video_url = audio, video
+    cap.claimed_by_id, cap.claimed_at = None, None
+    score = f" with {last.overall_score}/100" if last.overall_score is not None else ""
+    db.session.add(CapstoneActivity(capstone_id=cap.id, actor_id=user.id, action="approved", phase=None,
+                                    summary=f"Approved by the mentor{score}."[:300]))
+    mission = cap.mission
+    exists = db.session.scalar(select(PortfolioItem.id).where(PortfolioItem.capstone_id == cap.id,
+                                                               PortfolioItem.item_type == "capstone_result"))
+    if exists is None:
+        summary = (cap.report_summary or mission.summary or "").strip()
+        db.session.add(PortfolioItem(owner_id=cap.learner_id, title=f"Capstone: {mission.title}"[:200],
+                                     summary=summary, item_type="capstone_result", status="draft",
+                                     visibility="private", skill_tags=list(mission.skills or []),
+                                     capstone_id=cap.id, mission_id=mission.id))
+
+
+def _reopen_capstone(cap: CapstoneProject, phases: list[str], user: User) -> None:
+    """services.capstones.reopen clears the named phases and every later one, takes the capstone out of the
+    queue and logs it; it runs inside this transaction."""
+    from . import capstones as capstone_service
+
+    capstone_service.reopen(cap, phases, user, commit=False)
+    cap.claimed_by_id, cap.claimed_at = None, None
+
+
+# ---- the learner's side ----------------------------------------------------------------------------------------
+
+def _learner_review(review_id: int, user: User) -> MI:
+    review = load_review(review_id)
+    if review.learner_id != getattr(user, "id", None):
+        if can_read(actor_for(user), review):
+            raise Forbidden("Only the learner whose work was reviewed can do that.")
+        raise Forbidden("You do not have access to this review.")
+    if review.status != "submitted":
+        raise Forbidden("You do not have access to this review.")
+    return review
+
+
+def acknowledge(review_id: int, user: User) -> MI:
+    review = _learner_review(review_id, user)
+    if review.acknowledged_at is None:
+        review.acknowledged_at = utcnow()
+        _commit(review)
+    return review
+
+
+def toggle_step(review_id: int, user: User, index: int, done: bool | None = None) -> MI:
+    review = _learner_review(review_id, user)
+    steps = review.recommended_next_steps or []
+    if not 0 <= index < len(steps):
+        raise NotFound("That next step does not exist.", fields={"step": "no such step"})
+    ticked = set(review.next_steps_done or [])
+    want = (index not in ticked) if done is None else done
+    ticked.add(index) if want else ticked.discard(index)
+    review.next_steps_done = sorted(ticked)
+    _commit(review)
+    return review
+
+
+# ---- claims and reassignment ------------------------------------------------------------------------------------
+
+def _queued_subject(kind: str, subject_id: int):
+    if kind == "capstone":
+        return _subject(subject_id, None)
+    if kind == "attempt":
+        return _subject(None, subject_id)
+    raise NotFound("Unknown kind of submission.")
+
+
+def claim(user: User, kind: str, subject_id: int) -> CapstoneProject | MissionAttempt:
+    """A mentor claims a waiting submission that nobody holds (or whose claim lapsed)."""
+    actor = actor_for(user)
+    policies.require(actor.is_mentor, "Only mentors can claim submissions.")
+    subject = _queued_subject(kind, subject_id)
+    if not _waiting(subject):
+        raise Conflict("This submission is not waiting for a review.", fields={"submission": "not waiting"})
+    now = utcnow()
+    if subject.claimed_by_id not in (None, user.id) and rules.claim_is_live(subject.claimed_at, now, claim_hours()):
+        raise Conflict("Another mentor has claimed this submission.", fields={"submission": "claimed"})
+    subject.claimed_by_id, subject.claimed_at = user.id, now
+    db.session.commit()
+    return subject
+
+
+def reassign(user: User, kind: str, subject_id: int, mentor_email: str) -> User:
+    """An admin hands a submission (and its draft review phases) to a mentor."""
+    policies.require(actor_for(user).is_admin, "Only admins can reassign submissions.")
+    subject = _queued_subject(kind, subject_id)
+    email = (mentor_email or "").strip().lower()
+    mentor = db.session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
+    if mentor is None or mentor.role not in ("mentor", "admin") or not mentor.is_active:
+        raise Invalid("There is no active mentor with that email.", fields={"mentor_email": "not an active mentor"})
+    subject.claimed_by_id, subject.claimed_at = mentor.id, utcnow()
+    col = MI.capstone_id if isinstance(subject, CapstoneProject) else MI.attempt_id
+    for draft in db.session.scalars(select(MI).where(col == subject.id, MI.status == "draft")).all():
+        draft.mentor_id = mentor.id
+    db.session.commit()
+    return mentor
