@@ -17,3 +17,163 @@ def publicly_listed(status: str, visibility: str) -> bool:
 def reachable_by_link(status: str, visibility: str) -> bool:
     """Shown through /s/<token>: approved and unlisted or public."""
     return status == "approved" and visibility in ("unlisted", "public")
+
+
+# ---- keys and input -------------------------------------------------------------------------------------------
+
+from .errors import Conflict, Invalid  # noqa: E402  (kept below the keys other modules import)
+
+# Changing any of these on an approved (or submitted) item sends it back to draft: what was approved is gone.
+CONTENT_FIELDS = ("title", "summary", "item_type", "skill_tags", "evidence_files")
+DECISIONS = {"approve": "approved", "request_changes": "changes_requested"}
+STATUS_LABELS = {"draft": "Draft", "submitted": "Submitted", "approved": "Approved",
+                 "changes_requested": "Changes requested"}
+VISIBILITY_LABELS = {"private": "Private", "unlisted": "Unlisted (secret link)", "public": "Public"}
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 40
+TITLE_MAX = 200
+SUMMARY_MAX = 20_000
+
+
+def check_choice(field: str, value, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise Invalid(f"Unknown {field.replace('_', ' ')} “{value}”. Choose one of: {', '.join(allowed)}.",
+                      fields={field: f"must be one of {', '.join(allowed)}"})
+    return value
+
+
+def clean_tags(tags) -> list[str]:
+    """Trimmed, de-duplicated (case-insensitively, first spelling wins) skill tags; refuses too many or too long."""
+    if isinstance(tags, str):
+        tags = tags.split(",")
+    out: list[str] = []
+    seen: set[str] = set()
+    for tag in tags or ():
+        tag = " ".join(str(tag).split())
+        if not tag or tag.lower() in seen:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            raise Invalid(f"A skill tag has at most {MAX_TAG_LENGTH} characters: “{tag[:50]}…”.",
+                          fields={"skill_tags": f"at most {MAX_TAG_LENGTH} characters each"})
+        seen.add(tag.lower())
+        out.append(tag)
+    if len(out) > MAX_TAGS:
+        raise Invalid(f"Use at most {MAX_TAGS} skill tags.", fields={"skill_tags": f"at most {MAX_TAGS} tags"})
+    return out
+
+
+def clean_title(title) -> str:
+    title = " ".join(str(title or "").split())
+    if not title:
+        raise Invalid("Give the item a title.", fields={"title": "required"})
+    if len(title) > TITLE_MAX:
+        raise Invalid(f"The title has at most {TITLE_MAX} characters.",
+                      fields={"title": f"at most {TITLE_MAX} characters"})
+    return title
+
+
+def clean_summary(summary) -> str:
+    summary = str(summary or "").replace("\x00", "")
+    if len(summary) > SUMMARY_MAX:
+        raise Invalid(f"The summary has at most {SUMMARY_MAX} characters.",
+                      fields={"summary": f"at most {SUMMARY_MAX} characters"})
+    return summary
+
+
+# ---- the approval workflow ------------------------------------------------------------------------------------
+
+def status_after_edit(status: str, content_changed: bool) -> str:
+    """Editing the content of a submitted or approved item takes it back to draft (and off the public page)."""
+    if content_changed and status in ("submitted", "approved"):
+        return "draft"
+    return status
+
+
+def check_can_submit(status: str) -> None:
+    if status == "submitted":
+        raise Conflict("This item is already waiting for a mentor's review.", fields={"status": "submitted"})
+    if status == "approved":
+        raise Conflict("This item is already approved; edit it to change it (it then goes back to draft).",
+                       fields={"status": "approved"})
+
+
+def check_can_review(status: str, decision: str, note: str) -> str:
+    """The status a review decision leads to. Only submitted items are reviewed; asking for changes needs a note."""
+    if decision not in DECISIONS:
+        raise Invalid(f"Unknown decision “{decision}”. Choose one of: {', '.join(DECISIONS)}.",
+                      fields={"decision": f"must be one of {', '.join(DECISIONS)}"})
+    if status != "submitted":
+        raise Conflict(f"Only submitted items are reviewed; this one is {STATUS_LABELS.get(status, status).lower()}.",
+                       fields={"status": status})
+    if decision == "request_changes" and not (note or "").strip():
+        raise Invalid("Say what should change: a note is required when asking for changes.",
+                      fields={"note": "required when asking for changes"})
+    return DECISIONS[decision]
+
+
+# ---- who may do what (facts in, yes or no out) ----------------------------------------------------------------
+
+def can_edit_item(actor, owner_id: int) -> bool:
+    """Only the owner changes an item's content, submits it, or sets its visibility."""
+    return actor.id is not None and actor.id == owner_id
+
+
+def can_delete_item(actor, owner_id: int) -> bool:
+    """The owner, or an admin (moderation)."""
+    return actor.id is not None and (actor.id == owner_id or actor.is_admin)
+
+
+def can_review_item(actor, owner_id: int) -> bool:
+    """The owner's assigned mentors and admins; never the owner, whatever their role."""
+    if actor.id is None or actor.id == owner_id or not actor.is_mentor:
+        return False
+    return actor.is_admin or owner_id in actor.mentees
+
+
+# ---- the public page ------------------------------------------------------------------------------------------
+
+def tracks_mastered(capstones) -> list[str]:
+    """Tracks in which the learner has an approved capstone on a mastery-tier mission.
+
+    `capstones` holds (track, tier, mentor_approved) facts. Mastery is earned only through a capstone
+    that a mentor approved: an attempt, a portfolio item or an unapproved capstone does not count.
+    """
+    from .catalogue import TRACKS
+
+    done = {track for track, tier, approved in capstones if approved and tier == "mastery"}
+    return [t for t in TRACKS if t in done]
+
+
+def backed_skills(items) -> list[str]:
+    """Skill tags of the given (approved, public) items, most used first, then alphabetically."""
+    counts: dict[str, int] = {}
+    spelling: dict[str, str] = {}
+    for item in items:
+        for tag in item.skill_tags or ():
+            key = tag.lower()
+            spelling.setdefault(key, tag)
+            counts[key] = counts.get(key, 0) + 1
+    return [spelling[k] for k in sorted(counts, key=lambda k: (-counts[k], k))]
+
+
+def group_by_type(items) -> list[tuple[str, list]]:
+    """Items grouped by type, in the order of ITEM_TYPES (capstone results first: they carry scores)."""
+    order = ("capstone_result",) + tuple(t for t in ITEM_TYPES if t != "capstone_result")
+    groups: dict[str, list] = {}
+    for item in items:
+        groups.setdefault(item.item_type, []).append(item)
+    return [(t, groups[t]) for t in order if t in groups]
+
+
+def rubric_chart(rubric: list[dict] | None, scores: dict | None) -> list[dict]:
+    """One row per rubric criterion: the level scored against the best level, as a fraction for a bar chart."""
+    rows = []
+    for criterion in rubric or ():
+        levels = [lv.get("score", 0) for lv in criterion.get("levels") or ()]
+        best = max(levels) if levels else 0
+        score = (scores or {}).get(str(criterion.get("id")), (scores or {}).get(criterion.get("id")))
+        label = next((lv.get("label") for lv in criterion.get("levels") or () if lv.get("score") == score), "")
+        rows.append({"id": criterion.get("id"), "criterion": criterion.get("criterion", criterion.get("id")),
+                     "weight": criterion.get("weight", 1), "score": score, "best": best, "label": label or "",
+                     "fraction": (score / best) if (score is not None and best) else 0.0})
+    return rows

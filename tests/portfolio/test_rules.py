@@ -1,0 +1,83 @@
+"""The portfolio rules in domain.portfolio: plain functions, no database needed."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from webapp.domain import portfolio as rules
+from webapp.domain.errors import Conflict, Invalid
+from webapp.domain.policies import ANONYMOUS, Actor
+
+
+def test_tracks_mastered_needs_an_approved_capstone_on_a_mastery_mission():
+    facts = [("grc", "mastery", True), ("defender", "advanced", True), ("offensive", "mastery", False),
+             ("grc", "mastery", True), ("leadership", "mastery", True)]
+    assert rules.tracks_mastered(facts) == ["grc", "leadership"]
+    assert rules.tracks_mastered([]) == []
+
+
+@pytest.mark.parametrize("status, changed, expected", [
+    ("approved", True, "draft"), ("submitted", True, "draft"), ("draft", True, "draft"),
+    ("changes_requested", True, "changes_requested"), ("approved", False, "approved")])
+def test_status_after_edit(status, changed, expected):
+    assert rules.status_after_edit(status, changed) == expected
+
+
+def test_review_rules():
+    assert rules.check_can_review("submitted", "approve", "") == "approved"
+    assert rules.check_can_review("submitted", "request_changes", "Fix it") == "changes_requested"
+    with pytest.raises(Invalid):
+        rules.check_can_review("submitted", "request_changes", " ")
+    with pytest.raises(Invalid):
+        rules.check_can_review("submitted", "publish", "")
+    with pytest.raises(Conflict):
+        rules.check_can_review("approved", "approve", "")
+    with pytest.raises(Conflict):
+        rules.check_can_submit("submitted")
+    rules.check_can_submit("changes_requested")
+
+
+def test_who_may_review_edit_and_delete():
+    mentor = Actor(id=2, role="mentor", mentees=frozenset({1}))
+    other_mentor = Actor(id=3, role="mentor")
+    admin = Actor(id=4, role="admin")
+    owner = Actor(id=1, role="learner")
+    assert rules.can_review_item(mentor, 1) and rules.can_review_item(admin, 1)
+    assert not rules.can_review_item(other_mentor, 1) and not rules.can_review_item(owner, 1)
+    assert not rules.can_review_item(admin, 4) and not rules.can_review_item(ANONYMOUS, 1)
+    assert rules.can_edit_item(owner, 1) and not rules.can_edit_item(admin, 1) and not rules.can_edit_item(mentor, 1)
+    assert rules.can_delete_item(admin, 1) and not rules.can_delete_item(mentor, 1)
+
+
+def test_clean_tags_trims_dedupes_and_limits():
+    assert rules.clean_tags(" Log  analysis, log analysis ,, Python ") == ["Log analysis", "Python"]
+    assert rules.clean_tags(["a", "A", "b"]) == ["a", "b"]
+    with pytest.raises(Invalid):
+        rules.clean_tags(["x" * 41])
+    with pytest.raises(Invalid):
+        rules.clean_tags([f"t{i}" for i in range(21)])
+
+
+def test_check_choice_names_the_allowed_values():
+    with pytest.raises(Invalid) as err:
+        rules.check_choice("visibility", "secret", rules.VISIBILITIES)
+    assert "private, unlisted, public" in err.value.message and "visibility" in err.value.fields
+
+
+def test_backed_skills_and_grouping():
+    items = [SimpleNamespace(item_type="writeup", skill_tags=["Python", "Forensics"]),
+             SimpleNamespace(item_type="capstone_result", skill_tags=["python"]),
+             SimpleNamespace(item_type="writeup", skill_tags=[])]
+    assert rules.backed_skills(items) == ["Python", "Forensics"]
+    assert [t for t, _ in rules.group_by_type(items)] == ["capstone_result", "writeup"]
+
+
+def test_rubric_chart_rows():
+    rubric = [{"id": "c", "criterion": "Containment", "weight": 3,
+               "levels": [{"score": s, "label": f"L{s}"} for s in (1, 2, 3, 4)]},
+              {"id": "a", "criterion": "Analysis", "weight": 1, "levels": [{"score": 1, "label": "x"}]}]
+    rows = rules.rubric_chart(rubric, {"c": 3})
+    assert rows[0] | {} == {"id": "c", "criterion": "Containment", "weight": 3, "score": 3, "best": 4, "label": "L3",
+                            "fraction": 0.75}
+    assert rows[1]["score"] is None and rows[1]["fraction"] == 0.0

@@ -1,0 +1,451 @@
+"""Portfolio use cases (SPEC §6): items with evidence, the approval workflow, visibility, the public page.
+
+Every status change writes a PortfolioTransition row in the same transaction. Rules live in
+domain.portfolio (workflow, permissions, mastery) and domain.redaction (the evidence scan).
+"""
+from __future__ import annotations
+
+import secrets
+from typing import BinaryIO
+
+from sqlalchemy import delete as sa_delete, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..domain import portfolio as rules
+from ..domain import redaction
+from ..domain.errors import Forbidden, Invalid, NotFound
+from ..domain.policies import Actor, can_read_learner_work
+from ..extensions import db
+from ..models import (CapstoneProject, MentorshipInteraction, Mission, MissionAttempt, PortfolioItem,
+                      PortfolioTransition, StoredFile, User)
+from ..models.base import utcnow
+from ..storage import get_storage
+from . import files as files_service
+
+EVIDENCE_FIELD = "evidence"
+SCAN_MAX_BYTES = 1024 * 1024      # text evidence is scanned up to its first MiB
+TOKEN_BYTES = 24                  # secrets.token_urlsafe(24): 32 characters, 192 random bits
+
+
+class UnconfirmedFindings(Invalid):
+    """422: the item holds likely secrets the owner has not yet confirmed as redacted or safe."""
+
+    code = "unconfirmed_findings"
+
+    def __init__(self, findings: list[redaction.Finding]):
+        n = len(findings)
+        super().__init__(
+            f"{n} possible secret{'s' if n != 1 else ''} or internal detail{'s' if n != 1 else ''} found. Redact "
+            f"{'them' if n != 1 else 'it'}, or confirm {'each one is' if n != 1 else 'it is'} safe to share, "
+            "then submit again.",
+            fields={f.fingerprint: f"{f.label} in {f.location}: {f.excerpt}" for f in findings})
+        self.findings = findings
+
+
+# ---- reading ---------------------------------------------------------------------------------------------------
+
+def get_item(item_id: int) -> PortfolioItem:
+    item = db.session.get(PortfolioItem, item_id)
+    if item is None:
+        raise NotFound("That portfolio item does not exist.")
+    return item
+
+
+def get_for(actor: Actor, item_id: int) -> PortfolioItem:
+    """An item the actor may read: the owner, the owner's mentors and admins. Anyone else gets the same 404
+    as for an id that does not exist, so guessing ids reveals nothing."""
+    item = db.session.scalar(select(PortfolioItem).options(
+        joinedload(PortfolioItem.owner), joinedload(PortfolioItem.reviewed_by), joinedload(PortfolioItem.mission),
+        joinedload(PortfolioItem.capstone).joinedload(CapstoneProject.mission)).where(PortfolioItem.id == item_id))
+    if item is None or not can_read_learner_work(actor, item.owner_id):
+        raise NotFound("That portfolio item does not exist.")
+    return item
+
+
+def history(item: PortfolioItem) -> list[PortfolioTransition]:
+    return db.session.scalars(select(PortfolioTransition).options(joinedload(PortfolioTransition.actor))
+                              .where(PortfolioTransition.item_id == item.id)
+                              .order_by(PortfolioTransition.created_at, PortfolioTransition.id)).all()
+
+
+def link_choices(owner_id: int) -> dict:
+    """Missions the owner has attempted (or carried to a capstone) and the owner's own capstones."""
+    attempted = select(MissionAttempt.mission_id).where(MissionAttempt.learner_id == owner_id)
+    capstoned = select(CapstoneProject.mission_id).where(CapstoneProject.learner_id == owner_id)
+    missions = db.session.scalars(select(Mission).where(Mission.id.in_(attempted.union(capstoned)))
+                                  .order_by(Mission.title)).all()
+    capstones = db.session.scalars(select(CapstoneProject).options(joinedload(CapstoneProject.mission))
+                                   .where(CapstoneProject.learner_id == owner_id)
+                                   .order_by(CapstoneProject.created_at.desc())).all()
+    return {"missions": missions, "capstones": capstones}
+
+
+def skill_suggestions() -> list[str]:
+    """Every skill named by a published mission of the catalogue, for the tag input's datalist."""
+    seen: dict[str, str] = {}
+    for skills in db.session.scalars(select(Mission.skills).where(Mission.is_published.is_(True))):
+        for s in skills or ():
+            seen.setdefault(s.lower(), s)
+    return sorted(seen.values(), key=str.lower)
+
+
+def pending_uploads(user: User) -> list[StoredFile]:
+    """The user's evidence uploads not yet attached to anything (kept for a day): the no-JavaScript way to
+    attach an upload made with the plain upload form."""
+    return db.session.scalars(select(StoredFile).where(
+        StoredFile.uploaded_by_id == user.id, StoredFile.owner_id == user.id, StoredFile.kind == "evidence",
+        StoredFile.attached_at.is_(None), StoredFile.parent_id.is_(None)).order_by(StoredFile.created_at.desc())
+        .limit(20)).all()
+
+
+def review_queue(actor: Actor):
+    """Submitted items the actor may review: their mentees' (every learner's for an admin), never their own."""
+    stmt = (select(PortfolioItem).options(joinedload(PortfolioItem.owner))
+            .where(PortfolioItem.status == "submitted", PortfolioItem.owner_id != actor.id)
+            .order_by(PortfolioItem.submitted_at, PortfolioItem.id))
+    if not actor.is_admin:
+        stmt = stmt.where(PortfolioItem.owner_id.in_(actor.mentees or {-1}))
+    return stmt
+
+
+def review_count(actor: Actor) -> int:
+    stmt = select(func.count()).select_from(PortfolioItem).where(PortfolioItem.status == "submitted",
+                                                                 PortfolioItem.owner_id != actor.id)
+    if not actor.is_admin:
+        stmt = stmt.where(PortfolioItem.owner_id.in_(actor.mentees or {-1}))
+    return db.session.scalar(stmt) or 0
+
+
+# ---- writing ---------------------------------------------------------------------------------------------------
+
+def _record(item: PortfolioItem, actor_id: int | None, from_status: str | None, to_status: str,
+            note: str = "") -> None:
+    db.session.add(PortfolioTransition(item_id=item.id, actor_id=actor_id, from_status=from_status,
+                                       to_status=to_status, note=note))
+
+
+def _commit():
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _require_edit(actor: Actor, item: PortfolioItem) -> None:
+    if not rules.can_edit_item(actor, item.owner_id):
+        raise Forbidden("Only the owner can change this portfolio item.")
+
+
+def _check_links(owner_id: int, data: dict) -> dict:
+    out = {}
+    if "mission_id" in data:
+        mission_id = data.get("mission_id") or None
+        if mission_id is not None:
+            allowed = {m.id for m in link_choices(owner_id)["missions"]}
+            if mission_id not in allowed:
+                raise Invalid("Link a mission you have attempted.", fields={"mission_id": "not one of your missions"})
+        out["mission_id"] = mission_id
+    if "capstone_id" in data:
+        capstone_id = data.get("capstone_id") or None
+        if capstone_id is not None:
+            cap = db.session.get(CapstoneProject, capstone_id)
+            if cap is None or cap.learner_id != owner_id:
+                raise Invalid("Link one of your own capstones.", fields={"capstone_id": "not one of your capstones"})
+        out["capstone_id"] = capstone_id
+    return out
+
+
+def _clean(data: dict, owner_id: int) -> dict:
+    out: dict = {}
+    if "title" in data:
+        out["title"] = rules.clean_title(data["title"])
+    if "summary" in data:
+        out["summary"] = rules.clean_summary(data["summary"])
+    if "item_type" in data:
+        out["item_type"] = rules.check_choice("item_type", data["item_type"], rules.ITEM_TYPES)
+    if "skill_tags" in data:
+        out["skill_tags"] = rules.clean_tags(data["skill_tags"])
+    if "visibility" in data:
+        out["visibility"] = rules.check_choice("visibility", data["visibility"], rules.VISIBILITIES)
+    out.update(_check_links(owner_id, data))
+    return out
+
+
+def _attach(item: PortfolioItem, keys: list[str]) -> bool:
+    keys = [k for k in dict.fromkeys(keys or []) if k]
+    have = {e["key"] for e in item.evidence_files or []}
+    new = [k for k in keys if k not in have]
+    if not new:
+        return False
+    rows = files_service.attach(new, owner_id=item.owner_id, field=EVIDENCE_FIELD, portfolio_item_id=item.id)
+    by_key = {r.key: r for r in rows}
+    item.evidence_files = list(item.evidence_files or []) + [by_key[k].as_evidence() for k in new]
+    return True
+
+
+def create_item(user: User, data: dict, file_keys: list[str] | None = None) -> PortfolioItem:
+    actor_id = user.id
+    values = _clean(data, user.id)
+    if "title" not in values:
+        raise Invalid("Give the item a title.", fields={"title": "required"})
+    values.setdefault("item_type", "project")
+    values.setdefault("skill_tags", [])
+    item = PortfolioItem(owner_id=user.id, status="draft", evidence_files=[], **values)
+    if item.visibility == "unlisted":
+        item.share_token = secrets.token_urlsafe(TOKEN_BYTES)
+    db.session.add(item)
+    try:
+        db.session.flush()
+        _attach(item, file_keys or [])
+        _record(item, actor_id, None, "draft", "Created.")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return item
+
+
+def update_item(actor: Actor, item: PortfolioItem, data: dict, file_keys: list[str] | None = None) -> PortfolioItem:
+    """Change an item's fields; new evidence keys are attached. Changing the content of a submitted or approved
+    item takes it back to draft (recorded as a transition)."""
+    _require_edit(actor, item)
+    values = _clean(data, item.owner_id)
+    changed = False
+    for name, value in values.items():
+        if name == "visibility":
+            continue
+        if getattr(item, name) != value:
+            setattr(item, name, value)
+            changed = changed or name in rules.CONTENT_FIELDS
+    if _attach(item, file_keys or []):
+        changed = True
+    _after_content_change(actor, item, changed)
+    if "visibility" in values:
+        _apply_visibility(item, values["visibility"])
+    _commit()
+    return item
+
+
+def _after_content_change(actor: Actor, item: PortfolioItem, changed: bool) -> None:
+    new_status = rules.status_after_edit(item.status, changed)
+    if new_status != item.status:
+        note = ("Edited after approval: back to draft and off the public page until approved again."
+                if item.status == "approved" else "Edited while waiting for review: back to draft.")
+        _record(item, actor.id, item.status, new_status, note)
+        item.status = new_status
+        item.submitted_at = None
+
+
+def _apply_visibility(item: PortfolioItem, visibility: str) -> None:
+    item.visibility = visibility
+    if visibility == "unlisted" and not item.share_token:
+        item.share_token = secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def set_visibility(actor: Actor, item: PortfolioItem, visibility: str) -> PortfolioItem:
+    _require_edit(actor, item)
+    _apply_visibility(item, rules.check_choice("visibility", visibility, rules.VISIBILITIES))
+    _commit()
+    return item
+
+
+def rotate_link(actor: Actor, item: PortfolioItem) -> PortfolioItem:
+    """A new secret link; the old one stops working at once."""
+    _require_edit(actor, item)
+    item.share_token = secrets.token_urlsafe(TOKEN_BYTES)
+    _commit()
+    return item
+
+
+def remove_evidence(actor: Actor, item: PortfolioItem, key: str) -> PortfolioItem:
+    """Take a file off the item and delete it (row and stored object)."""
+    _require_edit(actor, item)
+    if key not in {e["key"] for e in item.evidence_files or []}:
+        raise NotFound("That file is not part of this item.")
+    item.evidence_files = [e for e in item.evidence_files if e["key"] != key]
+    row = db.session.scalar(select(StoredFile).where(StoredFile.key == key, StoredFile.portfolio_item_id == item.id))
+    doomed = []
+    if row is not None:
+        doomed = [row.key] + [c.key for c in row.captions]
+        db.session.delete(row)
+    _after_content_change(actor, item, True)
+    _commit()
+    storage = get_storage()
+    for k in doomed:
+        storage.delete(k)
+    return item
+
+
+def add_evidence(actor: Actor, user: User, item: PortfolioItem, stream: BinaryIO | None,
+                 filename: str | None) -> PortfolioItem:
+    """Upload one evidence file straight onto an item (the API's multipart endpoint)."""
+    _require_edit(actor, item)
+    row = files_service.store_upload(user, stream, filename, "evidence")
+    try:
+        _attach(item, [row.key])
+        _after_content_change(actor, item, True)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        get_storage().delete(row.key)
+        raise
+    return item
+
+
+def delete_item(actor: Actor, item: PortfolioItem) -> None:
+    """Delete the item, its history, and its evidence files (rows and stored objects)."""
+    if not rules.can_delete_item(actor, item.owner_id):
+        raise Forbidden("Only the owner can delete this portfolio item.")
+    rows = db.session.scalars(select(StoredFile).options(selectinload(StoredFile.captions))
+                              .where(StoredFile.portfolio_item_id == item.id)).all()
+    keys = [k for r in rows for k in [r.key] + [c.key for c in r.captions]]
+    for r in rows:
+        db.session.delete(r)
+    db.session.execute(sa_delete(PortfolioTransition).where(PortfolioTransition.item_id == item.id))
+    db.session.delete(item)
+    _commit()
+    storage = get_storage()
+    for k in keys:
+        storage.delete(k)
+
+
+# ---- evidence safety and the workflow ---------------------------------------------------------------------------
+
+def scan_item(item: PortfolioItem) -> list[redaction.Finding]:
+    """Likely secrets in the Markdown summary and in the text evidence files (their first MiB)."""
+    findings = redaction.scan(item.title, "title") + redaction.scan(item.summary, "summary")
+    keys = [e["key"] for e in item.evidence_files or []]
+    if keys:
+        rows = db.session.scalars(select(StoredFile).where(StoredFile.key.in_(keys),
+                                                           StoredFile.type_key == "text")).all()
+        storage = get_storage()
+        for row in sorted(rows, key=lambda r: keys.index(r.key)):
+            with storage.open(row.key) as body:
+                data = body.read(SCAN_MAX_BYTES)
+            findings += redaction.scan(data.decode("utf-8", errors="replace"), row.filename)
+    return findings
+
+
+def submit_item(actor: Actor, item: PortfolioItem, confirm: list[str] | None = None) -> PortfolioItem:
+    """Send the item for review. Fingerprints in `confirm` are recorded as confirmed by the owner; any
+    finding still unconfirmed refuses the submission (422, listing every finding)."""
+    _require_edit(actor, item)
+    rules.check_can_submit(item.status)
+    findings = scan_item(item)
+    current = {f.fingerprint for f in findings}
+    confirmed = set(item.confirmed_findings or [])
+    newly = [fp for fp in dict.fromkeys(confirm or []) if fp in current and fp not in confirmed]
+    if newly:
+        item.confirmed_findings = list(item.confirmed_findings or []) + newly
+        confirmed.update(newly)
+    left = redaction.unconfirmed(findings, confirmed)
+    if left:
+        if newly:
+            _commit()      # keep what was confirmed, even though the submission is refused
+        raise UnconfirmedFindings(left)
+    _record(item, actor.id, item.status, "submitted")
+    item.status = "submitted"
+    item.submitted_at = utcnow()
+    _commit()
+    return item
+
+
+def review_item(actor: Actor, item: PortfolioItem, decision: str, note: str = "") -> PortfolioItem:
+    if not rules.can_review_item(actor, item.owner_id):
+        if actor.id == item.owner_id:
+            raise Forbidden("You cannot review your own portfolio item; one of your mentors approves it.")
+        raise Forbidden("Only the learner's assigned mentors and admins review this item.")
+    note = (note or "").strip()
+    new_status = rules.check_can_review(item.status, decision, note)
+    _record(item, actor.id, item.status, new_status, note)
+    item.status = new_status
+    item.reviewed_by_id = actor.id
+    item.reviewed_at = utcnow()
+    item.review_note = note
+    _commit()
+    return item
+
+
+# ---- what visitors see -------------------------------------------------------------------------------------------
+
+def shared_item(token: str) -> PortfolioItem:
+    """The approved item behind a secret link (unlisted or public); a rotated or unknown link is a 404."""
+    item = db.session.scalar(select(PortfolioItem).options(
+        joinedload(PortfolioItem.owner), joinedload(PortfolioItem.reviewed_by),
+        joinedload(PortfolioItem.capstone).joinedload(CapstoneProject.mission))
+        .where(PortfolioItem.share_token == token)) if token else None
+    if item is None or not rules.reachable_by_link(item.status, item.visibility):
+        raise NotFound("This link does not lead anywhere: it may have been replaced by a new one.")
+    return item
+
+
+def latest_reviews(capstone_ids: list[int]) -> dict[int, MentorshipInteraction]:
+    """The latest submitted review of each capstone (one query)."""
+    if not capstone_ids:
+        return {}
+    rows = db.session.scalars(select(MentorshipInteraction).options(joinedload(MentorshipInteraction.mentor)).where(
+        MentorshipInteraction.capstone_id.in_(capstone_ids), MentorshipInteraction.status == "submitted")
+        .order_by(MentorshipInteraction.review_phase, MentorshipInteraction.id)).all()
+    return {r.capstone_id: r for r in rows}
+
+
+def case_study(item: PortfolioItem, review: MentorshipInteraction | None) -> dict | None:
+    """What a capstone_result item shows: the score, a rubric chart and the story of the capstone."""
+    cap = item.capstone
+    if item.item_type != "capstone_result" or cap is None:
+        return None
+    mission = cap.mission
+    return {
+        "capstone": cap, "mission": mission,
+        "score": cap.mentor_final_score if cap.mentor_approved else None,
+        "approved": cap.mentor_approved, "reviewed_at": cap.mentor_reviewed_at,
+        "chart": rules.rubric_chart(mission.rubric, review.rubric_scores) if review and review.rubric_scores else [],
+        "decisions": [d for d in cap.decisions_made or [] if isinstance(d, dict)],
+        "verdict": (review.written_feedback if review else "") or "",
+        "mentor": review.mentor if review else None,
+    }
+
+
+def case_studies(items: list[PortfolioItem]) -> dict[int, dict]:
+    caps = [i.capstone_id for i in items if i.item_type == "capstone_result" and i.capstone_id]
+    reviews = latest_reviews(caps)
+    out = {}
+    for item in items:
+        cs = case_study(item, reviews.get(item.capstone_id))
+        if cs:
+            out[item.id] = cs
+    return out
+
+
+def public_profile(handle: str) -> dict:
+    """Everything /p/<handle> shows, in a fixed number of queries whatever the number of items."""
+    user = db.session.scalar(select(User).where(User.handle == handle, User.is_active.is_(True)))
+    if user is None:
+        raise NotFound("There is no portfolio at this address.")
+    items = db.session.scalars(select(PortfolioItem).options(
+        joinedload(PortfolioItem.reviewed_by), joinedload(PortfolioItem.mission),
+        joinedload(PortfolioItem.capstone).joinedload(CapstoneProject.mission))
+        .where(PortfolioItem.owner_id == user.id, PortfolioItem.status == "approved",
+               PortfolioItem.visibility == "public")
+        .order_by(PortfolioItem.reviewed_at.desc(), PortfolioItem.id.desc())).unique().all()
+    items = [i for i in items if rules.publicly_listed(i.status, i.visibility)]
+    capstones = db.session.scalars(select(CapstoneProject).options(joinedload(CapstoneProject.mission))
+                                   .where(CapstoneProject.learner_id == user.id,
+                                          CapstoneProject.mentor_approved.is_(True))
+                                   .order_by(CapstoneProject.mentor_reviewed_at.desc())).all()
+    studies = case_studies(items)
+    return {
+        "user": user, "items": items, "groups": rules.group_by_type(items), "capstones": capstones,
+        "tracks": rules.tracks_mastered((c.mission.track, c.mission.tier, c.mentor_approved) for c in capstones),
+        "skills": rules.backed_skills(items), "studies": studies,
+    }
+
+
+def public_evidence(item: PortfolioItem) -> list[dict]:
+    """The evidence a visitor may download: never archives (ZIP) or executables."""
+    return [e for e in item.evidence_files or [] if e.get("content_type") not in VISITOR_HIDDEN_TYPES]
+
+
+VISITOR_HIDDEN_TYPES = {"application/zip", "application/x-msdownload", "application/x-dosexec",
+                        "application/x-executable", "application/octet-stream"}
