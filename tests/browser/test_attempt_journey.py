@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import shot, wait_until
-from tests.factories import PASSWORD, make_user
+from tests.browser.conftest import log_in, shot, wait_until
+from tests.factories import make_user
 from webapp.extensions import db
 from webapp.models import MissionAttempt
 from webapp.services.catalogue import SEED_DIR, read_missions, upsert_missions
@@ -25,14 +25,6 @@ def fast_polling(app):
     app.config.pop("ATTEMPT_POLL_SECONDS", None)
 
 
-def _log_in(page, email):
-    page.goto("/auth/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r".*/$"))
-
-
 def _submit(page, text):
     page.get_by_label("Your response").fill(text)
     page.locator("#attempt-subtask button[type=submit]").click()
@@ -45,7 +37,7 @@ def _timeline(page) -> str:
 def test_learner_plays_a_seeded_mission_to_the_summary(page, fast_polling):
     upsert_missions(read_missions(SEED_DIR / "missions" / "defender" / f"{SLUG}.yaml"))
     learner = make_user("learner", email="nia@example.com", display_name="Nia Nightshift")
-    _log_in(page, learner.email)
+    log_in(page, learner.email)
 
     page.goto(f"/missions/{SLUG}")
     page.get_by_role("button", name="Start this mission").click()
@@ -113,7 +105,7 @@ def test_attempt_plays_with_javascript_off(browser, live_server):
     context = browser.new_context(base_url=live_server, java_script_enabled=False)
     page = context.new_page()
     try:
-        _log_in(page, learner.email)
+        log_in(page, learner.email)
         page.goto(f"/missions/{SLUG}")
         page.get_by_role("button", name="Start this mission").click()
         page.wait_for_url(re.compile(r".*/attempts/\d+$"))
@@ -148,7 +140,7 @@ def test_mentor_reads_the_attempt_and_gives_extra_time(page):
                            {"containment-scope": "full-disconnect", "divert-ambulances": "conditional"},
                            actor_for(learner))
 
-    _log_in(page, mentor.email)
+    log_in(page, mentor.email)
     page.goto(f"/attempts/{attempt.id}")
     assert "read-only" in page.locator(".attempt-head").inner_text()
     assert page.get_by_role("heading", name="Mentor notes mentors only").is_visible()
@@ -165,7 +157,7 @@ def test_mentor_reads_the_attempt_and_gives_extra_time(page):
 def test_offensive_mission_asks_for_rules_of_engagement_before_starting(page):
     upsert_missions(read_missions(SEED_DIR / "missions" / "offensive" / "dental-group-scoping-roe-review.yaml"))
     learner = make_user("learner", email="ola@example.com")
-    _log_in(page, learner.email)
+    log_in(page, learner.email)
     page.goto("/missions/dental-group-scoping-roe-review")
     box = page.get_by_label("I have read the rules of engagement", exact=False)
     assert box.is_visible()
@@ -185,7 +177,7 @@ def test_attempt_page_fits_a_phone(browser, live_server):
     context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     try:
-        _log_in(page, learner.email)
+        log_in(page, learner.email)
         page.goto(f"/missions/{SLUG}")
         page.get_by_role("button", name="Start this mission").click()
         page.wait_for_url(re.compile(r".*/attempts/\d+$"))

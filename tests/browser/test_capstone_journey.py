@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.browser.conftest import shot, wait_until
-from tests.factories import PASSWORD, make_user
+from tests.browser.conftest import log_in, shot, wait_until
+from tests.factories import make_user
 from tests.media_samples import sample
 from webapp.extensions import db
 from webapp.models import CapstoneActivity, CapstoneProject, StoredFile
@@ -24,14 +24,6 @@ def _seeded_mastery_mission():
     return missions[0]
 
 
-def _log_in(page, email):
-    page.goto("/auth/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r".*/$"))
-
-
 def _complete(page, n_done):
     """Press "Complete phase" and wait for the out-of-band progress update (no full page load)."""
     page.get_by_role("button", name="Complete phase").click()
@@ -41,7 +33,7 @@ def _complete(page, n_done):
 def test_learner_takes_capstone_through_five_phases_and_submits_it(page):
     mission = _seeded_mastery_mission()
     learner = make_user("learner", email="cap@example.com", display_name="Casey Capstone")
-    _log_in(page, learner.email)
+    log_in(page, learner.email)
 
     page.goto(f"/missions/{mission['slug']}")
     page.get_by_role("button", name="Start capstone").click()
@@ -149,7 +141,7 @@ def test_workspace_on_a_phone_with_an_open_phase_does_not_scroll_sideways(browse
     context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
-        _log_in(page, learner.email)
+        log_in(page, learner.email)
         cap = db.session.scalar(select(CapstoneProject))
         for phase in ("investigation", "decision_making", "reporting", "presentation"):
             page.goto(f"/capstones/{cap.id}?phase={phase}")

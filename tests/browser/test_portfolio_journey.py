@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import shot, wait_until
+from tests.browser.conftest import log_in, shot, wait_until
 from decimal import Decimal
 
-from tests.factories import PASSWORD, assign, make_capstone, make_item, make_mission, make_review, make_user
+from tests.factories import assign, make_capstone, make_item, make_mission, make_review, make_user
 from webapp.models.base import utcnow
 
 PHASES = ("investigation", "decision_making", "design_remediation", "reporting", "presentation")
-
-
-def _log_in(page, email):
-    page.goto("/auth/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r".*/$"))
 
 
 def _errors(page):
@@ -61,7 +53,7 @@ def test_learner_publishes_an_item_and_a_visitor_downloads_its_evidence(browser,
 
     # The learner creates the item with an evidence file (uploaded at once through htmx).
     ctx, page = context()
-    _log_in(page, learner.email)
+    log_in(page, learner.email)
     page.get_by_role("link", name="Portfolio", exact=True).click()
     page.wait_for_url(re.compile(r".*/portfolio$"))
     page.get_by_role("link", name="New item").click()
@@ -90,7 +82,7 @@ def test_learner_publishes_an_item_and_a_visitor_downloads_its_evidence(browser,
 
     # The mentor approves it from the review list.
     ctx, page = context()
-    _log_in(page, mentor.email)
+    log_in(page, mentor.email)
     page.goto("/portfolio")
     page.get_by_role("link", name="Open the review list").click()
     page.get_by_role("link", name="Night-shift ransomware timeline").click()
@@ -102,7 +94,7 @@ def test_learner_publishes_an_item_and_a_visitor_downloads_its_evidence(browser,
 
     # The learner makes it public.
     ctx, page = context()
-    _log_in(page, learner.email)
+    log_in(page, learner.email)
     page.goto(item_url)
     assert page.get_by_text("Submitted → Approved").is_visible()
     page.locator("#visibility").select_option("public")
@@ -158,7 +150,7 @@ def test_owner_copies_the_secret_link_and_a_visitor_opens_it(page):
     learner = make_user("learner", email="uma@example.com", handle="uma")
     item = make_item(learner, title="Unlisted lab", status="approved", visibility="unlisted",
                      share_token="uma-secret-link-abcdefghijklmnopqrstuvwxyz", summary="Only **by link**.")
-    _log_in(page, learner.email)
+    log_in(page, learner.email)
     page.goto(f"/portfolio/items/{item.id}")
     assert page.get_by_label("Secret link").input_value().endswith("/s/uma-secret-link-abcdefghijklmnopqrstuvwxyz")
     page.get_by_role("button", name="Copy link").click()
