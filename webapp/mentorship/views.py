@@ -261,8 +261,7 @@ def save(review_id: int):
 @login_required
 def total(review_id: int):
     review = service.get_for(current_user, review_id)
-    if not service.can_edit(current_user, review):
-        raise Invalid("This review cannot be edited.")
+    service.require_edit(current_user, review)
     value = rules.weighted_total(review.mission.rubric or [],
                                  forms.rubric_scores_loose(request.form, review.mission.rubric or []))
     typed = (request.form.get("overall_score") or "").strip()
@@ -334,6 +333,7 @@ def submit(review_id: int):
 @login_required
 def step_row(review_id: int):
     review = service.get_for(current_user, review_id)
+    service.require_edit(current_user, review)
     return render_template("mentorship/_step_row.html", review=review, step={"priority": "medium"},
                            today=utcnow().date().isoformat())
 

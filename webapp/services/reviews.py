@@ -104,6 +104,14 @@ def can_edit(user: User, review: MI) -> bool:
     return review.status == "draft" and can_review(actor_for(user), subject_of(review))
 
 
+def require_edit(user: User, review: MI) -> None:
+    """403 for someone who may not review this work; 409 for a phase that is already submitted."""
+    if not can_review(actor_for(user), subject_of(review)):
+        raise Forbidden("Only the learner's mentor, a mentor who claimed this work, or an admin may edit reviews.")
+    if review.status != "draft":
+        raise Conflict("This review phase is submitted and can no longer be changed.")
+
+
 def phases_of(review: MI) -> list[MI]:
     """Every review phase of the same capstone or attempt, in order (one query)."""
     col = MI.capstone_id if review.capstone_id else MI.attempt_id

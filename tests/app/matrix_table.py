@@ -1,0 +1,153 @@
+"""The permission matrix's table: one row per (rule, method) of the app's URL map (except `static`).
+
+Each row names a policy (who may do it) and a minimal valid-looking body. The actors are:
+anon, owner (the learner who owns every object the URL names), other (another learner), mentor (assigned to
+the owner; also the mentor of the owner's review), stranger (a mentor not assigned to the owner), admin.
+
+`xfail` maps actor -> reason for cells where the app's behaviour looks wrong; those cells are marked
+xfail(strict=True) so the bug is recorded, not encoded.
+"""
+from __future__ import annotations
+
+ACTORS = ("anon", "owner", "other", "mentor", "stranger", "admin")
+
+# policy -> the actors that may do it (everyone else is refused)
+POLICIES = {
+    "public": set(ACTORS),
+    "auth": {"owner", "other", "mentor", "stranger", "admin"},
+    "learner": {"owner", "other"},
+    "owner": {"owner"},
+    "owner_admin": {"owner", "admin"},
+    "owner_mentor": {"owner", "mentor", "admin"},
+    "mentor": {"mentor", "admin"},
+    "staff": {"mentor", "stranger", "admin"},
+    "admin": {"admin"},
+}
+
+
+def row(policy, body=None, xfail=None, allow=None):
+    """allow: actor -> set of codes overriding the policy for that actor (documented where used)."""
+    return {"policy": policy, "body": body, "xfail": xfail or {}, "allow": allow or {}}
+
+
+PHASE_FORM = {"investigation_findings-threats": ["Ransomware operator"],
+              "investigation_findings-timeline": ["02:14 alert"]}
+REVIEW_FORM = {"written_feedback": "Clear timeline; scope earlier."}
+
+TABLE: dict[tuple[str, str], dict] = {
+    # dashboard / account (self-scoped)
+    ("/", "GET"): row("auth"),
+    ("/account", "GET"): row("auth"),
+    ("/account/media", "GET"): row("auth"),
+    ("/account/password", "POST"): row("auth", {"current_password": "wrong", "new_password": "x" * 12,
+                                                "confirm": "x" * 12}),
+    ("/account/profile", "POST"): row("auth", {"display_name": "New Name"}),
+    ("/account/tokens", "POST"): row("auth", {"name": "ci"}),
+    ("/account/tokens/<int:token_id>/revoke", "POST"): row("owner"),
+    # admin
+    ("/admin", "GET"): row("admin"),
+    ("/admin/assignments", "POST"): row("admin", {"mentor": "{stranger_email}", "learner": "{owner_email}"}),
+    ("/admin/assignments/<int:assignment_id>/remove", "POST"): row("admin"),
+    ("/admin/users/<int:user_id>/<any(activate, deactivate):action>", "POST"): row("admin"),
+    ("/admin/users/<int:user_id>/role", "POST"): row("admin", {"role": "mentor"}),
+    # API: capstones
+    ("/api/v1/capstones", "GET"): row("auth"),
+    ("/api/v1/capstones", "POST"): row("auth", {"mission": "{mission_slug}"}),
+    ("/api/v1/capstones/<int:capstone_id>", "GET"): row("owner_mentor"),
+    ("/api/v1/capstones/<int:capstone_id>", "PATCH"): row("owner", {"investigation_findings": {
+        "threats": ["Ransomware operator"], "timeline": ["02:14 alert"]}}),
+    ("/api/v1/capstones/<int:capstone_id>", "DELETE"): row("owner"),
+    ("/api/v1/capstones/<int:capstone_id>/files", "POST"): row("owner", "FILE"),
+    ("/api/v1/capstones/<int:capstone_id>/phases/<key>/complete", "POST"): row("owner", {}),
+    ("/api/v1/me", "GET"): row("auth"),
+    # API: reviews
+    ("/api/v1/mentorship-interactions", "GET"): row("auth"),
+    ("/api/v1/mentorship-interactions", "POST"): row("mentor", {"capstone": "{capstone_id}", "review_phase": 2}),
+    ("/api/v1/mentorship-interactions/<int:review_id>", "GET"): row("owner_mentor"),
+    ("/api/v1/mentorship-interactions/<int:review_id>", "PATCH"): row("mentor", {"written_feedback": "More detail."}),
+    ("/api/v1/mentorship-interactions/<int:review_id>/media", "POST"): row("mentor", "FILE"),
+    ("/api/v1/mentorship-interactions/<int:review_id>/submit", "POST"): row("mentor", {}),
+    # API: missions
+    ("/api/v1/missions", "GET"): row("auth"),
+    ("/api/v1/missions/<slug>", "GET"): row("auth"),
+    ("/api/v1/openapi.json", "GET"): row("public"),
+    # API: portfolio
+    ("/api/v1/portfolio-items", "GET"): row("auth"),
+    ("/api/v1/portfolio-items", "POST"): row("auth", {"title": "New item", "item_type": "writeup"}),
+    ("/api/v1/portfolio-items/<int:item_id>", "GET"): row("owner_mentor"),
+    ("/api/v1/portfolio-items/<int:item_id>", "PATCH"): row("owner", {"title": "Renamed"}),
+    ("/api/v1/portfolio-items/<int:item_id>", "DELETE"): row("owner_admin"),
+    ("/api/v1/portfolio-items/<int:item_id>/evidence", "POST"): row("owner", "FILE"),
+    ("/api/v1/portfolio-items/<int:item_id>/review", "POST"): row("mentor", {"decision": "approve"}),
+    ("/api/v1/portfolio-items/<int:item_id>/submit", "POST"): row("owner", {}),
+    ("/api/v1/users/<handle>/portfolio", "GET"): row("public"),
+    # attempts
+    ("/attempts", "POST"): row("auth", {"mission": "{mission_slug}"}),
+    ("/attempts/<int:attempt_id>", "GET"): row("owner_mentor"),
+    ("/attempts/<int:attempt_id>/review", "POST"): row("owner"),
+    ("/attempts/<int:attempt_id>/scope", "POST"): row("owner", {"acknowledge": "y"}),
+    ("/attempts/<int:attempt_id>/subtasks/<int:subtask_id>", "POST"): row("owner", {"response": "My analysis.",
+                                                                                   "decision-isolate": "yes"}),
+    ("/attempts/<int:attempt_id>/time-multiplier", "POST"): row("mentor", {"time_multiplier": "1.5"}),
+    # auth
+    ("/auth/login", "GET"): row("public"),
+    ("/auth/login", "POST"): row("public", {"email": "nobody@example.com", "password": "wrong-password"}),
+    ("/auth/logout", "POST"): row("auth"),
+    ("/auth/register", "GET"): row("public"),
+    ("/auth/register", "POST"): row("public", {"email": "new@example.com", "handle": "newbie",
+                                               "display_name": "New", "password": "x", "confirm": "y"}),
+    # capstones
+    ("/capstones", "GET"): row("auth"),
+    ("/capstones", "POST"): row("auth", {"mission": "{mission_slug}"}),
+    ("/capstones/<int:capstone_id>", "GET"): row("owner_mentor"),
+    ("/capstones/<int:capstone_id>/delete", "POST"): row("owner"),
+    ("/capstones/<int:capstone_id>/phases/<phase>", "POST"): row("owner", PHASE_FORM),
+    ("/capstones/<int:capstone_id>/preview", "POST"): row("owner_mentor", {"field": "decision_analysis",
+                                                                         "decision_analysis": "**bold**"}),
+    ("/capstones/<int:capstone_id>/rows/<field>", "GET"): row("owner_mentor"),
+    # files
+    ("/files", "POST"): row("auth", "FILE"),
+    ("/files/<path:key>", "GET"): row("owner_mentor"),
+    ("/files/<path:key>/delete", "POST"): row("owner_admin"),
+    ("/files/direct", "POST"): row("auth", {"kind": "document", "filename": "r.pdf", "size": "100"}),
+    ("/files/direct/confirm", "POST"): row("auth", {"token": "not-a-real-token"}),
+    # mentorship
+    ("/mentorship/", "GET"): row("auth"),
+    ("/mentorship/badge", "GET"): row("public"),
+    ("/mentorship/queue", "GET"): row("staff"),
+    ("/mentorship/queue/<any(capstone, attempt):kind>/<int:subject_id>/claim", "POST"): row("staff"),
+    ("/mentorship/queue/<any(capstone, attempt):kind>/<int:subject_id>/reassign", "POST"): row(
+        "admin", {"mentor": "{stranger_email}"}),
+    ("/mentorship/recipes", "GET"): row("staff"),
+    ("/mentorship/reviews", "GET"): row("auth"),
+    ("/mentorship/reviews", "POST"): row("mentor", {"kind": "capstone", "subject_id": "{capstone_id}"}),
+    ("/mentorship/reviews/<int:review_id>", "GET"): row("owner_mentor"),
+    ("/mentorship/reviews/<int:review_id>", "POST"): row("mentor", REVIEW_FORM),
+    ("/mentorship/reviews/<int:review_id>/acknowledge", "POST"): row("owner"),
+    ("/mentorship/reviews/<int:review_id>/media", "POST"): row("mentor", "FILE"),
+    ("/mentorship/reviews/<int:review_id>/media/<any(audio, video):kind>/remove", "POST"): row("mentor"),
+    ("/mentorship/reviews/<int:review_id>/step-row", "GET"): row("mentor"),
+    ("/mentorship/reviews/<int:review_id>/steps/<int:index>/toggle", "POST"): row("owner"),
+    ("/mentorship/reviews/<int:review_id>/submit", "POST"): row("mentor"),
+    ("/mentorship/reviews/<int:review_id>/total", "POST"): row("mentor", REVIEW_FORM),
+    # missions
+    ("/missions", "GET"): row("auth"),
+    ("/missions/<slug>", "GET"): row("auth"),
+    # portfolio
+    ("/p/<handle>", "GET"): row("public"),
+    ("/portfolio", "GET"): row("auth"),
+    ("/portfolio/items", "POST"): row("auth", {"title": "New item", "item_type": "writeup", "summary": "x"}),
+    ("/portfolio/items/<int:item_id>", "GET"): row("owner_mentor"),
+    ("/portfolio/items/<int:item_id>", "POST"): row("owner", {"title": "Renamed", "item_type": "writeup"}),
+    ("/portfolio/items/<int:item_id>/delete", "POST"): row("owner_admin"),
+    ("/portfolio/items/<int:item_id>/evidence/remove", "POST"): row("owner", {"key": "{file_key}"}),
+    ("/portfolio/items/<int:item_id>/review", "POST"): row("mentor", {"decision": "approve"}),
+    ("/portfolio/items/<int:item_id>/rotate", "POST"): row("owner"),
+    ("/portfolio/items/<int:item_id>/submit", "POST"): row("owner"),
+    ("/portfolio/items/<int:item_id>/visibility", "POST"): row("owner", {"visibility": "private"}),
+    ("/portfolio/items/new", "GET"): row("auth"),
+    ("/portfolio/preview", "POST"): row("auth", {"summary": "**bold**"}),
+    ("/portfolio/reviews", "GET"): row("staff"),
+    ("/s/<token>", "GET"): row("public"),
+    ("/s/<token>/files/<path:key>", "GET"): row("public"),
+}

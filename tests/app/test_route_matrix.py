@@ -1,0 +1,181 @@
+"""The permission matrix (issue 8 item 2; STYLE §7): every route of the URL map x six actors.
+
+A permitted actor gets a non-refusal answer (2xx, a redirect that is not to the login page, or 400/409/413/415/422
+for a body the route does not accept in this state). A refused actor gets 302 to /auth/login (web) or 401 (API)
+when anonymous, and 403 or 404 when logged in; a refused write changes no row of any table.
+The rows live in tests/app/matrix_table.py; a route without a row fails test_every_route_has_a_row.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.app.matrix_table import ACTORS, POLICIES, TABLE
+from tests.conftest import log_in
+from tests.factories import assign, make_capstone, make_item, make_mission, make_review, make_token, make_user
+from tests.media_samples import sample
+from webapp.extensions import db
+
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+PERMITTED = {200, 201, 204, 302, 303, 400, 409, 413, 415, 422}
+DENIED = {403, 404}
+
+
+def _url_map_keys(app) -> set[tuple[str, str]]:
+    return {(rule.rule, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def _cases():
+    for (rule, method), spec in sorted(TABLE.items()):
+        for actor in ACTORS:
+            marks = []
+            if actor in spec["xfail"]:
+                marks.append(pytest.mark.xfail(strict=True, reason=spec["xfail"][actor]))
+            yield pytest.param(rule, method, actor, marks=marks, id=f"{method} {rule} as {actor}")
+
+
+def test_every_route_has_a_row(app):
+    routes = _url_map_keys(app)
+    missing = sorted(routes - set(TABLE))
+    stale = sorted(set(TABLE) - routes)
+    assert not missing, "routes without a row in tests/app/matrix_table.py: " + ", ".join(
+        f"{m} {r}" for r, m in missing)
+    assert not stale, "rows for routes the app no longer has: " + ", ".join(f"{m} {r}" for r, m in stale)
+
+
+def _build_world() -> dict:
+    from tests.capstones.helpers import filled
+    from webapp.domain.phases import PHASES
+    from webapp.models.base import utcnow
+    from webapp.services import attempts, files
+
+    owner = make_user("learner")
+    mentor = make_user("mentor")
+    link = assign(mentor, owner)
+    people = {"owner": owner, "other": make_user("learner"), "mentor": mentor,
+              "stranger": make_user("mentor"), "admin": make_user("admin")}
+    spare_token, _ = make_token(owner)
+    mission = make_mission()
+    cap = make_capstone(owner, mission, done=tuple(PHASES), submitted_at=utcnow(), **filled(tuple(PHASES)))
+    review = make_review(mentor, cap, total_phases=2, status="submitted", submitted_at=utcnow(),
+                         written_feedback="Clear timeline.", recommended_next_steps=[{"title": "Practise scoping", "priority": "high", "deadline": None}])
+    other_mission = make_mission()
+    attempt, _ = attempts.start_or_resume(owner, other_mission, acknowledge_scope=True)
+    # The capstone pages and API name a capstone still in progress, so the owner's edits go through;
+    # the queue and the reviews name the submitted one.
+    draft = make_capstone(owner, other_mission, **filled(upto=PHASES[0]))
+    stored = files.store_upload(owner, io.BytesIO(sample("pdf")), "r.pdf", "evidence")
+    item = make_item(owner, status="approved", visibility="unlisted", share_token="matrix-share-token-abcdefghijk",
+                     evidence_files=[stored.as_evidence()])
+    stored.portfolio_item_id, stored.attached_at = item.id, stored.created_at
+    db.session.commit()
+    # The owner's own upload, not yet part of saved work: what /files/<key> and its delete name.
+    loose = files.store_upload(owner, io.BytesIO(sample("pdf")), "notes.pdf", "document")
+    params = {
+        "token_id": spare_token.id, "assignment_id": link.id, "user_id": owner.id, "action": "deactivate",
+        "capstone_id": cap.id, "key": loose.key, "shared_key": stored.key, "phase": PHASES[0], "field": "investigation_artifacts",
+        "review_id": review.id, "index": 0, "slug": mission.slug, "handle": owner.handle, "item_id": item.id,
+        "token": item.share_token, "attempt_id": attempt.id, "subtask_id": attempt.current_subtask_id or 1,
+        "subject_id": cap.id, "draft_capstone_id": draft.id,
+    }
+    values = {"mission_slug": mission.slug, "capstone_id": cap.id, "owner_email": owner.email,
+              "stranger_email": people["stranger"].email, "file_key": stored.key}
+    return {"people": people, "params": params, "values": values}
+
+
+def _url(rule: str, method: str, params: dict) -> str:
+    def sub(m):
+        conv, name = m.group(1), m.group(2)
+        if conv and conv.startswith("any("):
+            choices = [c.strip() for c in conv[4:-1].split(",")]
+            return params[name] if params.get(name) in choices else choices[0]
+        if rule.startswith("/api/") and name == "key":
+            return params["phase"]          # /phases/<key>/complete names a phase
+        if rule.startswith(("/capstones/", "/api/v1/capstones/")) and name == "capstone_id":
+            return str(params["draft_capstone_id"])
+        if rule.startswith("/s/") and name == "key":
+            return params["shared_key"]     # the shared item's evidence
+        return str(params[name])
+
+    return re.sub(r"<(?:([^:<>]+):)?([a-z_]+)>", sub, rule)
+
+
+def _body(spec, rule: str, values: dict):
+    body = spec["body"]
+    if body == "FILE":
+        kind = "audio" if "media" in rule else ("evidence" if "evidence" in rule else "document")
+        data, name = (sample("webm-audio"), "a.webm") if kind == "audio" else (sample("pdf"), "r.pdf")
+        return {"kind": kind, "file": (io.BytesIO(data), name)}, True
+    if body is None:
+        return {}, False
+
+    def fill(v):
+        if isinstance(v, str) and v.startswith("{") and v.endswith("}"):
+            return values[v[1:-1]]
+        return v
+
+    return {k: fill(v) for k, v in body.items()}, False
+
+
+def _snapshot() -> dict[str, tuple[int, str]]:
+    """Every table's row count and a checksum of all its rows."""
+    db.session.expire_all()
+    out = {}
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            rows = sorted(repr(tuple(r)) for r in conn.execute(select(table)))
+            out[table.name] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
+    return out
+
+
+@pytest.mark.parametrize("rule,method,actor", list(_cases()))
+def test_route_matrix(client, rule, method, actor):
+    spec = TABLE[(rule, method)]
+    world = _build_world()
+    api = rule.startswith("/api/")
+    url = _url(rule, method, world["params"])
+    headers = {}
+    if actor != "anon":
+        if api:
+            headers["Authorization"] = f"Bearer {make_token(world['people'][actor])[1]}"
+            # Authenticating stamps api_tokens.last_used_at (at most once a minute): do it before the snapshot,
+            # so the checksum sees only what the request under test changed.
+            assert client.get("/api/v1/me", headers=headers).status_code == 200
+        else:
+            log_in(client, world["people"][actor])
+    body, is_file = _body(spec, rule, world["values"])
+    kwargs = {"headers": headers}
+    if method != "GET":
+        if is_file:
+            kwargs.update(data=body, content_type="multipart/form-data")
+        elif api:
+            kwargs["json"] = body
+        else:
+            kwargs["data"] = body
+
+    before = _snapshot() if method in WRITES else None
+    resp = client.open(url, method=method, **kwargs)
+    code, location = resp.status_code, resp.headers.get("Location", "")
+    to_login = code == 302 and "/auth/login" in location
+    where = f"{method} {url} as {actor}: {code} {location} {resp.get_data(as_text=True)[:300]!r}"
+
+    permitted = actor in POLICIES[spec["policy"]]
+    if actor in spec["allow"]:
+        assert code in spec["allow"][actor], where
+    elif permitted:
+        assert code in PERMITTED and not to_login, where
+    elif actor == "anon":
+        assert (code == 401) if api else to_login, where
+    else:
+        assert code in DENIED, where
+
+    refused = code in (401, 403, 404) or to_login
+    if method in WRITES and refused:
+        after = _snapshot()
+        changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
+        assert not changed, f"{where}\nrefused, yet these tables changed: {sorted(changed)}"
