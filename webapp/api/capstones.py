@@ -12,7 +12,8 @@ from ..models import Mission, User
 from ..services import capstones as service
 from .core import Routes, ok, paginate
 from .schemas import (CapstoneCreateSchema, CapstoneDetailSchema, CapstoneFileSchema, CapstoneListArgs,
-                      CapstonePage, CapstonePatchSchema, CapstoneSummarySchema)
+                      CapstonePage, CapstonePatchSchema, CapstoneSummarySchema,
+                      CapstoneUploadForm)
 
 routes = Routes("capstones")
 FIELD_NAMES = tuple(name for names in rules.PHASE_FIELDS.values() for name in names)
@@ -147,7 +148,8 @@ def complete_phase(capstone_id, key):
 
 
 @routes.post("/capstones/<int:capstone_id>/files", summary="Upload a file to a phase field",
-             response=CapstoneFileSchema, status=201, errors=(400, 403, 404, 409, 413, 415, 422))
+             response=CapstoneFileSchema, status=201, form=CapstoneUploadForm,
+             errors=(400, 403, 404, 409, 413, 415, 422))
 def upload_file(capstone_id):
     """`multipart/form-data` with `file`, `field` (`investigation_artifacts`, `design_documents`,
     `report_document` or `presentation`) and an optional `description`. The file is checked by its content

@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError
 
 from ..domain.errors import Invalid, NotFound, Unauthorized
 from ..services import tokens
+from .schemas import MAX_ID
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Operation:
     errors: tuple[int, ...] = ()
     tags: tuple[str, ...] = ()
     description: str = ""
+    form: type[Schema] | None = None  # a multipart/form-data body the view reads itself (documentation only)
 
 
 class Routes:
@@ -38,12 +40,16 @@ class Routes:
         self.operations: list[Operation] = []
 
     def route(self, method: str, rule: str, *, summary: str, auth: bool = True, query=None, body=None,
-              response=None, status: int = 200, errors: tuple[int, ...] = (), description: str = ""):
+              response=None, status: int = 200, errors: tuple[int, ...] = (), description: str = "", form=None):
         def decorator(view):
             @wraps(view)
             def wrapped(**kwargs):
                 if auth:
                     g.api_user = authenticate()
+                for name, value in kwargs.items():
+                    # An id no row can have (the database would overflow, a 500) names nothing: 404.
+                    if isinstance(value, int) and not 0 < value <= MAX_ID:
+                        raise NotFound(f"There is no such {name.removesuffix('_id')}.", fields={name: "unknown"})
                 if query is not None:
                     kwargs["args"] = _load(query(), request.args.to_dict(flat=True), "query")
                 if body is not None:
@@ -51,7 +57,8 @@ class Routes:
                 return view(**kwargs)
 
             self.operations.append(Operation(rule, method, wrapped, summary, auth, query, body, response, status,
-                                             errors, (self.tag,), description or (view.__doc__ or "").strip()))
+                                             errors, (self.tag,), description or (view.__doc__ or "").strip(),
+                                             form))
             return wrapped
 
         return decorator

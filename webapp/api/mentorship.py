@@ -14,7 +14,7 @@ from ..services import reviews as service
 from ..services.actors import actor_for
 from .core import Routes, ok, paginate
 from .schemas import (ReviewCreateSchema, ReviewListArgs, ReviewPage, ReviewPatchSchema, ReviewSchema,
-                      ReviewSubmitSchema)
+                      ReviewMediaForm, ReviewSubmitSchema)
 
 routes = Routes("mentorship")
 MI = MentorshipInteraction
@@ -137,7 +137,7 @@ def patch_review(review_id, body):
 
 
 @routes.post("/mentorship-interactions/<int:review_id>/media", summary="Upload audio or video feedback",
-             response=ReviewSchema, status=201, errors=(400, 403, 404, 409, 413, 415, 422))
+             response=ReviewSchema, status=201, form=ReviewMediaForm, errors=(400, 403, 404, 409, 413, 415, 422))
 def upload_media(review_id):
     """`multipart/form-data` with `file` and `kind` (`audio` or `video`). The file is checked by its content
     (415 when refused, 413 when too large), stored as the learner's file, and the review's

@@ -36,6 +36,8 @@ def build_spec(operations: list[Operation], prefix: str, version: str) -> dict:
             entry["parameters"] = params
         if op.body is not None:
             entry["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
+        elif op.form is not None:
+            entry["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": op.form}}}
         success = {"description": "OK" if op.status == 200 else "Created"}
         if op.response is not None:
             success["content"] = {"application/json": {"schema": op.response}}
@@ -43,6 +45,8 @@ def build_spec(operations: list[Operation], prefix: str, version: str) -> dict:
         codes = set(op.errors) | ({401} if op.auth else set()) | ({422} if op.query or op.body else set())
         if op.body is not None:
             codes.add(400)
+        if op.query is not None and "page" in op.query._declared_fields:
+            codes.add(404)  # a page past the end
         for code in sorted(codes):
             entry["responses"][str(code)] = {"description": ERROR_TEXT.get(code, "Error"),
                                              "content": {"application/json": {"schema": "Error"}}}

@@ -14,8 +14,9 @@ from ..portfolio import queries
 from ..services import portfolio as service
 from ..services.actors import actor_for
 from .core import Routes, ok, paginate
-from .schemas import (PortfolioFilterArgs, PortfolioItemCreate, PortfolioItemPage, PortfolioItemSchema,
-                      PortfolioItemUpdate, PortfolioReviewBody, PortfolioSubmitBody, PublicPortfolioSchema)
+from .schemas import (EvidenceUploadForm, PortfolioFilterArgs, PortfolioItemCreate, PortfolioItemPage,
+                      PortfolioItemSchema, PortfolioItemUpdate, PortfolioReviewBody, PortfolioSubmitBody,
+                      PublicPortfolioSchema)
 
 routes = Routes("portfolio")
 
@@ -137,7 +138,7 @@ def delete_portfolio_item(item_id):
 
 
 @routes.post("/portfolio-items/<int:item_id>/evidence", summary="Upload an evidence file (multipart)",
-             response=PortfolioItemSchema, status=201, errors=(403, 404, 413, 415, 422))
+             response=PortfolioItemSchema, status=201, form=EvidenceUploadForm, errors=(403, 404, 413, 415, 422))
 def upload_portfolio_evidence(item_id):
     """`multipart/form-data` with one part `file`. The type is detected from the content: documents (PDF,
     text, Office, OpenDocument, PNG, JPEG) or a ZIP archive (never offered to visitors), up to the evidence

@@ -6,11 +6,18 @@ from marshmallow import Schema, ValidationError, fields, validate
 from ..domain.catalogue import ROLES, TIERS, TRACKS
 
 MAX_PER_PAGE = 100
+MAX_ID = 2**31 - 1  # the largest value of a database integer column (ids, versions)
+
+
+def an_id(**kw) -> fields.Integer:
+    """An integer naming a row: 1 to MAX_ID, so that no value overflows the database's integer (a 500)."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID, error=f"must be between 1 and {MAX_ID}"), **kw)
 
 
 class ErrorBody(Schema):
     code = fields.String(required=True, metadata={"description": "machine-readable error code"})
     message = fields.String(required=True)
+    existing_id = fields.Integer(metadata={"description": "409 on creating a capstone: the id of the one you have"})
     fields = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
                          metadata={"description": "field name -> message for each field at fault"})
 
@@ -272,6 +279,16 @@ class CapstoneDetailSchema(CapstoneSummarySchema, CapstoneFieldsSchema):
 
 CapstonePage = page_schema(CapstoneSummarySchema, "CapstonePage")
 
+BINARY = {"type": "string", "format": "binary"}
+
+
+class CapstoneUploadForm(Schema):
+    """The multipart/form-data parts of a capstone upload (documentation only: the view reads the parts)."""
+
+    file = fields.Raw(required=True, metadata=BINARY)
+    field = fields.String(required=True, metadata={"enum": list(FILE_FIELDS)})
+    description = fields.String()
+
 
 
 # ---- Portfolio (SPEC §6, §8) ------------------------------------------------------------------------------------
@@ -337,7 +354,7 @@ class PortfolioItemUpdate(Schema):
     skill_tags = fields.List(fields.String(validate=validate.Length(max=40)), validate=validate.Length(max=20))
     visibility = fields.String(validate=validate.OneOf(VISIBILITIES))
     mission = fields.String(allow_none=True, metadata={"description": "slug of a mission you attempted"})
-    capstone = fields.Integer(allow_none=True, metadata={"description": "id of one of your capstones"})
+    capstone = an_id(allow_none=True, metadata={"description": "id of one of your capstones"})
 
 
 class PortfolioItemCreate(PortfolioItemUpdate):
@@ -382,6 +399,12 @@ class PublicPortfolioSchema(Schema):
 PortfolioItemPage = page_schema(PortfolioItemSchema, "PortfolioItemPage")
 
 
+class EvidenceUploadForm(Schema):
+    """The multipart/form-data part of an evidence upload (documentation only)."""
+
+    file = fields.Raw(required=True, metadata=BINARY)
+
+
 # ---- Mentorship interactions (SPEC §5, §8) ------------------------------------------------------------------
 
 from ..domain.reviews import (MAX_TOTAL_PHASES as _MAX_REVIEW_PHASES, PRIORITIES as _REVIEW_PRIORITIES,  # noqa: E402
@@ -422,8 +445,8 @@ class ReviewPatchSchema(ReviewFieldsSchema):
 
 
 class ReviewCreateSchema(ReviewFieldsSchema):
-    capstone = fields.Integer(metadata={"description": "the capstone's id (or give attempt)"})
-    attempt = fields.Integer(metadata={"description": "the mission attempt's id (or give capstone)"})
+    capstone = an_id(metadata={"description": "the capstone's id (or give attempt)"})
+    attempt = an_id(metadata={"description": "the mission attempt's id (or give capstone)"})
     review_phase = fields.Integer(required=True, validate=validate.Range(min=1))
     total_phases = fields.Integer(validate=validate.Range(min=1, max=_MAX_REVIEW_PHASES, error=(
         f"must be between 1 and {_MAX_REVIEW_PHASES}")), metadata={"description": "first review phase only"})
@@ -438,8 +461,8 @@ class ReviewSubmitSchema(Schema):
 
 
 class ReviewListArgs(PageArgs):
-    capstone = fields.Integer()
-    attempt = fields.Integer()
+    capstone = an_id()
+    attempt = an_id()
     status = fields.String(validate=validate.OneOf(("draft", "submitted")))
 
 
@@ -487,3 +510,10 @@ class ReviewSchema(Schema):
 
 
 ReviewPage = page_schema(ReviewSchema, "ReviewPage")
+
+
+class ReviewMediaForm(Schema):
+    """The multipart/form-data parts of a feedback recording upload (documentation only)."""
+
+    file = fields.Raw(required=True, metadata=BINARY)
+    kind = fields.String(required=True, metadata={"enum": ["audio", "video"]})
