@@ -270,3 +270,18 @@ def test_review_claim_hours_comes_from_the_environment():
     assert load_config({"REVIEW_CLAIM_HOURS": "12"})["REVIEW_CLAIM_HOURS"] == 12
     with pytest.raises(ConfigError):
         load_config({"REVIEW_CLAIM_HOURS": "soon"})
+
+
+def test_queue_limits_other_submissions_but_always_shows_my_learners_and_counts_everything():
+    me = make_user("mentor")
+    mine = make_user("learner")
+    assign(me, mine)
+    own = submitted_capstone(mine, hours_ago=1)                       # the newest, but mine
+    others = [submitted_capstone(make_user("learner"), hours_ago=10 + i) for i in range(4)]
+    rows = queue_service.entries(me, limit=2)
+    shown = {e.subject.id for e in rows}
+    assert own.id in shown and len(rows) == 2
+    assert queue_service.waiting_count(me) == 5
+    # with room, the oldest others come first after mine
+    rows = queue_service.entries(me, limit=3)
+    assert {e.subject.id for e in rows} == {own.id, others[3].id, others[2].id}

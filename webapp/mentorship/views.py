@@ -116,6 +116,7 @@ def queue():
     track = track if track in TRACKS else ""
     actor = actor_for(current_user)
     ctx = {"entries": queue_service.entries(current_user, track or None, actor=actor), "track": track,
+           "waiting_total": queue_service.waiting_count(current_user, track or None, actor=actor),
            "now": utcnow(), "actor": actor, "claim_hours": service.claim_hours(),
            "overdue": queue_service.overdue_steps(current_user, actor=actor), "PHASES": phase_rules.PHASES}
     if htmx.wants("queue-list"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..domain import reviews as rules
@@ -86,23 +86,53 @@ def _relation(subject, actor: Actor, now: datetime) -> tuple[str, bool]:
     return "claimable", False
 
 
-def entries(user: User, track: str | None = None, now: datetime | None = None,
-            actor: Actor | None = None) -> list[Entry]:
-    """The queue, oldest submission first."""
-    actor = actor or actor_for(user)
-    now = now or utcnow()
-    cutoff = now - timedelta(hours=claim_hours())
-    caps = select(CapstoneProject).join(CapstoneProject.mission).options(
-        joinedload(CapstoneProject.learner), joinedload(CapstoneProject.mission)).where(
+QUEUE_LIMIT = 100
+MISSION_COLUMNS = (Mission.id, Mission.slug, Mission.title, Mission.track, Mission.tier)
+
+
+def _statements(actor: Actor, track: str | None, cutoff: datetime):
+    """The capstones and attempts waiting in this actor's queue (no loading options, no order)."""
+    caps = select(CapstoneProject).join(CapstoneProject.mission).where(
         CapstoneProject.submitted_at.is_not(None), CapstoneProject.mentor_approved.is_(False),
         _visible(CapstoneProject, actor, cutoff))
-    atts = select(MissionAttempt).join(MissionAttempt.mission).options(
-        joinedload(MissionAttempt.learner), joinedload(MissionAttempt.mission)).where(
+    atts = select(MissionAttempt).join(MissionAttempt.mission).where(
         MissionAttempt.review_requested_at.is_not(None), ~attempt_review_done(),
         _visible(MissionAttempt, actor, cutoff))
     if track:
         caps = caps.where(Mission.track == track)
         atts = atts.where(Mission.track == track)
+    return caps, atts
+
+
+def _mine_first(model, actor: Actor):
+    """Sort key: the actor's own learners and claims before everyone else's submissions."""
+    mine = or_(model.learner_id.in_(list(actor.mentees) or [-1]), model.claimed_by_id == actor.id)
+    return case((mine, 0), else_=1)
+
+
+def waiting_count(user: User, track: str | None = None, now: datetime | None = None,
+                  actor: Actor | None = None) -> int:
+    """How many submissions wait in this queue in all (the page shows at most QUEUE_LIMIT of each kind)."""
+    actor = actor or actor_for(user)
+    cutoff = (now or utcnow()) - timedelta(hours=claim_hours())
+    caps, atts = _statements(actor, track, cutoff)
+    return sum(db.session.scalar(select(func.count()).select_from(stmt.subquery())) for stmt in (caps, atts))
+
+
+def entries(user: User, track: str | None = None, now: datetime | None = None,
+            actor: Actor | None = None, limit: int = QUEUE_LIMIT) -> list[Entry]:
+    """The queue, oldest submission first: the actor's own learners and claims always, then the oldest
+    other submissions up to `limit` of each kind (a site-wide backlog must not make the page slow)."""
+    actor = actor or actor_for(user)
+    now = now or utcnow()
+    cutoff = now - timedelta(hours=claim_hours())
+    caps, atts = _statements(actor, track, cutoff)
+    caps = caps.options(joinedload(CapstoneProject.learner),
+                        joinedload(CapstoneProject.mission).load_only(*MISSION_COLUMNS)).order_by(
+        _mine_first(CapstoneProject, actor), CapstoneProject.submitted_at, CapstoneProject.id).limit(limit)
+    atts = atts.options(joinedload(MissionAttempt.learner),
+                        joinedload(MissionAttempt.mission).load_only(*MISSION_COLUMNS)).order_by(
+        _mine_first(MissionAttempt, actor), MissionAttempt.review_requested_at, MissionAttempt.id).limit(limit)
     out: list[Entry] = []
     for cap in db.session.scalars(caps).unique().all():
         out.append(Entry("capstone", cap, cap.submitted_at, *_relation(cap, actor, now)[:1],
