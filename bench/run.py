@@ -385,7 +385,7 @@ def main() -> int:
             if t_big[name] > 3 * t_small[name] + 50:  # reported, not a target: same queries can still cost more
                 problems.append(f"in-process time {t_small[name]:.0f} -> {t_big[name]:.0f} ms with scale")
             if r["rps"] == 0:
-                problems.append(f"no response within wrk's 10 s timeout")
+                problems.append("no response within wrk's 10 s timeout")
             if r["non2xx"]:
                 problems.append(f"{r['non2xx']} non-2xx")
             failed += bool(problems)
