@@ -48,3 +48,20 @@ def test_every_html_page_sends_the_security_headers(app, client, login_as, role)
             assert not re.search(r"\shx-on", body), rule
         checked += 1
     assert checked >= (3 if role is None else 8)
+
+
+def test_nul_characters_are_refused_with_422_everywhere_not_a_500(client, login_as):
+    from tests.factories import make_token
+
+    user = login_as("learner")
+    resp = client.get("/missions?q=a%00b")
+    assert resp.status_code == 422 and "NUL" in resp.get_data(as_text=True)
+    resp = client.post("/account/profile", data={"display_name": "A\x00B", "handle": "abc", "bio": ""})
+    assert resp.status_code == 422
+    _, token = make_token(user)
+    resp = client.post("/api/v1/portfolio-items", json={"title": "ok", "item_type": "writeup",
+                                                        "skill_tags": ["fine", "bad\x00tag"]},
+                       headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 422
+    body = resp.get_json()["error"]
+    assert body["code"] == "invalid" and "skill_tags.1" in body["fields"]
