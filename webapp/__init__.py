@@ -46,11 +46,13 @@ def create_app(config: dict | None = None):
 
     from . import models  # noqa: F401  (registers every table)
     from .auth.login import init_login
+    from .cache import init_cache
     from .errors import register_error_handlers
     from .security import init_security
     from .templating import init_templating
 
     init_login(app)
+    init_cache(app)
     init_security(app)
     init_templating(app)
     register_error_handlers(app)

@@ -1,6 +1,8 @@
 """Markdown to safe HTML: markdown-it-py renders, nh3 (the Ammonia sanitiser) cleans."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -15,9 +17,25 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
 
 
+CACHE_MAX_CHARS = 64 * 1024
+
+
 def render(text: str | None) -> Markup:
+    """Safe HTML for a Markdown text. The same text always gives the same HTML, so texts up to 64 KiB are
+    remembered (the 512 most recent): mission scenarios are rendered on every visit of their page."""
     if not text:
         return Markup("")
+    if len(text) <= CACHE_MAX_CHARS:
+        return _render_cached(text)
+    return _render(text)
+
+
+@lru_cache(maxsize=512)
+def _render_cached(text: str) -> Markup:
+    return _render(text)
+
+
+def _render(text: str) -> Markup:
     html = _md.render(text)
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                       url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")

@@ -395,16 +395,22 @@ def test_get_mission_without_token_is_401(client):
 def test_list_missions_query_count_is_same_for_10_and_200_missions(client, learner_auth):
     add_missions(10)
     url = f"{API}/missions?per_page=100"
-    client.get(url, headers=learner_auth)  # the first use of a token records last_used_at
+    client.get(f"{API}/me", headers=learner_auth)  # the first use of a token records last_used_at
     with count_queries() as small:
         body = client.get(url, headers=learner_auth).get_json()
     assert body["total"] == 10
+    with count_queries() as small_cached:
+        assert client.get(url, headers=learner_auth).get_json() == body
     add_missions(190)
     with count_queries() as large:
         body = client.get(url, headers=learner_auth).get_json()
     assert (body["total"], len(body["items"])) == (200, 100)
+    with count_queries() as large_cached:
+        assert client.get(url, headers=learner_auth).get_json() == body
     assert large.count == small.count, large.statements
-    assert small.count <= 4, small.statements
+    assert small.count <= 5, small.statements
+    # Until the catalogue changes, a page is served from the cache: the token and the revision only.
+    assert large_cached.count == small_cached.count == 2, large_cached.statements
 
 
 # ---- the OpenAPI document ----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-from flask import g, url_for
+from flask import g, request, url_for
 
+from .. import cache
 from ..domain import policies
 from ..domain.mission_rules import hidden_subtask_ids
 from ..extensions import db
@@ -41,10 +42,18 @@ def detail_json(m, actor) -> dict:
 def list_missions(args):
     """Published missions, filtered by `track`, `tier` and a text query `q`; mentors and admins also see
     unpublished ones."""
-    actor = actor_for(g.api_user)
-    stmt = queries.catalogue(args.get("track"), args.get("tier"), args.get("q"),
-                             include_unpublished=policies.can_see_unpublished_missions(actor))
-    return ok(paginate(db.session, stmt, args, summary_json))
+    unpublished = policies.can_see_unpublished_missions(actor_for(g.api_user))
+
+    def page():
+        stmt = queries.catalogue(args.get("track"), args.get("tier"), args.get("q"), include_unpublished=unpublished)
+        return paginate(db.session, stmt, args, summary_json)
+
+    if args.get("q"):
+        return ok(page())
+    # A page depends only on the catalogue, the filters and the host in its URLs: made once per revision.
+    key = ("api-missions", request.host_url, args.get("track"), args.get("tier"), args["page"], args["per_page"],
+           unpublished)
+    return ok(cache.cached("catalogue", key, page))
 
 
 @routes.get("/missions/<slug>", summary="One mission with its subtasks, rubric, events and cues",

@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see every table."""
 from .attempts import MissionAttempt
+from .cache import CacheRevision
 from .capstones import CapstoneActivity, CapstoneProject
 from .catalogue import Mission, Recipe
 from .files import StoredFile
@@ -8,5 +9,5 @@ from .portfolio import PortfolioItem, PortfolioTransition
 from .tokens import ApiToken
 from .users import MentorAssignment, User
 
-__all__ = ["ApiToken", "CapstoneActivity", "CapstoneProject", "MentorAssignment", "MentorshipInteraction", "Mission",
+__all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstoneProject", "MentorAssignment", "MentorshipInteraction", "Mission",
            "MissionAttempt", "PortfolioItem", "PortfolioTransition", "Recipe", "StoredFile", "User"]

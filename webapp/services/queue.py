@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from ..domain import reviews as rules
 from ..domain.policies import Actor
@@ -19,6 +19,7 @@ from .reviews import attempt_review_done, claim_hours
 
 MI = MentorshipInteraction
 TYPICAL_WINDOW = timedelta(days=90)
+TYPICAL_SAMPLE = 500
 
 
 @dataclass
@@ -86,8 +87,16 @@ def _relation(subject, actor: Actor, now: datetime) -> tuple[str, bool]:
     return "claimable", False
 
 
-QUEUE_LIMIT = 100
+QUEUE_LIMIT = 50
 MISSION_COLUMNS = (Mission.id, Mission.slug, Mission.title, Mission.track, Mission.tier)
+LEARNER_COLUMNS = (User.id, User.display_name, User.handle)
+# The queue shows who and what waits since when, not the work itself: loading the phase texts and JSON
+# documents of every waiting capstone was most of the page's cost.
+CAPSTONE_COLUMNS = (CapstoneProject.id, CapstoneProject.learner_id, CapstoneProject.mission_id,
+                    CapstoneProject.submitted_at, CapstoneProject.mentor_approved, CapstoneProject.claimed_by_id,
+                    CapstoneProject.claimed_at)
+ATTEMPT_COLUMNS = (MissionAttempt.id, MissionAttempt.learner_id, MissionAttempt.mission_id,
+                   MissionAttempt.review_requested_at, MissionAttempt.claimed_by_id, MissionAttempt.claimed_at)
 
 
 def _statements(actor: Actor, track: str | None, cutoff: datetime):
@@ -116,7 +125,8 @@ def waiting_count(user: User, track: str | None = None, now: datetime | None = N
     actor = actor or actor_for(user)
     cutoff = (now or utcnow()) - timedelta(hours=claim_hours())
     caps, atts = _statements(actor, track, cutoff)
-    return sum(db.session.scalar(select(func.count()).select_from(stmt.subquery())) for stmt in (caps, atts))
+    counts = [select(func.count()).select_from(stmt.subquery()).scalar_subquery() for stmt in (caps, atts)]
+    return sum(db.session.execute(select(*counts)).one())
 
 
 def entries(user: User, track: str | None = None, now: datetime | None = None,
@@ -127,11 +137,13 @@ def entries(user: User, track: str | None = None, now: datetime | None = None,
     now = now or utcnow()
     cutoff = now - timedelta(hours=claim_hours())
     caps, atts = _statements(actor, track, cutoff)
-    caps = caps.options(joinedload(CapstoneProject.learner),
-                        joinedload(CapstoneProject.mission).load_only(*MISSION_COLUMNS)).order_by(
+    # Learners by selectinload: joining users before the LIMIT makes PostgreSQL hash every user on the site.
+    # (The mission join is already there for the track filter, and the catalogue is small.)
+    caps = caps.options(load_only(*CAPSTONE_COLUMNS), selectinload(CapstoneProject.learner).load_only(*LEARNER_COLUMNS),
+                        contains_eager(CapstoneProject.mission).load_only(*MISSION_COLUMNS)).order_by(
         _mine_first(CapstoneProject, actor), CapstoneProject.submitted_at, CapstoneProject.id).limit(limit)
-    atts = atts.options(joinedload(MissionAttempt.learner),
-                        joinedload(MissionAttempt.mission).load_only(*MISSION_COLUMNS)).order_by(
+    atts = atts.options(load_only(*ATTEMPT_COLUMNS), selectinload(MissionAttempt.learner).load_only(*LEARNER_COLUMNS),
+                        contains_eager(MissionAttempt.mission).load_only(*MISSION_COLUMNS)).order_by(
         _mine_first(MissionAttempt, actor), MissionAttempt.review_requested_at, MissionAttempt.id).limit(limit)
     out: list[Entry] = []
     for cap in db.session.scalars(caps).unique().all():
@@ -172,12 +184,14 @@ class Overdue:
 
 
 def overdue_steps(user: User, actor: Actor | None = None, now: datetime | None = None,
-                  limit: int = 300) -> list[Overdue]:
+                  limit: int = 100) -> list[Overdue]:
     """Next steps past their deadline and not ticked, from submitted reviews of the mentor's learners (or that
-    the mentor wrote); admins see all."""
+    the mentor wrote); admins see all. Reads the `limit` most recent submitted reviews."""
     actor = actor or actor_for(user)
     today = (now or utcnow()).date()
-    stmt = select(MI).options(joinedload(MI.learner), joinedload(MI.mission)).where(MI.status == "submitted")
+    stmt = select(MI).options(selectinload(MI.learner).load_only(*LEARNER_COLUMNS),
+                              joinedload(MI.mission).load_only(*MISSION_COLUMNS)).where(
+        MI.status == "submitted")
     if not actor.is_admin:
         stmt = stmt.where(or_(MI.mentor_id == actor.id, MI.learner_id.in_(list(actor.mentees) or [-1])))
     rows = db.session.scalars(stmt.order_by(MI.submitted_at.desc()).limit(limit)).unique().all()
@@ -213,15 +227,18 @@ def learner_badge_count(user: User) -> int:
 
 
 def typical_review_hours(now: datetime | None = None) -> float | None:
-    """Median time from submission to the first submitted review phase, over the last 90 days."""
+    """Median time from submission to the first submitted review phase, over the last 90 days (the most recent
+    TYPICAL_SAMPLE reviews of each kind, so the cost does not grow with the site's history)."""
     since = (now or utcnow()) - TYPICAL_WINDOW
     first = MI.review_phase == 1
     cap_rows = db.session.execute(select(MI.submitted_at, CapstoneProject.submitted_at).join(
         CapstoneProject, CapstoneProject.id == MI.capstone_id).where(
-        first, MI.status == "submitted", MI.submitted_at >= since, CapstoneProject.submitted_at.is_not(None))).all()
+        first, MI.status == "submitted", MI.submitted_at >= since, CapstoneProject.submitted_at.is_not(None))
+        .order_by(MI.submitted_at.desc()).limit(TYPICAL_SAMPLE)).all()
     att_rows = db.session.execute(select(MI.submitted_at, MissionAttempt.review_requested_at).join(
         MissionAttempt, MissionAttempt.id == MI.attempt_id).where(
-        first, MI.status == "submitted", MI.submitted_at >= since)).all()
+        first, MI.status == "submitted", MI.submitted_at >= since)
+        .order_by(MI.submitted_at.desc()).limit(TYPICAL_SAMPLE)).all()
     hours = [(done - start).total_seconds() / 3600 for done, start in list(cap_rows) + list(att_rows)
              if done and start and done >= start]
     return rules.median(hours)

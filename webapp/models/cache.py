@@ -1,0 +1,17 @@
+"""Revisions of cached data: a row per cached area, changed in the same transaction as the data it covers."""
+from __future__ import annotations
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+
+class CacheRevision(db.Model):
+    """`revision` is a fresh random token each time data of the area `name` changes, so every worker and every
+    host sees a change with one primary-key read, and a token is never reused (not even after a restore)."""
+
+    __tablename__ = "cache_revisions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    revision: Mapped[str] = mapped_column(String(32))
