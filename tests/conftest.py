@@ -64,7 +64,6 @@ def app(tmp_path_factory):
         "INSTANCE_PATH": str(instance),
         "STORAGE_LOCAL_DIR": str(instance / "uploads"),
         "SERVER_NAME": "mastery.test",
-        "RATELIMIT_STORAGE_URI": "memory://",
     })
     application.test_client_class = CSRFClient
     with application.app_context():

@@ -13,6 +13,7 @@ def create_app(config: dict | None = None):
     from flask import Flask
 
     from . import config as cfg_mod
+    from . import ratelimit  # noqa: F401  (registers the database:// rate-limit storage)
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

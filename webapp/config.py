@@ -41,7 +41,8 @@ def defaults() -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
-        "RATELIMIT_STORAGE_URI": "memory://",
+        # Rate-limit counts in the app's database (webapp/ratelimit.py): shared by every worker and host.
+        "RATELIMIT_STORAGE_URI": "database://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
         "ALLOW_REGISTRATION": True,

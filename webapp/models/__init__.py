@@ -6,8 +6,9 @@ from .catalogue import Mission, Recipe
 from .files import StoredFile
 from .mentorship import MentorshipInteraction
 from .portfolio import PortfolioItem, PortfolioTransition
+from .ratelimit import RateLimitCounter
 from .tokens import ApiToken
 from .users import MentorAssignment, User
 
 __all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstoneProject", "MentorAssignment", "MentorshipInteraction", "Mission",
-           "MissionAttempt", "PortfolioItem", "PortfolioTransition", "Recipe", "StoredFile", "User"]
+           "MissionAttempt", "PortfolioItem", "PortfolioTransition", "RateLimitCounter", "Recipe", "StoredFile", "User"]
