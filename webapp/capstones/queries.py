@@ -4,13 +4,17 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from ..models import CapstoneProject, MentorAssignment
+from ..models import CapstoneProject, MentorAssignment, Mission
+
+# What the capstone pages show of the mission: not its scenario, subtasks, rubric or events (large documents).
+MISSION_COLUMNS = (Mission.id, Mission.slug, Mission.title, Mission.track, Mission.tier, Mission.is_published)
 
 
 def visible_capstones(user_id: int, role: str):
     """A learner's own capstones; a mentor's own plus their learners'; every capstone for an admin."""
     stmt = (select(CapstoneProject)
-            .options(joinedload(CapstoneProject.mission), joinedload(CapstoneProject.learner))
+            .options(joinedload(CapstoneProject.mission).load_only(*MISSION_COLUMNS),
+                     joinedload(CapstoneProject.learner))
             .order_by(CapstoneProject.updated_at.desc(), CapstoneProject.id.desc()))
     if role == "admin":
         return stmt
@@ -23,7 +27,8 @@ def visible_capstones(user_id: int, role: str):
 def workspace(capstone_id: int):
     """One capstone with its mission and learner (the workspace page)."""
     return (select(CapstoneProject)
-            .options(joinedload(CapstoneProject.mission), joinedload(CapstoneProject.learner))
+            .options(joinedload(CapstoneProject.mission).load_only(*MISSION_COLUMNS),
+                     joinedload(CapstoneProject.learner))
             .where(CapstoneProject.id == capstone_id))
 
 

@@ -74,7 +74,8 @@ def link_choices(owner_id: int) -> dict:
     capstoned = select(CapstoneProject.mission_id).where(CapstoneProject.learner_id == owner_id)
     missions = db.session.scalars(select(Mission).where(Mission.id.in_(attempted.union(capstoned)))
                                   .order_by(Mission.title)).all()
-    capstones = db.session.scalars(select(CapstoneProject).options(joinedload(CapstoneProject.mission))
+    capstones = db.session.scalars(select(CapstoneProject).options(
+        joinedload(CapstoneProject.mission).load_only(*PUBLIC_MISSION_COLUMNS))
                                    .where(CapstoneProject.learner_id == owner_id)
                                    .order_by(CapstoneProject.created_at.desc())).all()
     return {"missions": missions, "capstones": capstones}
@@ -418,19 +419,26 @@ def case_studies(items: list[PortfolioItem]) -> dict[int, dict]:
     return out
 
 
+# What a public portfolio shows of a mission: never the scenario, subtasks, events or mentor notes (large
+# documents that also have no place on a public page).
+PUBLIC_MISSION_COLUMNS = (Mission.id, Mission.slug, Mission.title, Mission.track, Mission.tier, Mission.summary,
+                          Mission.rubric)
+
+
 def public_profile(handle: str) -> dict:
     """Everything /p/<handle> shows, in a fixed number of queries whatever the number of items."""
     user = db.session.scalar(select(User).where(User.handle == handle, User.is_active.is_(True)))
     if user is None:
         raise NotFound("There is no portfolio at this address.")
     items = db.session.scalars(select(PortfolioItem).options(
-        joinedload(PortfolioItem.reviewed_by), joinedload(PortfolioItem.mission),
-        joinedload(PortfolioItem.capstone).joinedload(CapstoneProject.mission))
+        joinedload(PortfolioItem.reviewed_by), joinedload(PortfolioItem.mission).load_only(*PUBLIC_MISSION_COLUMNS),
+        joinedload(PortfolioItem.capstone).joinedload(CapstoneProject.mission).load_only(*PUBLIC_MISSION_COLUMNS))
         .where(PortfolioItem.owner_id == user.id, PortfolioItem.status == "approved",
                PortfolioItem.visibility == "public")
         .order_by(PortfolioItem.reviewed_at.desc(), PortfolioItem.id.desc())).unique().all()
     items = [i for i in items if rules.publicly_listed(i.status, i.visibility)]
-    capstones = db.session.scalars(select(CapstoneProject).options(joinedload(CapstoneProject.mission))
+    capstones = db.session.scalars(select(CapstoneProject).options(
+        joinedload(CapstoneProject.mission).load_only(*PUBLIC_MISSION_COLUMNS))
                                    .where(CapstoneProject.learner_id == user.id,
                                           CapstoneProject.mentor_approved.is_(True))
                                    .order_by(CapstoneProject.mentor_reviewed_at.desc())).all()
