@@ -34,7 +34,13 @@ class UpsertResult:
 
 @functools.cache
 def nice_vocabulary(seed_dir: Path = SEED_DIR) -> dict[str, str]:
-    """The NICE work roles the catalogue may cite (shipped, read-only data: read once per process)."""
+    """The NICE work roles the catalogue may cite (shipped, read-only data: read once per process; parsing the
+    YAML took longer than the rest of the mission page)."""
+    return dict(_read_vocabulary(Path(seed_dir)))
+
+
+@functools.lru_cache(maxsize=8)
+def _read_vocabulary(seed_dir: Path) -> dict[str, str]:
     return yaml.safe_load((seed_dir / "vocabulary.yaml").read_text(encoding="utf-8"))["nice_roles"]
 
 
