@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -47,8 +47,41 @@ def error_response(status: int, message: str, code: str | None = None, fields: d
     return render_template("errors/error.html", status=status, message=message, fields=fields or {}), status
 
 
+def is_database_outage(exc: BaseException) -> bool:
+    """The database cannot be reached or dropped the connection (restart, failover, network), as opposed to a bug."""
+    return isinstance(exc, (OperationalError, InterfaceError)) or (
+        isinstance(exc, DBAPIError) and bool(exc.connection_invalidated))
+
+
+def _render_without_database() -> None:
+    """The outage page must not touch the database. The user could not be loaded (the loader failed) or, after the
+    rollback, is expired and would be reloaded by the first attribute the page reads: render as a visitor."""
+    from flask import current_app, g
+
+    g._login_user = current_app.login_manager.anonymous_user()
+
+
 def register_error_handlers(app) -> None:
     from .extensions import db
+
+    @app.teardown_appcontext
+    def close_session(exc: BaseException | None) -> None:
+        """Close the request's session before Flask-SQLAlchemy's own teardown does (teardowns run in reverse).
+
+        A request can finish its work just as PostgreSQL goes away; closing the session then rolls back its read
+        transaction on a connection the server has dropped, and that error would escape Flask and turn a finished
+        response into the WSGI server's bare 500. The pool has already discarded the connection: log it and let
+        the response go."""
+        try:
+            db.session.remove()
+        except SQLAlchemyError as err:
+            if not is_database_outage(err):
+                raise
+            app.logger.warning("Database connection lost while closing the session: %s", err)
+            try:
+                db.session.remove()     # the failed transaction is gone: this releases the (invalidated) connection
+            except SQLAlchemyError:
+                db.session.registry.clear()
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
@@ -83,11 +116,17 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
-        db.session.rollback()
-        if isinstance(exc, OperationalError):
+        if is_database_outage(exc):
+            try:
+                db.session.rollback()
+            except SQLAlchemyError:     # the connection is gone; the pool replaces it (pool_pre_ping)
+                pass
             app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc)
+            _render_without_database()
             resp = app.make_response(error_response(503, HTTP_MESSAGES[503]))
             resp.headers["Retry-After"] = "5"
+            resp.headers["Cache-Control"] = "no-store"
             return resp
+        db.session.rollback()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, HTTP_MESSAGES[500])

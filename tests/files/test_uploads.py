@@ -163,6 +163,72 @@ def test_database_failure_after_storing_removes_the_object(client, login_as, bac
     assert file_count() == 0 and backend.keys("") == []
 
 
+def test_the_record_is_committed_before_the_object_is_stored(client, login_as, backend, monkeypatch):
+    """bench/soak.py SIGKILLs a gunicorn worker under load: a worker killed between storing the object and
+    committing its row would leave an object that nothing names. So whenever the object is written, a committed
+    row (seen from another database connection) already names its key."""
+    login_as("learner")
+    seen = []
+    real_save = backend.save
+
+    def save(key, stream, **kwargs):
+        with db.engine.connect() as other:
+            seen.append(other.scalar(select(func.count()).select_from(StoredFile).where(StoredFile.key == key)))
+        return real_save(key, stream, **kwargs)
+
+    monkeypatch.setattr(backend, "save", save)
+    resp = upload(client, "document", "r.pdf", sample("pdf"))
+    assert resp.status_code == 201, resp.text
+    assert seen == [1]
+    row = db.session.scalar(select(StoredFile))
+    assert backend.keys("") == [row.key] and row.size == len(sample("pdf"))
+
+
+def test_a_crash_before_the_object_is_stored_leaves_only_a_record_the_sweep_removes(client, login_as, backend,
+                                                                                     monkeypatch, runner):
+    from datetime import timedelta
+
+    from webapp.models.base import utcnow
+    from webapp.services import files as files_service
+
+    class Killed(BaseException):
+        """The process dies: no clean-up code runs."""
+
+    def save(*args, **kwargs):
+        raise Killed()
+
+    user = make_user("learner")
+    monkeypatch.setattr(backend, "save", save)
+    monkeypatch.setattr(files_service, "_forget", lambda row, key: None)
+    with pytest.raises(Killed):
+        files_service.store_upload(user, io.BytesIO(sample("pdf")), "r.pdf", "document")
+    monkeypatch.undo()
+    row = db.session.scalar(select(StoredFile))
+    assert row.attached_at is None and backend.keys("") == []       # no orphan object, only an unattached row
+    row.created_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    result = runner.invoke(args=["files", "sweep"])
+    assert result.exit_code == 0 and "Removed 1 unattached upload." in result.output
+    assert file_count() == 0
+
+
+def test_storage_failure_removes_the_record_again(client, login_as, backend, monkeypatch):
+    from webapp.storage import StorageError
+
+    login_as("learner")
+
+    def save(*args, **kwargs):
+        raise StorageError("the bucket is unreachable")
+
+    monkeypatch.setattr(backend, "save", save)
+    with pytest.raises(StorageError):
+        from webapp.services import files as files_service
+
+        files_service.store_upload(make_user("learner"), io.BytesIO(sample("pdf")), "r.pdf", "document")
+    monkeypatch.undo()
+    assert file_count() == 0 and backend.keys("") == []
+
+
 def test_upload_without_login_redirects_and_without_csrf_is_refused(client, raw_client, login_as, backend):
     resp = upload(client, "document", "r.pdf", sample("pdf"), headers={})
     assert resp.status_code == 302 and "/auth/login" in resp.headers["Location"]

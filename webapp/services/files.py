@@ -1,7 +1,9 @@
 """Uploads and downloads: check by content and size, store under a random key, record, authorise.
 
-Nothing is left behind by a refused or failed upload: the object is stored only after the checks
-pass, and removed again if the database row cannot be written.
+Nothing is left behind by a refused or failed upload: the checks run first, then the database row is
+committed, then the object is stored; if storing fails the row is removed again. That order means no object
+ever exists without a row naming it, even when the process dies in between (a killed worker, a lost
+machine): what a crash can leave is an unattached row without its object, which `flask files sweep` removes.
 """
 from __future__ import annotations
 
@@ -41,25 +43,44 @@ def store_upload(uploader: User, stream: BinaryIO, client_name: str | None, kind
     size = _stream_size(stream)
     uploads.check_size(kind, size, max_mb)
     detected = media.detect(stream, kind)
-    storage = get_storage()
     key = new_key(f"files/{kind.key}")
-    stored = storage.save(key, stream, content_type=detected.file_type.mime,
-                          max_bytes=uploads.limit_bytes(kind, max_mb))
     row = StoredFile(key=key, owner_id=(owner or uploader).id, uploaded_by_id=uploader.id, kind=kind.key,
                      type_key=detected.file_type.key, filename=uploads.display_name(client_name, detected.file_type),
-                     content_type=detected.file_type.mime, size=stored,
+                     content_type=detected.file_type.mime, size=size,
                      duration_seconds=detected.duration_seconds)
-    if parent is not None:
-        row.parent_id = parent.id
-        row.attached_at = utcnow()
+    # The row first (see the module's docstring): a database that is down refuses the upload before anything
+    # is stored, and a crash after this commit leaves a row the sweep finds, never an object nothing names.
     db.session.add(row)
     try:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        storage.delete(key)
         raise
+    try:
+        stored = get_storage().save(key, stream, content_type=detected.file_type.mime,
+                                    max_bytes=uploads.limit_bytes(kind, max_mb))
+    except BaseException:
+        _forget(row, key)
+        raise
+    if parent is not None or stored != size:
+        # Attached only once its object exists: a crash before this leaves an unattached row the sweep removes.
+        if parent is not None:
+            row.parent_id = parent.id
+            row.attached_at = utcnow()
+        row.size = stored       # what was really stored, should the stream have changed under us
+        db.session.commit()
     return row
+
+
+def _forget(row: StoredFile, key: str) -> None:
+    """Remove the row of an upload whose object could not be stored. If the database fails too, the row stays
+    unattached and `flask files sweep` removes it later; the storage error is the one to report."""
+    try:
+        db.session.delete(row)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.warning("Could not remove the record of failed upload %s; the sweep will", key)
 
 
 DIRECT_SALT = "mastery-direct-upload"

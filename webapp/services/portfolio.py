@@ -289,7 +289,7 @@ def add_evidence(actor: Actor, user: User, item: PortfolioItem, stream: BinaryIO
         db.session.commit()
     except Exception:
         db.session.rollback()
-        get_storage().delete(row.key)
+        files_service.delete_file(actor, row.key)   # the row and the object: nothing left unnamed or dangling
         raise
     return item
 
