@@ -467,3 +467,33 @@ def test_public_approved_evidence_downloads_for_visitors_but_archives_never_do(c
     assert client.get(f"/files/{doc.key}").status_code in (200, 302)
     assert client.get(f"/files/{archive.key}").status_code == 302  # to the login page
     assert "/auth/login" in client.get(f"/files/{archive.key}").headers["Location"]
+
+
+def _damaged_odf(how: str) -> bytes:
+    """An OpenDocument-looking archive whose `mimetype` member cannot be read (found by hypothesis)."""
+    import zipfile as zf
+
+    buf = io.BytesIO()
+    with zf.ZipFile(buf, "w") as archive:
+        archive.writestr(zf.ZipInfo("mimetype"), b"application/vnd.oasis.opendocument.text" * 2,
+                         compress_type=zf.ZIP_DEFLATED)
+    raw = bytearray(buf.getvalue())
+    if how == "corrupt":
+        raw[38] ^= 0xFF                       # inside the deflated data
+    elif how == "encrypted":
+        raw[6] |= 0x01                        # the local header's "encrypted" flag
+        central = raw.rfind(b"PK\x01\x02")
+        raw[central + 8] |= 0x01              # and the central directory's
+    else:
+        raw[8] = 99                           # an unknown compression method, in both headers
+        central = raw.rfind(b"PK\x01\x02")
+        raw[central + 10] = 99
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("how", ["corrupt", "encrypted", "unknown-method"])
+def test_a_damaged_archive_is_refused_with_415_and_nothing_stored(client, login_as, how):
+    login_as("learner")
+    resp = upload(client, "evidence", "report.odt", _damaged_odf(how))
+    assert resp.status_code == 415, resp.text
+    assert file_count() == 0

@@ -66,7 +66,8 @@ def _text(value: Any, path: str, problems: dict, limit: int = MAX_TEXT) -> str:
     if "\x00" in value:
         problems[path] = "must not contain NUL characters"
         return ""
-    value = value.replace("\r\n", "\n").strip()
+    # Every line break, a lone "\r" too, becomes "\n", so cleaning twice changes nothing ("\r\r\n" gave "\r\n").
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(value) > limit:
         problems[path] = f"must be at most {limit} characters"
     return value

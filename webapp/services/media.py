@@ -11,6 +11,7 @@ import codecs
 import logging
 import math
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -73,7 +74,9 @@ def _zip_type(stream: BinaryIO) -> str | None:
                     if mimetype in ODF:
                         return ODF[mimetype]
             return "zip"
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, zlib.error, RuntimeError,
+            NotImplementedError):
+        # A damaged, encrypted or exotically compressed archive is not one of the types we accept.
         return None
 
 
