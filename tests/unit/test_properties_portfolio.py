@@ -225,3 +225,7 @@ def test_item_rights_owner_edits_others_review_and_every_right_implies_reading(a
     if delete:
         assert actor.id == owner_id or actor.is_admin
 
+
+
+def test_a_comma_in_an_api_tag_separates_tags_as_in_the_form():
+    assert pf.clean_tags(["C,C++", "ids"]) == pf.clean_tags("C, C++, ids") == ["C", "C++", "ids"]

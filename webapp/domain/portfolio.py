@@ -43,12 +43,15 @@ def check_choice(field: str, value, allowed: tuple[str, ...]) -> str:
 
 
 def clean_tags(tags) -> list[str]:
-    """Trimmed, de-duplicated (case-insensitively, first spelling wins) skill tags; refuses too many or too long."""
+    """Trimmed, de-duplicated (case-insensitively, first spelling wins) skill tags; refuses too many or too long.
+    A comma separates tags wherever it comes (the form's text or an entry of an API list), so a tag never holds
+    one and saving the edit form unchanged gives the same tags back."""
     if isinstance(tags, str):
-        tags = tags.split(",")
+        tags = [tags]
+    parts = [part for tag in tags or () for part in str(tag).split(",")]
     out: list[str] = []
     seen: set[str] = set()
-    for tag in tags or ():
+    for tag in parts:
         tag = " ".join(str(tag).split())
         if not tag or tag.lower() in seen:
             continue
