@@ -103,7 +103,7 @@ def create_capstone(body):
 
 
 def _get(capstone_id: int):
-    return service.get_for(g.api_user, capstone_id)
+    return service.get_workspace(g.api_user, capstone_id)
 
 
 @routes.get("/capstones/<int:capstone_id>", summary="One capstone with its phases", response=CapstoneDetailSchema,

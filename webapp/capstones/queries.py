@@ -4,10 +4,8 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from ..models import CapstoneProject, MentorAssignment, Mission
-
-# What the capstone pages show of the mission: not its scenario, subtasks, rubric or events (large documents).
-MISSION_COLUMNS = (Mission.id, Mission.slug, Mission.title, Mission.track, Mission.tier, Mission.is_published)
+from ..models import CapstoneProject, MentorAssignment
+from ..services.capstones import MISSION_COLUMNS
 
 
 def visible_capstones(user_id: int, role: str):
@@ -22,14 +20,6 @@ def visible_capstones(user_id: int, role: str):
         mentees = select(MentorAssignment.learner_id).where(MentorAssignment.mentor_id == user_id)
         return stmt.where(or_(CapstoneProject.learner_id == user_id, CapstoneProject.learner_id.in_(mentees)))
     return stmt.where(CapstoneProject.learner_id == user_id)
-
-
-def workspace(capstone_id: int):
-    """One capstone with its mission and learner (the workspace page)."""
-    return (select(CapstoneProject)
-            .options(joinedload(CapstoneProject.mission).load_only(*MISSION_COLUMNS),
-                     joinedload(CapstoneProject.learner))
-            .where(CapstoneProject.id == capstone_id))
 
 
 def capstone_for_mission(learner_id: int, mission_id: int):

@@ -53,8 +53,7 @@ def start():
 
 
 def _load(capstone_id: int):
-    db.session.scalar(queries.workspace(capstone_id))      # mission and learner in the same query
-    return service.get_for(current_user, capstone_id)       # from the identity map; 404 or 403
+    return service.get_workspace(current_user, capstone_id)     # 404 or 403
 
 
 def _stored_values(cap) -> dict:

@@ -62,6 +62,24 @@ def get_for(user: User, capstone_id: int) -> CapstoneProject:
     return cap
 
 
+# What the capstone pages show of the mission: not its scenario, subtasks, rubric or events (large documents).
+MISSION_COLUMNS = (Mission.id, Mission.slug, Mission.title, Mission.track, Mission.tier, Mission.is_published)
+
+
+def get_workspace(user: User, capstone_id: int) -> CapstoneProject:
+    """get_for() with the mission's page columns and the learner loaded in the same query (the workspace page
+    and the API's capstone detail)."""
+    from sqlalchemy.orm import joinedload
+
+    cap = db.session.scalar(select(CapstoneProject).options(
+        joinedload(CapstoneProject.mission).load_only(*MISSION_COLUMNS), joinedload(CapstoneProject.learner))
+        .where(CapstoneProject.id == capstone_id))
+    if cap is None:
+        raise NotFound("That capstone does not exist.")
+    policies.require(can_read(actor_for(user), cap), "You do not have access to this capstone.")
+    return cap
+
+
 def is_owner(user: User | None, cap: CapstoneProject) -> bool:
     return user is not None and getattr(user, "id", None) == cap.learner_id
 
