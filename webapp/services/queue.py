@@ -87,7 +87,7 @@ def _relation(subject, actor: Actor, now: datetime) -> tuple[str, bool]:
     return "claimable", False
 
 
-QUEUE_LIMIT = 50
+QUEUE_LIMIT = 25
 MISSION_COLUMNS = (Mission.id, Mission.slug, Mission.title, Mission.track, Mission.tier)
 LEARNER_COLUMNS = (User.id, User.display_name, User.handle)
 # The queue shows who and what waits since when, not the work itself: loading the phase texts and JSON
