@@ -100,7 +100,9 @@ def bump(session: Session, area: str) -> None:
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
-    changed = list(session.new) + list(session.dirty) + list(session.deleted)
+    # `dirty` also holds objects whose attributes were set to the values they had: those change nothing.
+    changed = list(session.new) + list(session.deleted) + [
+        obj for obj in session.dirty if session.is_modified(obj, include_collections=False)]
     if not changed:
         return
     for area, models in _watched().items():

@@ -87,6 +87,15 @@ def test_a_rolled_back_change_keeps_the_revision(app):
     assert catalogue_revision() == before
 
 
+def test_setting_a_mission_field_to_the_value_it_has_keeps_the_revision(app):
+    mission = factories.make_mission(title="First")
+    before = catalogue_revision()
+    assert mission.title == "First"     # loaded, so the session knows the value it is set to again
+    mission.title = "First"
+    db.session.commit()
+    assert catalogue_revision() == before
+
+
 def test_writes_to_other_tables_keep_the_revision(app):
     factories.make_mission(title="First")
     before = catalogue_revision()
