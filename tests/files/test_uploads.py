@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from tests.conftest import hx
 from tests.factories import assign, make_user
 from tests.media_samples import sample
+from webapp.domain.errors import DomainError
 from webapp.extensions import db
 from webapp.models import StoredFile
 
@@ -182,6 +183,41 @@ def test_the_record_is_committed_before_the_object_is_stored(client, login_as, b
     assert seen == [1]
     row = db.session.scalar(select(StoredFile))
     assert backend.keys("") == [row.key] and row.size == len(sample("pdf"))
+
+
+def test_while_its_object_is_being_stored_an_upload_is_nobodys_file(client, login_as, backend, monkeypatch):
+    """The row exists before the object: until the object is stored, the upload is not listed, downloaded,
+    attached or deleted (a delete then would leave the object the upload is about to write without a row)."""
+    from webapp.services import capstones as capstone_service
+    from webapp.services import files as files_service
+    from webapp.services.actors import actor_for
+
+    user = login_as("learner")
+    during = {}
+    real_save = backend.save
+
+    def save(key, stream, **kwargs):
+        during["listed"] = [r.key for r in files_service.list_uploads(user)]
+        during["pending"] = [r.key for r in capstone_service.pending_uploads(user)]
+        for name, call in (("get", lambda: files_service.get_file(key)),
+                           ("delete", lambda: files_service.delete_file(actor_for(user), key)),
+                           ("attach", lambda: files_service.attach([key], owner_id=user.id, field="x"))):
+            try:
+                call()
+                during[name] = "allowed"
+            except DomainError as exc:
+                during[name] = type(exc).__name__
+        db.session.rollback()
+        return real_save(key, stream, **kwargs)
+
+    monkeypatch.setattr(backend, "save", save)
+    resp = upload(client, "document", "r.pdf", sample("pdf"))
+    assert resp.status_code == 201, resp.text
+    assert during == {"listed": [], "pending": [], "get": "NotFound", "delete": "NotFound", "attach": "Invalid"}
+    row = db.session.scalar(select(StoredFile))
+    assert row.stored_at is not None
+    assert [r.key for r in files_service.list_uploads(user)] == [row.key] == backend.keys("")
+    assert client.get(f"/files/{row.key}").status_code in (200, 302)   # S3: a presigned redirect
 
 
 def test_a_crash_before_the_object_is_stored_leaves_only_a_record_the_sweep_removes(client, login_as, backend,

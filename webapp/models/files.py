@@ -48,6 +48,9 @@ class StoredFile(db.Model):
     # Captions (WebVTT) belong to the audio or video file they caption.
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="CASCADE"))
     attached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None while the object is being stored (the row is committed first): such a row is nobody's file yet.
+    # No default: SQLAlchemy would apply one to an explicit None (services/files.py sets it once stored).
+    stored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])

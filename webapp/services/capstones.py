@@ -340,7 +340,8 @@ def pending_uploads(user: User, limit: int = 10) -> list[StoredFile]:
     """The user's uploads not yet part of saved work (e.g. uploaded with JavaScript off), newest first."""
     return db.session.scalars(select(StoredFile).where(
         StoredFile.uploaded_by_id == user.id, StoredFile.owner_id == user.id, StoredFile.attached_at.is_(None),
-        StoredFile.parent_id.is_(None)).order_by(StoredFile.id.desc()).limit(limit)).all()
+        StoredFile.parent_id.is_(None), StoredFile.stored_at.is_not(None)).order_by(StoredFile.id.desc())
+        .limit(limit)).all()
 
 
 # ---- delete and reopen ---------------------------------------------------------------------------------------

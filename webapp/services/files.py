@@ -1,9 +1,10 @@
 """Uploads and downloads: check by content and size, store under a random key, record, authorise.
 
 Nothing is left behind by a refused or failed upload: the checks run first, then the database row is
-committed, then the object is stored; if storing fails the row is removed again. That order means no object
-ever exists without a row naming it, even when the process dies in between (a killed worker, a lost
-machine): what a crash can leave is an unattached row without its object, which `flask files sweep` removes.
+committed, then the object is stored, then the row is marked stored (`stored_at`); if storing fails the row is
+removed again. That order means no object ever exists without a row naming it, even when the process dies in
+between (a killed worker, a lost machine). Until it is marked stored a row is nobody's file: it is not listed,
+downloaded, attached or deleted, and `flask files sweep` removes it (and its object, if one got stored).
 """
 from __future__ import annotations
 
@@ -62,13 +63,14 @@ def store_upload(uploader: User, stream: BinaryIO, client_name: str | None, kind
     except BaseException:
         _forget(row, key)
         raise
-    if parent is not None or stored != size:
-        # Attached only once its object exists: a crash before this leaves an unattached row the sweep removes.
-        if parent is not None:
-            row.parent_id = parent.id
-            row.attached_at = utcnow()
-        row.size = stored       # what was really stored, should the stream have changed under us
-        db.session.commit()
+    # Only now is it a file anyone can list, download, attach or delete: a crash before this commit leaves a row
+    # nobody sees, which the sweep removes with its object, if any.
+    row.stored_at = utcnow()
+    if parent is not None:
+        row.parent_id = parent.id
+        row.attached_at = row.stored_at
+    row.size = stored           # what was really stored, should the stream have changed under us
+    db.session.commit()
     return row
 
 
@@ -146,7 +148,7 @@ def get_file(key: str) -> StoredFile:
     from ..storage import check_key
 
     check_key(key)
-    row = db.session.scalar(select(StoredFile).where(StoredFile.key == key))
+    row = db.session.scalar(select(StoredFile).where(StoredFile.key == key, StoredFile.stored_at.is_not(None)))
     if row is None:
         raise NotFound("That file does not exist.")
     return row
@@ -174,7 +176,7 @@ def can_download(actor: Actor, row: StoredFile) -> bool:
 
 def get_file_by_id(file_id: int) -> StoredFile:
     row = db.session.get(StoredFile, file_id)
-    if row is None:
+    if row is None or row.stored_at is None:
         raise NotFound("That file does not exist.")
     return row
 
@@ -203,7 +205,7 @@ def shared_evidence(token: str, key: str) -> StoredFile:
 
 def list_uploads(user: User, limit: int = 20) -> list[StoredFile]:
     return db.session.scalars(select(StoredFile).where(StoredFile.uploaded_by_id == user.id,
-                                                       StoredFile.parent_id.is_(None))
+                                                       StoredFile.parent_id.is_(None), StoredFile.stored_at.is_not(None))
                               .order_by(StoredFile.created_at.desc(), StoredFile.id.desc()).limit(limit)).all()
 
 
@@ -229,7 +231,8 @@ def attach(keys: list[str], *, owner_id: int, field: str, capstone_id: int | Non
     """
     if not keys:
         return []
-    rows = db.session.scalars(select(StoredFile).where(StoredFile.key.in_(keys))).all()
+    rows = db.session.scalars(select(StoredFile).where(StoredFile.key.in_(keys),
+                                                       StoredFile.stored_at.is_not(None))).all()
     found = {r.key: r for r in rows}
     problems = {}
     for key in keys:

@@ -95,7 +95,8 @@ def pending_uploads(user: User) -> list[StoredFile]:
     attach an upload made with the plain upload form."""
     return db.session.scalars(select(StoredFile).where(
         StoredFile.uploaded_by_id == user.id, StoredFile.owner_id == user.id, StoredFile.kind == "evidence",
-        StoredFile.attached_at.is_(None), StoredFile.parent_id.is_(None)).order_by(StoredFile.created_at.desc())
+        StoredFile.attached_at.is_(None), StoredFile.parent_id.is_(None), StoredFile.stored_at.is_not(None))
+        .order_by(StoredFile.created_at.desc())
         .limit(20)).all()
 
 
