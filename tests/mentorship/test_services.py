@@ -279,9 +279,15 @@ def test_queue_limits_other_submissions_but_always_shows_my_learners_and_counts_
     own = submitted_capstone(mine, hours_ago=1)                       # the newest, but mine
     others = [submitted_capstone(make_user("learner"), hours_ago=10 + i) for i in range(4)]
     rows = queue_service.entries(me, limit=2)
-    shown = {e.subject.id for e in rows}
-    assert own.id in shown and len(rows) == 2
-    assert queue_service.waiting_count(me) == 5
-    # with room, the oldest others come first after mine
-    rows = queue_service.entries(me, limit=3)
+    # mine, then the two others waiting longest; the limit is on others only
     assert {e.subject.id for e in rows} == {own.id, others[3].id, others[2].id}
+    assert queue_service.waiting_count(me) == 5
+    # more of my own learners than the limit: every one of them is shown, and still two others
+    more_mine = []
+    for _ in range(3):
+        learner = make_user("learner")
+        assign(me, learner)
+        more_mine.append(submitted_capstone(learner, hours_ago=2))
+    rows = queue_service.entries(me, limit=2)
+    assert {e.subject.id for e in rows} == {own.id, *(c.id for c in more_mine), others[3].id, others[2].id}
+    assert queue_service.waiting_count(me) == 8

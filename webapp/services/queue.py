@@ -87,7 +87,8 @@ def _relation(subject, actor: Actor, now: datetime) -> tuple[str, bool]:
     return "claimable", False
 
 
-QUEUE_LIMIT = 25
+QUEUE_LIMIT = 25      # others' submissions shown, of each kind
+MINE_LIMIT = 200      # the mentor's own learners' and claimed submissions shown, of each kind (all, in practice)
 MISSION_COLUMNS = (Mission.id, Mission.slug, Mission.title, Mission.track, Mission.tier)
 LEARNER_COLUMNS = (User.id, User.display_name, User.handle)
 # The queue shows who and what waits since when, not the work itself: loading the phase texts and JSON
@@ -119,6 +120,17 @@ def _mine_first(model, actor: Actor):
     return case((mine, 0), else_=1)
 
 
+def _kept(stmt, model, waiting_since, actor: Actor, limit: int):
+    """The ids the page shows of one kind: the actor's own learners' and claimed submissions (up to MINE_LIMIT),
+    and the `limit` longest-waiting others, ranked in the database so the site's backlog is never loaded."""
+    mine = _mine_first(model, actor)
+    rank = func.row_number().over(partition_by=mine, order_by=(waiting_since, model.id))
+    ranked = stmt.with_only_columns(model.id.label("id"), mine.label("mine"), rank.label("rank"),
+                                    maintain_column_froms=True).subquery()
+    return select(ranked.c.id).where(or_(and_(ranked.c.mine == 0, ranked.c.rank <= MINE_LIMIT),
+                                         and_(ranked.c.mine == 1, ranked.c.rank <= limit)))
+
+
 def waiting_count(user: User, track: str | None = None, now: datetime | None = None,
                   actor: Actor | None = None) -> int:
     """How many submissions wait in this queue in all (the page shows at most QUEUE_LIMIT of each kind)."""
@@ -131,20 +143,24 @@ def waiting_count(user: User, track: str | None = None, now: datetime | None = N
 
 def entries(user: User, track: str | None = None, now: datetime | None = None,
             actor: Actor | None = None, limit: int = QUEUE_LIMIT) -> list[Entry]:
-    """The queue, oldest submission first: the actor's own learners and claims always, then the oldest
-    other submissions up to `limit` of each kind (a site-wide backlog must not make the page slow)."""
+    """The queue, oldest submission first: the actor's own learners' and claimed submissions (up to MINE_LIMIT of
+    each kind), then the oldest other submissions up to `limit` of each kind (a site-wide backlog must not make
+    the page slow)."""
     actor = actor or actor_for(user)
     now = now or utcnow()
     cutoff = now - timedelta(hours=claim_hours())
     caps, atts = _statements(actor, track, cutoff)
     # Learners by selectinload: joining users before the LIMIT makes PostgreSQL hash every user on the site.
     # (The mission join is already there for the track filter, and the catalogue is small.)
+    caps = caps.where(CapstoneProject.id.in_(_kept(caps, CapstoneProject, CapstoneProject.submitted_at, actor, limit)))
     caps = caps.options(load_only(*CAPSTONE_COLUMNS), selectinload(CapstoneProject.learner).load_only(*LEARNER_COLUMNS),
                         contains_eager(CapstoneProject.mission).load_only(*MISSION_COLUMNS)).order_by(
-        _mine_first(CapstoneProject, actor), CapstoneProject.submitted_at, CapstoneProject.id).limit(limit)
+        _mine_first(CapstoneProject, actor), CapstoneProject.submitted_at, CapstoneProject.id)
+    atts = atts.where(MissionAttempt.id.in_(_kept(atts, MissionAttempt, MissionAttempt.review_requested_at, actor,
+                                                  limit)))
     atts = atts.options(load_only(*ATTEMPT_COLUMNS), selectinload(MissionAttempt.learner).load_only(*LEARNER_COLUMNS),
                         contains_eager(MissionAttempt.mission).load_only(*MISSION_COLUMNS)).order_by(
-        _mine_first(MissionAttempt, actor), MissionAttempt.review_requested_at, MissionAttempt.id).limit(limit)
+        _mine_first(MissionAttempt, actor), MissionAttempt.review_requested_at, MissionAttempt.id)
     out: list[Entry] = []
     for cap in db.session.scalars(caps).unique().all():
         out.append(Entry("capstone", cap, cap.submitted_at, *_relation(cap, actor, now)[:1],
@@ -184,7 +200,7 @@ class Overdue:
 
 
 def overdue_steps(user: User, actor: Actor | None = None, now: datetime | None = None,
-                  limit: int = 100) -> list[Overdue]:
+                  limit: int = 300) -> list[Overdue]:
     """Next steps past their deadline and not ticked, from submitted reviews of the mentor's learners (or that
     the mentor wrote); admins see all. Reads the `limit` most recent submitted reviews."""
     actor = actor or actor_for(user)
