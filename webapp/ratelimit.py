@@ -12,11 +12,16 @@ import threading
 import time
 
 from limits.storage import Storage
-from sqlalchemy import case, create_engine, delete, select
+from sqlalchemy import case, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
 SCHEME = "database"
 CLEANUP_EVERY = 200   # increments between two sweeps of expired windows
+
+
+def _now() -> float:
+    """Seconds since the epoch on this host (the windows follow the app hosts' clocks: keep them in sync)."""
+    return time.time()
 
 
 def _table():
@@ -30,7 +35,6 @@ class DatabaseStorage(Storage):
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
         super().__init__(uri, wrap_exceptions=wrap_exceptions)
-        self._engines: dict[str, object] = {}
         self._lock = threading.Lock()
         self._increments = 0
 
@@ -40,19 +44,11 @@ class DatabaseStorage(Storage):
 
     @property
     def engine(self):
-        """An engine of its own on the current app's database, made on first use: each worker process opens
-        its own connections (never shared across a fork), outside the request's transaction."""
-        from flask import current_app
+        """The current app's engine (its pool, URL and options). Each call checks out a connection of its own,
+        outside the request's session and transaction."""
+        from .extensions import db
 
-        url = current_app.config["SQLALCHEMY_DATABASE_URI"]
-        engine = self._engines.get(url)
-        if engine is None:
-            with self._lock:
-                engine = self._engines.get(url)
-                if engine is None:
-                    args = {"timeout": 30} if url.startswith("sqlite") else {}
-                    engine = self._engines[url] = create_engine(url, pool_pre_ping=True, connect_args=args)
-        return engine
+        return db.engine
 
     def _insert(self):
         if self.engine.dialect.name == "postgresql":
@@ -63,7 +59,7 @@ class DatabaseStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         t = _table()
-        now = time.time()
+        now = _now()
         expired = t.c.expires_at <= now
         stmt = self._insert()(t).values(key=key, count=amount, expires_at=now + expiry)
         # SET expressions read the row as it was, so both see whether the old window had ended.
@@ -83,12 +79,12 @@ class DatabaseStorage(Storage):
     def get(self, key: str) -> int:
         t = _table()
         with self.engine.connect() as conn:
-            count = conn.execute(select(t.c.count).where(t.c.key == key, t.c.expires_at > time.time())).scalar()
+            count = conn.execute(select(t.c.count).where(t.c.key == key, t.c.expires_at > _now())).scalar()
         return int(count or 0)
 
     def get_expiry(self, key: str) -> float:
         t = _table()
-        now = time.time()
+        now = _now()
         with self.engine.connect() as conn:
             expires = conn.execute(select(t.c.expires_at).where(t.c.key == key)).scalar()
         return float(expires) if expires and expires > now else now
@@ -110,7 +106,3 @@ class DatabaseStorage(Storage):
         with self.engine.begin() as conn:
             conn.execute(delete(t).where(t.c.key == key))
 
-    def dispose(self) -> None:
-        for engine in self._engines.values():
-            engine.dispose()
-        self._engines.clear()
