@@ -29,7 +29,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(base: str, proc: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+def wait_until_up(base: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -48,15 +48,16 @@ def hosts(app, s3_endpoint, s3_bucket, tmp_path):  # noqa: F811
            "SECRET_KEY": "two-hosts-share-this-secret-key-0123456789", "STORAGE_BACKEND": "s3",
            "S3_BUCKET": s3_bucket, "S3_ENDPOINT_URL": s3_endpoint, "S3_REGION": REGION,
            "RATELIMIT_STORAGE_URI": "database://", "DIRECT_UPLOAD_MIN_MB": "64"}
-    servers = []
+    servers, logs = [], []
     try:
         for name in ("a", "b"):
-            port = free_port()
+            port = free_port()   # gunicorn fails at once (and says so) if another process took it meanwhile
             log = tmp_path / f"host-{name}.log"
+            logs.append(log.open("w"))
             proc = subprocess.Popen(
                 [str(GUNICORN), "-w", "1", "-b", f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"],
                 cwd=ROOT, env={**env, "MASTERY_INSTANCE_PATH": str(tmp_path / f"instance-{name}")},
-                stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+                stdout=logs[-1], stderr=subprocess.STDOUT, start_new_session=True)
             servers.append((proc, f"http://127.0.0.1:{port}", log))
         for proc, base, log in servers:
             wait_until_up(base, proc, log)
@@ -69,6 +70,9 @@ def hosts(app, s3_endpoint, s3_bucket, tmp_path):  # noqa: F811
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
+        for handle in logs:
+            handle.close()
 
 
 def csrf_from(html: str) -> str:

@@ -51,7 +51,7 @@ def list_missions(args):
     if args.get("q"):
         return ok(page())
     # A page depends only on the catalogue, the filters and the host in its URLs: made once per revision.
-    key = ("api-missions", request.host_url, args.get("track"), args.get("tier"), args["page"], args["per_page"],
+    key = ("api-missions", request.url_root, args.get("track"), args.get("tier"), args["page"], args["per_page"],
            unpublished)
     return ok(cache.cached("catalogue", key, page))
 
