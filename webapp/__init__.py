@@ -40,6 +40,10 @@ def create_app(config: dict | None = None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
+    from .dbpool import install_idle_ping
+
+    with app.app_context():
+        install_idle_ping(db.engine)
     migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
