@@ -14,8 +14,9 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, text
 from werkzeug.datastructures import Headers
 
-from webapp import create_app
+from webapp import cache, create_app
 from webapp.extensions import db, limiter
+from webapp.models import CacheRevision
 
 from . import factories
 
@@ -106,6 +107,9 @@ def _clean(request):
             else:
                 for name in tables:
                     conn.execute(text(f"DELETE FROM {name}"))
+            # As the migrations leave a fresh database: the shared cache areas have their first revisions.
+            conn.execute(CacheRevision.__table__.insert(),
+                         [{"name": n, "revision": secrets.token_hex(16)} for n in cache.SHARED_AREAS])
         limiter.reset()
 
 

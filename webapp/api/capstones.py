@@ -4,13 +4,14 @@ from __future__ import annotations
 from flask import g, jsonify, request, url_for
 from sqlalchemy import select
 
+from .. import cache
 from ..capstones import queries
 from ..domain import phases as rules
 from ..domain.errors import Invalid
 from ..extensions import db
 from ..models import Mission, User
 from ..services import capstones as service
-from .core import Routes, ok, paginate
+from .core import Routes, cached_ok, ok, paginate
 from .schemas import (CapstoneCreateSchema, CapstoneDetailSchema, CapstoneFileSchema, CapstoneListArgs,
                       CapstonePage, CapstonePatchSchema, CapstoneSummarySchema,
                       CapstoneUploadForm)
@@ -111,7 +112,10 @@ def _get(capstone_id: int):
 def get_capstone(capstone_id):
     """The learner, their assigned mentors and admins can read a capstone. `current_phase` is the first
     incomplete phase, then `mentor_review` until approved, then `completed`."""
-    return ok(detail_json(_get(capstone_id)))
+    learner_id = service.readable_learner(g.api_user, capstone_id)
+    # The same for every reader: made once per change to the learner's data, the people or the catalogue.
+    return cached_ok(("catalogue", "people", cache.learner_area(learner_id)),
+                     ("api-capstone", capstone_id, request.url_root), lambda: detail_json(_get(capstone_id)))
 
 
 @routes.patch("/capstones/<int:capstone_id>", summary="Edit fields of open phases", body=CapstonePatchSchema,

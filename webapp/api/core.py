@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import wraps
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import g, jsonify, request
@@ -148,6 +149,16 @@ def paginate(session, stmt, args: dict, serialise) -> dict:
 
 def ok(payload: Any, status: int = 200):
     return jsonify(payload), status
+
+
+def cached_ok(areas: str | tuple[str, ...], key: Hashable, make: Callable[[], Any]):
+    """`ok(make())`, with the JSON text made once per revision of `areas` (webapp/cache.py)."""
+    from flask import current_app
+
+    from .. import cache
+
+    body = cache.cached(areas, ("json", key), lambda: current_app.json.dumps(make()))
+    return current_app.response_class(f"{body}\n", mimetype=current_app.json.mimetype), 200
 
 
 def openapi_path(rule: str) -> str:

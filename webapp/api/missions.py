@@ -1,13 +1,12 @@
 from flask import g, request, url_for
 
-from .. import cache
 from ..domain import policies
 from ..domain.mission_rules import hidden_subtask_ids
 from ..extensions import db
 from ..missions import queries
 from ..services import attempts, catalogue
 from ..services.actors import actor_for
-from .core import Routes, ok, paginate
+from .core import Routes, cached_ok, ok, paginate
 from .schemas import MissionDetailSchema, MissionFilterArgs, MissionPage, MissionSummarySchema
 
 routes = Routes("missions")
@@ -53,7 +52,7 @@ def list_missions(args):
     # A page depends only on the catalogue, the filters and the host in its URLs: made once per revision.
     key = ("api-missions", request.url_root, args.get("track"), args.get("tier"), args["page"], args["per_page"],
            unpublished)
-    return ok(cache.cached("catalogue", key, page))
+    return cached_ok("catalogue", key, page)
 
 
 @routes.get("/missions/<slug>", summary="One mission with its subtasks, rubric, events and cues",

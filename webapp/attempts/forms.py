@@ -7,15 +7,18 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 DECISION_PREFIX = "decision-"
 
 
+SCOPE_LABEL = "I have read the rules of engagement and will stay within the scope of this engagement."
+
+
 class StartAttemptForm(FlaskForm):
+    """The start button on the mission page (written out in attempts/_start.html)."""
+
     mission = HiddenField("Mission")
-    acknowledge_scope = BooleanField(
-        "I have read the rules of engagement and will stay within the scope of this engagement.")
+    acknowledge_scope = BooleanField(SCOPE_LABEL)
 
 
 class ScopeForm(FlaskForm):
-    acknowledge_scope = BooleanField(
-        "I have read the rules of engagement and will stay within the scope of this engagement.")
+    acknowledge_scope = BooleanField(SCOPE_LABEL)
 
 
 class SubmitSubtaskForm(FlaskForm):

@@ -12,13 +12,11 @@ from .. import htmx
 from ..domain import engine, policies
 from ..domain.attempt_rules import can_play_attempt, can_set_time_multiplier
 from ..domain.errors import Conflict, Invalid
-from ..extensions import db
 from ..services import attempts as service
 from ..services import catalogue as catalogue_service
 from ..services.actors import actor_for
-from . import queries
-from .forms import (ReviewRequestForm, ScopeForm, StartAttemptForm, SubmitSubtaskForm, TimeMultiplierForm,
-                    decisions_from)
+from .forms import (SCOPE_LABEL, ReviewRequestForm, ScopeForm, StartAttemptForm, SubmitSubtaskForm,
+                    TimeMultiplierForm, decisions_from)
 
 bp = Blueprint("attempts", __name__, url_prefix="/attempts")
 POLL_SECONDS = 20   # how often an open attempt page asks for new time-based events (ATTEMPT_POLL_SECONDS)
@@ -26,22 +24,13 @@ POLL_SECONDS = 20   # how often an open attempt page asks for new time-based eve
 
 @bp.app_context_processor
 def attempt_helpers():
-    """`attempt_for(mission)`: the current user's attempt in progress at a mission, else their latest (one
-    query, run only when a template calls it); `start_form()` for the start button."""
-
-    def attempt_for(mission):
-        if not getattr(current_user, "is_authenticated", False) or mission is None:
-            return None
-        return db.session.scalar(queries.attempt_for_mission(current_user.id, mission.id))
-
-    def start_form(mission):
-        return StartAttemptForm(formdata=None, mission=mission.slug)
+    """For the start button on the mission page: whether the mission asks the learner to accept its rules of
+    engagement first, and the checkbox's label."""
 
     def needs_scope_acknowledgement(mission):
         return engine.requires_scope_acknowledgement({"track": mission.track})
 
-    return {"attempt_for": attempt_for, "start_attempt_form": start_form,
-            "needs_scope_acknowledgement": needs_scope_acknowledgement}
+    return {"SCOPE_LABEL": SCOPE_LABEL, "needs_scope_acknowledgement": needs_scope_acknowledgement}
 
 
 def _context(attempt, actor, **extra) -> dict:

@@ -1,11 +1,13 @@
 """Flask-Login wiring: loading the user, and what an anonymous request to a protected page gets."""
 from __future__ import annotations
 
+from functools import cache as cache_function
 from urllib.parse import urlsplit
 
 from flask import redirect, request, url_for
+from sqlalchemy import bindparam, select
 
-from .. import htmx
+from .. import cache, htmx
 from ..errors import error_response, is_api_request
 from ..extensions import db, login_manager
 
@@ -21,6 +23,14 @@ def _return_path() -> str | None:
     return None
 
 
+@cache_function
+def _user_query():
+    """The user with the shared cache revisions; built once (building a statement costs more than running it)."""
+    from ..models import User
+
+    return select(User, *(cache.revision_of(a) for a in cache.SHARED_AREAS)).where(User.id == bindparam("uid"))
+
+
 def init_login(app) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in to continue."
@@ -29,13 +39,16 @@ def init_login(app) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from ..models import User
-
         try:
-            user = db.session.get(User, int(user_id))
+            uid = int(user_id)
         except (TypeError, ValueError):
             return None
-        return user if user is not None and user.is_active else None
+        # The shared cache revisions come with the user: a cached page then needs no query of its own for them.
+        row = db.session.execute(_user_query(), {"uid": uid}).first()
+        if row is None:
+            return None
+        cache.remember(dict(zip(cache.SHARED_AREAS, row[1:])))
+        return row[0] if row[0].is_active else None
 
     @login_manager.unauthorized_handler
     def unauthorized():

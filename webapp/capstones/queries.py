@@ -20,8 +20,3 @@ def visible_capstones(user_id: int, role: str):
         mentees = select(MentorAssignment.learner_id).where(MentorAssignment.mentor_id == user_id)
         return stmt.where(or_(CapstoneProject.learner_id == user_id, CapstoneProject.learner_id.in_(mentees)))
     return stmt.where(CapstoneProject.learner_id == user_id)
-
-
-def capstone_for_mission(learner_id: int, mission_id: int):
-    return select(CapstoneProject).where(CapstoneProject.learner_id == learner_id,
-                                         CapstoneProject.mission_id == mission_id)

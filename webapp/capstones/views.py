@@ -6,31 +6,23 @@ to the page (or re-renders it with the errors and what was typed)."""
 from __future__ import annotations
 
 import secrets
+from typing import NamedTuple
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
-from .. import htmx
+from .. import cache, htmx
 from ..domain import capstone_rules, phases as rules
 from ..domain.errors import Conflict, Invalid
 from ..extensions import db
 from ..markdown import render as render_markdown
+from ..models.base import utcnow
 from ..services import capstones as service
 from . import forms, queries
 
 bp = Blueprint("capstones", __name__, url_prefix="/capstones")
 LIST_LIMIT = 200
-
-
-@bp.app_context_processor
-def capstone_helpers():
-    def capstone_for(mission):
-        """The current user's capstone for a mission, or None (one query; for the mission page)."""
-        if not getattr(current_user, "is_authenticated", False) or mission is None:
-            return None
-        return db.session.scalar(queries.capstone_for_mission(current_user.id, mission.id))
-
-    return {"capstone_for": capstone_for}
 
 
 @bp.get("")
@@ -89,19 +81,46 @@ def _shown_phase(cap, requested: str | None) -> str:
     return current if current in rules.PHASES else rules.PHASES[-1]
 
 
+class WorkspacePage(NamedTuple):
+    title: str
+    body: str
+
+
 @bp.get("/<int:capstone_id>")
 @login_required
 def detail(capstone_id: int):
-    cap = _load(capstone_id)
-    ctx = _context(cap, _shown_phase(cap, request.args.get("phase")))
-    if htmx.wants("capstone-phase-form"):
-        return render_template("capstones/_phase_form.html", **ctx)
-    return render_template("capstones/detail.html", **ctx)
+    learner_id = service.readable_learner(current_user, capstone_id)     # 404 or 403
+    requested = request.args.get("phase")
+    requested = requested if requested in rules.PHASES else None
+    fragment = htmx.wants("capstone-phase-form")
+
+    def make():
+        cap = _load(capstone_id)
+        ctx = _context(cap, _shown_phase(cap, requested))
+        return render_template("capstones/_phase_form.html", **ctx) if fragment else _workspace(ctx)
+
+    # What the page shows is the learner's (the capstone, its files and history, their reviews), the people
+    # named, the catalogue's, or the review statistics; each viewer sees their own buttons, and a review's
+    # status can change with the clock alone (a claim expiring): made at most once a minute per change.
+    areas = ("catalogue", "people", "reviews", cache.learner_area(learner_id))
+    page = cache.cached_html(areas, ("capstone-page", capstone_id, current_user.id, requested, fragment,
+                                     utcnow().strftime("%Y-%m-%dT%H:%M")), make)
+    return page if fragment else _full_page(page)
+
+
+def _workspace(ctx: dict) -> WorkspacePage:
+    return WorkspacePage(f"Capstone: {ctx['cap'].mission.title}", render_template("capstones/_detail_body.html", **ctx))
+
+
+def _full_page(page: WorkspacePage) -> str:
+    # The body is the output of our own autoescaping templates.
+    return render_template("capstones/detail.html", title=page.title, content=Markup(page.body))  # nosec B704
 
 
 def _render_form(ctx: dict, status: int = 200):
-    template = "capstones/_phase_form.html" if htmx.is_htmx() else "capstones/detail.html"
-    return render_template(template, **ctx), status
+    if htmx.is_htmx():
+        return render_template("capstones/_phase_form.html", **ctx), status
+    return _full_page(_workspace(ctx)), status
 
 
 @bp.post("/<int:capstone_id>/phases/<phase>")

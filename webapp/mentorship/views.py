@@ -8,10 +8,11 @@ from datetime import timedelta
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .. import htmx
+from .. import cache, htmx
 from ..domain import phases as phase_rules
 from ..domain import reviews as rules
 from ..domain.catalogue import TRACKS
@@ -114,14 +115,25 @@ def badge():
 def queue():
     track = request.args.get("track", "")
     track = track if track in TRACKS else ""
-    actor = actor_for(current_user)
-    ctx = {"entries": queue_service.entries(current_user, track or None, actor=actor), "track": track,
-           "waiting_total": queue_service.waiting_count(current_user, track or None, actor=actor),
-           "now": utcnow(), "actor": actor, "claim_hours": service.claim_hours(),
-           "overdue": queue_service.overdue_steps(current_user, actor=actor), "PHASES": phase_rules.PHASES}
-    if htmx.wants("queue-list"):
-        return render_template("mentorship/_queue_list.html", **ctx)
-    return render_template("mentorship/queue.html", **ctx)
+    fragment = htmx.wants("queue-list")
+    now = utcnow()
+
+    def make() -> str:
+        actor = actor_for(current_user)
+        ctx = {"entries": queue_service.entries(current_user, track or None, actor=actor), "track": track,
+               "waiting_total": queue_service.waiting_count(current_user, track or None, actor=actor),
+               "now": now, "actor": actor, "claim_hours": service.claim_hours(),
+               "overdue": queue_service.overdue_steps(current_user, actor=actor), "PHASES": phase_rules.PHASES}
+        return render_template("mentorship/_queue_list.html" if fragment else "mentorship/_queue_body.html", **ctx)
+
+    # The queue shows submissions, claims, reviews and mentor assignments ("reviews"), the people and missions
+    # they name, and how long each has waited: made at most once a minute per change, for each mentor.
+    html = cache.cached_html(("catalogue", "people", "reviews"),
+                             ("queue", current_user.id, track, fragment, now.strftime("%Y-%m-%dT%H:%M")), make)
+    if fragment:
+        return html
+    # The body is the output of our own autoescaping templates.
+    return render_template("mentorship/queue.html", content=Markup(html))  # nosec B704
 
 
 @bp.post("/queue/<any(capstone, attempt):kind>/<int:subject_id>/claim")

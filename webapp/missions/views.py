@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -29,30 +31,63 @@ def index():
         return render_template("missions/_list.html", form=form, missions=missions,
                                filtered=any(filters.values()) if filters else False)
 
+    def page_html():
+        return render_template("missions/_index_body.html", form=form, list_html=Markup(list_html()))  # nosec B704
+
+    fragment = htmx.wants("mission-list")
+    make = list_html if fragment else page_html
     if valid and not filters.get("q"):
-        # The list depends only on the catalogue and these filters: made once per catalogue revision.
-        html = cache.cached("catalogue", ("missions-list", filters.get("track"), filters.get("tier"), unpublished),
-                            list_html)
+        # The content depends only on the catalogue and these filters: made once per catalogue revision.
+        key = ("missions-list" if fragment else "missions-page", filters.get("track"), filters.get("tier"), unpublished)
+        html = cache.cached("catalogue", key, make)
     else:
-        html = list_html()
+        html = make()
     status = 200 if valid else 422
-    if htmx.wants("mission-list"):
+    if fragment:
         return html, status
-    # The fragment is the output of our own autoescaping template, so it may be marked safe.
-    return render_template("missions/index.html", form=form, list_html=Markup(html)), status  # nosec B704
+    # The content is the output of our own autoescaping templates, so it may be marked safe.
+    return render_template("missions/index.html", content=Markup(html)), status  # nosec B704
+
+
+class MissionPage(NamedTuple):
+    """What the mission page keeps per catalogue revision: the rendered content and what its buttons need."""
+
+    id: int
+    slug: str
+    track: str
+    tier: str
+    title: str
+    body: str
+
+
+ACTIONS_MARKER = "<!-- mission-actions -->"
 
 
 @bp.get("/<slug>")
 @login_required
 def detail(slug: str):
     actor = actor_for(current_user)
-    mission = catalogue_service.get_mission(
-        slug, include_unpublished=policies.can_see_unpublished_missions(actor))
-    hidden = hidden_subtask_ids(mission.content())
-    return render_template(
-        "missions/detail.html", mission=mission,
-        outline=[s for s in mission.subtasks if s["id"] not in hidden],
-        hidden_count=len(hidden),
-        show_mentor_notes=policies.can_see_mentor_notes(actor),
-        vocabulary=catalogue_service.nice_vocabulary(),
-    )
+    unpublished = policies.can_see_unpublished_missions(actor)
+    notes = policies.can_see_mentor_notes(actor)
+
+    def make() -> MissionPage:
+        mission = catalogue_service.get_mission(slug, include_unpublished=unpublished)
+        hidden = hidden_subtask_ids(mission.content())
+        body = render_template(
+            "missions/_detail_body.html", mission=mission,
+            outline=[s for s in mission.subtasks if s["id"] not in hidden],
+            hidden_count=len(hidden), show_mentor_notes=notes,
+            vocabulary=catalogue_service.nice_vocabulary(), actions_marker=Markup(ACTIONS_MARKER),  # nosec B704
+        )
+        return MissionPage(mission.id, mission.slug, mission.track, mission.tier, mission.title, body)
+
+    # The content depends only on the catalogue and on what this role may see: made once per catalogue
+    # revision. The viewer's own buttons (their attempt, their capstone) are rendered for each request.
+    page = cache.cached("catalogue", ("mission-page", slug, unpublished, notes), make)
+    standing = db.session.execute(queries.viewer_standing(), {"user_id": current_user.id, "mission_id": page.id}).one()
+    actions = render_template("missions/_actions.html", mission=page,
+                              attempt=standing if standing.id is not None else None,
+                              capstone_id=standing.capstone_id)
+    # Both parts are the output of our own autoescaping templates.
+    content = Markup(page.body.replace(ACTIONS_MARKER, actions, 1))  # nosec B704
+    return render_template("missions/detail.html", page=page, content=content)

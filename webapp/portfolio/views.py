@@ -2,10 +2,13 @@
 (one approved item behind a secret link, with its evidence)."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
-from .. import htmx
+from .. import cache, htmx
 from ..domain import portfolio as rules
 from ..domain.errors import Invalid
 from ..extensions import db
@@ -258,14 +261,33 @@ def _visitor_response(html: str):
     return resp
 
 
+class PublicPage(NamedTuple):
+    title: str
+    meta: str
+    body: str
+
+
 @bp.get("/p/<handle>")
 def public(handle: str):
-    profile = service.public_profile(handle)
-    own = current_user.is_authenticated and current_user.id == profile["user"].id
-    html = render_template("portfolio/public.html", **profile, own=own,
-                           evidence_for=service.public_evidence,
-                           public_file_url=lambda key: url_for("files.download", key=key),
-                           page_url=url_for("portfolio.public", handle=handle, _external=True))
+    owner_id = service.public_owner_id(handle)
+    own = current_user.is_authenticated and current_user.id == owner_id
+
+    def make() -> PublicPage:
+        profile = service.public_profile(handle)
+        ctx = {**profile, "own": own, "evidence_for": service.public_evidence,
+               "public_file_url": lambda key: url_for("files.download", key=key),
+               "page_url": url_for("portfolio.public", handle=handle, _external=True)}
+        return PublicPage(f"{profile['user'].display_name} — portfolio",
+                          render_template("portfolio/_public_meta.html", **ctx),
+                          render_template("portfolio/_public_body.html", **ctx))
+
+    # Everything on the page is the owner's (items, capstones, reviews), the people named (reviewers) or the
+    # catalogue's: made once per change to any of them, for visitors and for the owner.
+    page = cache.cached(("catalogue", "people", cache.learner_area(owner_id)),
+                        ("public-portfolio", handle, own, request.url_root), make)
+    # Both parts are the output of our own autoescaping templates.
+    html = render_template("portfolio/public.html", title=page.title, meta=Markup(page.meta),  # nosec B704
+                           content=Markup(page.body))  # nosec B704
     return _visitor_response(html)
 
 

@@ -5,12 +5,14 @@ domain.portfolio (workflow, permissions, mastery) and domain.redaction (the evid
 """
 from __future__ import annotations
 
+import functools
 import secrets
 from typing import BinaryIO
 
-from sqlalchemy import delete as sa_delete, func, select
+from sqlalchemy import bindparam, delete as sa_delete, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import cache
 from ..domain import portfolio as rules
 from ..domain import redaction
 from ..domain.errors import Forbidden, Invalid, NotFound
@@ -424,6 +426,24 @@ def case_studies(items: list[PortfolioItem]) -> dict[int, dict]:
 # documents that also have no place on a public page).
 PUBLIC_MISSION_COLUMNS = (Mission.id, Mission.slug, Mission.title, Mission.track, Mission.tier, Mission.summary,
                           Mission.rubric)
+
+
+@functools.cache
+def _owner_query():
+    """The id at a handle with the cache revisions its public page needs; built once."""
+    return (select(User.id, cache.revision_of(cache.learner_area_sql(User.id)),
+                   *(cache.revision_of(a) for a in cache.SHARED_AREAS))
+            .where(User.handle == bindparam("handle"), User.is_active.is_(True)))
+
+
+def public_owner_id(handle: str) -> int:
+    """The id of the active user at /p/<handle>, else 404."""
+    row = None if "\x00" in handle else db.session.execute(_owner_query(), {"handle": handle}).first()
+    if row is None:
+        raise NotFound("There is no portfolio at this address.")
+    # The revisions the cached page needs come with the owner's id.
+    cache.remember({cache.learner_area(row[0]): row[1], **dict(zip(cache.SHARED_AREAS, row[2:]))})
+    return row[0]
 
 
 def public_profile(handle: str) -> dict:

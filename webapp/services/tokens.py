@@ -1,12 +1,14 @@
 """Personal API tokens. The secret is shown once; only its SHA-256 hash is stored."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from .. import cache
 from ..domain.errors import Invalid, NotFound
 from ..extensions import db
 from ..models import ApiToken, User
@@ -36,14 +38,23 @@ def create_token(user: User, name: str = "API token") -> tuple[ApiToken, str]:
     return row, secret
 
 
+@functools.cache
+def _token_query():
+    """Built once: building a statement costs more than running it."""
+    return (select(ApiToken, *(cache.revision_of(a) for a in cache.SHARED_AREAS)).options(joinedload(ApiToken.user))
+            .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)))
+
+
 def user_for_token(secret: str) -> User | None:
     """The active user owning this unrevoked token, or None."""
     if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    row = db.session.scalar(select(ApiToken).options(joinedload(ApiToken.user))
-                            .where(ApiToken.token_hash == _hash(secret), ApiToken.revoked_at.is_(None)))
-    if row is None or not row.user.is_active:
+    # The shared cache revisions come with the token (see auth.login's user loader).
+    found = db.session.execute(_token_query(), {"token_hash": _hash(secret)}).first()
+    if found is None or not found[0].user.is_active:
         return None
+    row = found[0]
+    cache.remember(dict(zip(cache.SHARED_AREAS, found[1:])))
     now = utcnow()
     # Record use at most once a minute, so reads do not turn into writes on every call.
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:

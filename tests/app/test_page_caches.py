@@ -1,0 +1,140 @@
+"""Pages served from the revision cache show every change at once, to every viewer, with their own buttons.
+
+The capstone workspace, the review queue, the public portfolio and GET /api/v1/capstones/<id> are kept per
+revision of the areas they show (webapp/cache.py). Each test reads a page (so it is cached), changes what it
+shows the way users do, and reads it again."""
+from __future__ import annotations
+
+import re
+
+from tests import factories
+from tests.conftest import count_queries, log_in
+from tests.mentorship.helpers import submitted_capstone
+from webapp import cache
+from webapp.extensions import db
+from webapp.models.base import utcnow
+
+
+def text(resp) -> str:
+    assert resp.status_code == 200, resp.status_code
+    return resp.get_data(as_text=True)
+
+
+def browser(app, user=None):
+    client = app.test_client()
+    if user is not None:
+        log_in(client, user)
+    return client
+
+
+def test_capstone_page_shows_a_saved_phase_and_a_renamed_mission_at_once(app):
+    learner = factories.make_user("learner")
+    mission = factories.make_mission(tier="mastery", title="Lateral movement")
+    cap = factories.make_capstone(learner, mission)
+    page = browser(app, learner)
+    assert "Lateral movement" in text(page.get(f"/capstones/{cap.id}?phase=decision_making"))
+    resp = page.patch(f"/api/v1/capstones/{cap.id}", json={"decision_analysis": "Isolate first, then hunt."},
+                      headers={"Authorization": f"Bearer {factories.make_token(learner)[1]}"})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert "Isolate first, then hunt." in text(page.get(f"/capstones/{cap.id}?phase=decision_making"))
+    mission.title = "Lateral movement, revised"
+    db.session.commit()
+    assert "Lateral movement, revised" in text(page.get(f"/capstones/{cap.id}"))
+
+
+def test_capstone_page_is_cached_per_viewer_with_their_own_buttons(app):
+    learner = factories.make_user("learner", display_name="Ada Learner")
+    mentor = factories.make_user("mentor")
+    factories.assign(mentor, learner)
+    cap = factories.make_capstone(learner, factories.make_mission(tier="mastery"))
+    own = text(browser(app, learner).get(f"/capstones/{cap.id}"))
+    theirs = text(browser(app, mentor).get(f"/capstones/{cap.id}"))
+    assert "Your capstone" in own and "Ada Learner's capstone" not in own
+    assert "Ada Learner's capstone" in theirs and "Your capstone" not in theirs
+    # A cached page reads the user (with the shared revisions) and the capstone's learner, nothing else.
+    again = browser(app, learner)
+    again.get(f"/capstones/{cap.id}")
+    with count_queries() as q:
+        assert "Your capstone" in text(again.get(f"/capstones/{cap.id}"))
+    assert q.count == 2, q.statements
+
+
+def test_cached_capstone_forms_post_with_each_sessions_own_token(app):
+    learner = factories.make_user("learner")
+    cap = factories.make_capstone(learner, factories.make_mission(tier="mastery"))
+    for n in range(2):                          # two sessions, the second served from the cache
+        client = browser(app, learner)
+        client.send_csrf = False
+        html = text(client.get(f"/capstones/{cap.id}?phase=investigation"))
+        assert cache.CSRF_PLACEHOLDER not in html
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+        version = re.search(r'name="version" (?:type="hidden" )?value="(\d+)"', html).group(1)
+        resp = client.post(f"/capstones/{cap.id}/phases/investigation",
+                           data={"csrf_token": token, "version": version, "action": "save"})
+        assert resp.status_code in (200, 303), resp.get_data(as_text=True)[:500]
+        assert "session expired" not in resp.get_data(as_text=True).lower()
+
+
+def test_queue_shows_a_new_submission_and_a_claim_at_once(app):
+    mentor = factories.make_user("mentor")
+    other_mentor = factories.make_user("mentor")
+    learner = factories.make_user("learner", display_name="Queue Learner")
+    queue = browser(app, mentor)
+    assert "Queue Learner" not in text(queue.get("/mentorship/queue"))
+    cap = submitted_capstone(learner)
+    assert "Queue Learner" in text(queue.get("/mentorship/queue"))
+    cap.claimed_by_id, cap.claimed_at = other_mentor.id, utcnow()
+    db.session.commit()
+    # Claimed by a mentor who is not this learner's: no longer this mentor's to review.
+    assert "Queue Learner" not in text(queue.get("/mentorship/queue"))
+    with count_queries() as q:
+        queue.get("/mentorship/queue")
+    assert q.count == 1, q.statements
+
+
+def test_public_portfolio_shows_a_newly_approved_item_and_a_new_name_at_once(app):
+    learner = factories.make_user("learner", display_name="Grace Public")
+    visitor = browser(app)
+    assert "has no approved public items yet" in text(visitor.get(f"/p/{learner.handle}"))
+    factories.make_item(learner, title="Phishing triage write-up", status="approved", visibility="public",
+                        reviewed_at=utcnow())
+    assert "Phishing triage write-up" in text(visitor.get(f"/p/{learner.handle}"))
+    learner.display_name = "Grace Hopper-Public"
+    db.session.commit()
+    assert "Grace Hopper-Public" in text(visitor.get(f"/p/{learner.handle}"))
+    with count_queries() as q:
+        visitor.get(f"/p/{learner.handle}")
+    assert q.count == 1, q.statements
+
+
+def test_public_portfolio_tells_its_owner_and_not_a_visitor(app):
+    learner = factories.make_user("learner")
+    mine = text(browser(app, learner).get(f"/p/{learner.handle}"))
+    public = text(browser(app).get(f"/p/{learner.handle}"))
+    assert "This is your public page as visitors see it" in mine
+    assert "This is your public page as visitors see it" not in public
+
+
+def test_api_capstone_shows_a_review_and_history_at_once(app):
+    learner, mentor = factories.make_user("learner"), factories.make_user("mentor")
+    factories.assign(mentor, learner)
+    cap = submitted_capstone(learner)
+    auth = {"Authorization": f"Bearer {factories.make_token(learner)[1]}"}
+    client = browser(app)
+    before = client.get(f"/api/v1/capstones/{cap.id}", headers=auth).get_json()
+    cap.mentor_approved, cap.mentor_final_score = True, 88
+    db.session.commit()
+    after = client.get(f"/api/v1/capstones/{cap.id}", headers=auth).get_json()
+    assert (before["mentor_approved"], after["mentor_approved"]) == (False, True)
+    assert float(after["mentor_final_score"]) == 88
+
+
+def test_a_reader_who_loses_access_is_refused_even_with_the_page_cached(app):
+    learner, mentor = factories.make_user("learner"), factories.make_user("mentor")
+    link = factories.assign(mentor, learner)
+    cap = factories.make_capstone(learner, factories.make_mission(tier="mastery"))
+    page = browser(app, mentor)
+    assert page.get(f"/capstones/{cap.id}").status_code == 200
+    db.session.delete(link)
+    db.session.commit()
+    assert page.get(f"/capstones/{cap.id}").status_code == 403
