@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, shot, wait_until
 from tests.factories import make_user
@@ -42,7 +43,7 @@ def test_learner_plays_a_seeded_mission_to_the_summary(page, fast_polling):
     page.goto(f"/missions/{SLUG}")
     page.get_by_role("button", name="Start this mission").click()
     page.wait_for_url(re.compile(r".*/attempts/\d+$"))
-    assert page.get_by_role("heading", name="Scope the encryption in the first 30 minutes").is_visible()
+    expect(page.get_by_role("heading", name="Scope the encryption in the first 30 minutes")).to_be_visible()
     cues = page.locator("#attempt-cues")
     assert "README_RESTORE.txt" in cues.inner_text() and "Clinical systems status board" in cues.inner_text()
     assert "Nothing has happened yet" in _timeline(page)
@@ -86,7 +87,7 @@ def test_learner_plays_a_seeded_mission_to_the_summary(page, fast_polling):
     assert summary.locator(".score strong").inner_text() == "80"   # 100 - 5 (clock) - 15 (monitor only)
     assert "Keep everything up and monitor" in summary.inner_text()
     assert "Pharmacy share" in summary.inner_text()
-    assert page.get_by_role("link", name="Go to the capstone for this mission").is_visible()
+    expect(page.get_by_role("link", name="Go to the capstone for this mission")).to_be_visible()
     assert page.evaluate("window.__sameDocument === true")         # htmx swaps, no reloads
     assert page.locator("#attempt-timeline[hx-trigger]").count() == 0   # polling stopped
 
@@ -111,7 +112,7 @@ def test_attempt_plays_with_javascript_off(browser, live_server):
         page.wait_for_url(re.compile(r".*/attempts/\d+$"))
         _submit(page, "Scoping notes.")
         page.wait_for_url(re.compile(r".*/attempts/\d+$"))
-        assert page.get_by_role("heading", name="Contain without stopping patient care").is_visible()
+        expect(page.get_by_role("heading", name="Contain without stopping patient care")).to_be_visible()
         page.get_by_label("Your response").fill("Disconnect everything now.")
         page.get_by_label("Disconnect the whole hospital network", exact=False).check()
         page.get_by_label("No divert yet", exact=False).check()
@@ -143,7 +144,7 @@ def test_mentor_reads_the_attempt_and_gives_extra_time(page):
     log_in(page, mentor.email)
     page.goto(f"/attempts/{attempt.id}")
     assert "read-only" in page.locator(".attempt-head").inner_text()
-    assert page.get_by_role("heading", name="Mentor notes mentors only").is_visible()
+    expect(page.get_by_role("heading", name="Mentor notes mentors only")).to_be_visible()
     assert "Radiology reports PACS unreachable" in _timeline(page)
     assert page.locator("#response").count() == 0
     page.get_by_label("Time multiplier").fill("1.5")
@@ -160,12 +161,12 @@ def test_offensive_mission_asks_for_rules_of_engagement_before_starting(page):
     log_in(page, learner.email)
     page.goto("/missions/dental-group-scoping-roe-review")
     box = page.get_by_label("I have read the rules of engagement", exact=False)
-    assert box.is_visible()
+    expect(box).to_be_visible()
     shot(page, "attempt-offensive-start")
     box.check()
     page.get_by_role("button", name="Start this mission").click()
     page.wait_for_url(re.compile(r".*/attempts/\d+$"))
-    assert page.get_by_label("Your response").is_visible()
+    expect(page.get_by_label("Your response")).to_be_visible()
     attempt = db.session.scalars(select(MissionAttempt)).one()
     db.session.refresh(attempt)
     assert attempt.scope_acknowledged_at is not None

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import log_in, shot, wait_until
 from tests.factories import make_mission, make_user
 
@@ -14,7 +16,7 @@ def test_learner_filters_catalogue_and_opens_a_mission_without_console_errors(pa
     make_mission(slug="vendor-audit", title="Vendor Audit Under Pressure", track="grc")
 
     log_in(page, user.email)
-    assert page.get_by_role("heading", name="Welcome, Ana Analyst").is_visible()
+    expect(page.get_by_role("heading", name="Welcome, Ana Analyst")).to_be_visible()
 
     page.get_by_role("link", name="Missions", exact=True).click()
     page.wait_for_url(re.compile(r".*/missions$"))
@@ -33,7 +35,7 @@ def test_learner_filters_catalogue_and_opens_a_mission_without_console_errors(pa
 
     page.get_by_role("link", name="Briefing the Board").click()
     page.wait_for_url(re.compile(r".*/missions/board-briefing$"))
-    assert page.get_by_role("heading", name="Scenario").is_visible()
+    expect(page.get_by_role("heading", name="Scenario")).to_be_visible()
     assert page.locator(".prose strong").first.inner_text() == "02:14"
     shot(page, "mission-detail")
 
@@ -48,11 +50,11 @@ def test_catalogue_works_on_a_phone_with_the_menu_behind_a_toggle(browser, live_
     page = context.new_page()
     try:
         log_in(page, user.email)
-        assert not page.get_by_role("link", name="Missions", exact=True).is_visible()
+        expect(page.get_by_role("link", name="Missions", exact=True)).to_be_hidden()
         page.locator(".nav-toggle-label").click()
         page.get_by_role("link", name="Missions", exact=True).click()
         page.wait_for_url(re.compile(r".*/missions$"))
-        assert page.get_by_role("link", name="Phone Mission").is_visible()
+        expect(page.get_by_role("link", name="Phone Mission")).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
         shot(page, "catalogue-phone")

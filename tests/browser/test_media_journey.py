@@ -3,6 +3,7 @@ from __future__ import annotations
 
 
 from sqlalchemy import select
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, log_in, shot, wait_until
 from tests.factories import make_user
@@ -27,7 +28,7 @@ def test_mentor_records_audio_uploads_it_and_plays_it_back_with_the_server_durat
         wait_until(page, "document.querySelector('#rec-audio [data-time]').textContent >= '0:02'", timeout=10)
         recorder.get_by_role("button", name="Stop").click()
         wait_until(page, "!document.querySelector('#rec-audio [data-action=upload]').disabled")
-        assert recorder.locator("audio.recorder-preview").is_visible()
+        expect(recorder.locator("audio.recorder-preview")).to_be_visible()
         recorder.get_by_role("button", name="Upload take").click()
         card = page.locator("#uploads li.file-card").first
         card.wait_for(timeout=15000)

@@ -3,10 +3,11 @@ anonymous visitor sees it on /p/<handle> and downloads its evidence; the public 
 from __future__ import annotations
 
 import re
-
-from tests.browser.conftest import log_in, shot, wait_until
 from decimal import Decimal
 
+from playwright.sync_api import expect
+
+from tests.browser.conftest import log_in, shot, wait_until
 from tests.factories import assign, make_capstone, make_item, make_mission, make_review, make_user
 from webapp.models.base import utcnow
 
@@ -67,15 +68,15 @@ def test_learner_publishes_an_item_and_a_visitor_downloads_its_evidence(browser,
     shot(page, "portfolio-new-item")
     page.get_by_role("button", name="Save draft").click()
     page.wait_for_url(re.compile(r".*/portfolio/items/\d+$"))
-    assert page.get_by_role("link", name="timeline.md").is_visible()
+    expect(page.get_by_role("link", name="timeline.md")).to_be_visible()
 
     # Submitting finds the internal host name; the learner confirms it is safe, then the submission passes.
     page.get_by_role("button", name="Submit for approval").click()
-    assert page.get_by_text("Internal host name").is_visible()
+    expect(page.get_by_text("Internal host name")).to_be_visible()
     shot(page, "portfolio-findings")
     page.get_by_label("I have redacted this / it is safe to share").check()
     page.get_by_role("button", name="Confirm and submit").click()
-    assert page.get_by_text("Submitted: your mentor will review it.").is_visible()
+    expect(page.get_by_text("Submitted: your mentor will review it.")).to_be_visible()
     item_url = page.url
     assert _errors(page) == [], page.console_messages
     ctx.close()
@@ -89,17 +90,17 @@ def test_learner_publishes_an_item_and_a_visitor_downloads_its_evidence(browser,
     page.get_by_label("Approve").check()
     page.get_by_label("Note to the learner").fill("Clear and well evidenced.")
     page.get_by_role("button", name="Send review").click()
-    assert page.get_by_text("Approved: the learner can now show it.").is_visible()
+    expect(page.get_by_text("Approved: the learner can now show it.")).to_be_visible()
     ctx.close()
 
     # The learner makes it public.
     ctx, page = context()
     log_in(page, learner.email)
     page.goto(item_url)
-    assert page.get_by_text("Submitted → Approved").is_visible()
+    expect(page.get_by_text("Submitted → Approved")).to_be_visible()
     page.locator("#visibility").select_option("public")
     page.get_by_role("button", name="Save visibility").click()
-    assert page.get_by_text("Visibility: public.").is_visible()
+    expect(page.get_by_text("Visibility: public.")).to_be_visible()
     # The list filters through htmx and the URL follows; the pushed URL renders the whole page.
     page.goto("/portfolio")
     assert page.locator(".portfolio-card").count() == 2
@@ -114,13 +115,13 @@ def test_learner_publishes_an_item_and_a_visitor_downloads_its_evidence(browser,
     # An anonymous visitor sees it on the public page and downloads the evidence.
     ctx, page = context()
     page.goto("/p/pia")
-    assert page.get_by_role("heading", name="Pia Analyst").is_visible()
-    assert page.get_by_role("heading", name="Night-shift ransomware timeline").is_visible()
+    expect(page.get_by_role("heading", name="Pia Analyst")).to_be_visible()
+    expect(page.get_by_role("heading", name="Night-shift ransomware timeline")).to_be_visible()
     item_card = page.locator(".public-item", has=page.get_by_role("heading", name="Night-shift ransomware timeline"))
-    assert item_card.get_by_text("Approved by Max Mentor").is_visible()
+    expect(item_card.get_by_text("Approved by Max Mentor")).to_be_visible()
     assert page.locator(".bio strong").inner_text() == "clean timelines"
-    assert page.get_by_role("img", name=re.compile("Rubric scores")).is_visible()
-    assert page.get_by_text("mastery reached").is_visible()
+    expect(page.get_by_role("img", name=re.compile("Rubric scores"))).to_be_visible()
+    expect(page.get_by_text("mastery reached")).to_be_visible()
     with page.expect_download() as download_info:
         page.get_by_role("link", name="timeline.md").click()
     download = download_info.value
@@ -128,7 +129,7 @@ def test_learner_publishes_an_item_and_a_visitor_downloads_its_evidence(browser,
     assert "02:20 host isolated" in open(download.path(), encoding="utf-8").read()
     shot(page, "public-portfolio")
     page.emulate_media(media="print")
-    assert not page.locator(".site-header").is_visible()
+    expect(page.locator(".site-header")).to_be_hidden()
     shot(page, "public-portfolio-print")
     page.emulate_media(media="screen")
     assert _errors(page) == [], page.console_messages
@@ -156,6 +157,6 @@ def test_owner_copies_the_secret_link_and_a_visitor_opens_it(page):
     page.get_by_role("button", name="Copy link").click()
     wait_until(page, "document.getElementById('share-url-status').textContent.length > 0")
     page.goto("/s/uma-secret-link-abcdefghijklmnopqrstuvwxyz")
-    assert page.get_by_role("heading", name="Unlisted lab").is_visible()
+    expect(page.get_by_role("heading", name="Unlisted lab")).to_be_visible()
     assert page.locator(".prose strong").inner_text() == "by link"
     assert _errors(page) == [], page.console_messages
