@@ -78,7 +78,8 @@ def main() -> int:
     clients = {"learner": _login(app, "learner@example.com"), "mentor": _login(app, "mentor@example.com"),
                "anonymous": app.test_client(), "api": app.test_client()}
     pages = [("/missions", "/missions", "learner"), ("/missions/<slug>", f"/missions/{slug}", "learner"),
-             ("/capstones/<id>", f"/capstones/{capstone}", "learner"), ("/mentorship/queue", "/mentorship/queue", "mentor"),
+             ("/capstones/<id>", f"/capstones/{capstone}", "learner"),
+             ("/mentorship/queue", "/mentorship/queue", "mentor"),
              ("/p/<handle>", f"/p/{handle}", "anonymous"), ("/api/v1/missions", "/api/v1/missions", "api"),
              ("/api/v1/capstones/<id>", f"/api/v1/capstones/{capstone}", "api")]
 

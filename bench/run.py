@@ -377,8 +377,8 @@ def main() -> int:
                f"{'q@' + str(args.scale):>8}  result"
         print(head)
         print("-" * len(head))
-        print(f"{'floor (50 rows), mean':<24} {floor['rps']:>8.0f} {floor['p50']:>8.1f} {floor['p99']:>8.1f} {'1.00':>6} "
-              f"{1:>6} {1:>8}  ({len(floor_runs)} runs, {floor_spread[0]:.0f}-{floor_spread[1]:.0f} req/s)")
+        print(f"{'floor (50 rows), mean':<24} {floor['rps']:>8.0f} {floor['p50']:>8.1f} {floor['p99']:>8.1f} "
+              f"{'1.00':>6} {1:>6} {1:>8}  ({len(floor_runs)} runs, {floor_spread[0]:.0f}-{floor_spread[1]:.0f} req/s)")
         failed = 0
         for name, _, _ in pages:
             r = results[name]

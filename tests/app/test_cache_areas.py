@@ -10,10 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.conftest import CSRFClient, log_in
 from webapp import cache
 from webapp.extensions import db
-from webapp.models import (CacheRevision, CapstoneActivity, PortfolioTransition, StoredFile)
+from webapp.models import CacheRevision, CapstoneActivity, PortfolioTransition, StoredFile
 from webapp.models.base import utcnow
 
 
@@ -159,7 +158,8 @@ def test_cached_html_never_stores_a_session_token_and_serves_each_session_its_ow
     def serve() -> tuple[str, str]:
         with app.test_request_context():      # a new request of a new session each time
             g.pop("csrf_token", None)         # the test's app context (and its g) outlives each request
-            html = cache.cached_html("people", ("test-form",), lambda: made.append(1) or form.render(token=generate_csrf))
+            html = cache.cached_html("people", ("test-form",),
+                                     lambda: made.append(1) or form.render(token=generate_csrf))
             token = g.csrf_token
             db.session.remove()
             return html, token
