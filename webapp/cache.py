@@ -218,20 +218,13 @@ def _create(areas: list[str]) -> None:
     stays current after it."""
     from .extensions import db
     from .models import CacheRevision
+    from .models.base import dialect_insert
 
     table = CacheRevision.__table__
     with db.engine.begin() as conn:
         for area in sorted(areas):
-            stmt = _insert(conn.dialect.name)(table).values(name=area, revision=secrets.token_hex(16))
+            stmt = dialect_insert(conn.dialect.name)(table).values(name=area, revision=secrets.token_hex(16))
             conn.execute(stmt.on_conflict_do_nothing(index_elements=[table.c.name]))
-
-
-def _insert(dialect: str):
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 def revision_of(area):
@@ -247,6 +240,17 @@ def learner_area_sql(user_id_column):
     from sqlalchemy import String, cast, literal
 
     return literal("learner:") + cast(user_id_column, String)
+
+
+def shared_revision_columns() -> tuple:
+    """The revisions of SHARED_AREAS as columns to add to a query the request runs anyway (see
+    `remember_shared`)."""
+    return tuple(revision_of(area) for area in SHARED_AREAS)
+
+
+def remember_shared(values) -> None:
+    """Keep the values of `shared_revision_columns()`, in their order, for the rest of the request."""
+    remember(dict(zip(SHARED_AREAS, values)))
 
 
 def remember(revisions_by_area: dict[str, str | None]) -> None:
@@ -320,10 +324,11 @@ def bump(session: Session, area: str) -> None:
     """Write a new revision for `area` in the session's transaction (insert the row if it is missing). Once is
     enough per transaction: nothing is cached from an area while its new revision is uncommitted."""
     from .models import CacheRevision
+    from .models.base import dialect_insert
 
     table = CacheRevision.__table__
     token = secrets.token_hex(16)
-    stmt = _insert(session.get_bind().dialect.name)(table).values(name=area, revision=token)
+    stmt = dialect_insert(session.get_bind().dialect.name)(table).values(name=area, revision=token)
     session.execute(stmt.on_conflict_do_update(index_elements=[table.c.name], set_={"revision": token}))
     session.info.setdefault(BUMPED, set()).add(area)
     _forget(area)

@@ -51,11 +51,9 @@ class DatabaseStorage(Storage):
         return db.engine
 
     def _insert(self):
-        if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert
+        from .models.base import dialect_insert
+
+        return dialect_insert(self.engine.dialect.name)
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         t = _table()

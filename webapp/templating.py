@@ -42,6 +42,15 @@ def _filesize(size: int | None) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def render_page(title: str, content: str, meta: str = "") -> str:
+    """The layout around content a view rendered itself (often kept in webapp/cache.py): `content` and `meta`
+    must be the output of our own autoescaping templates."""
+    from flask import render_template
+    from markupsafe import Markup
+
+    return render_template("_page.html", title=title, content=Markup(content), meta=Markup(meta))  # nosec B704
+
+
 def init_templating(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(markdown=render_markdown, when=_when, date=_date, duration=_duration,

@@ -28,7 +28,7 @@ def _user_query():
     """The user with the shared cache revisions; built once (building a statement costs more than running it)."""
     from ..models import User
 
-    return select(User, *(cache.revision_of(a) for a in cache.SHARED_AREAS)).where(User.id == bindparam("uid"))
+    return select(User, *cache.shared_revision_columns()).where(User.id == bindparam("uid"))
 
 
 def init_login(app) -> None:
@@ -47,7 +47,7 @@ def init_login(app) -> None:
         row = db.session.execute(_user_query(), {"uid": uid}).first()
         if row is None:
             return None
-        cache.remember(dict(zip(cache.SHARED_AREAS, row[1:])))
+        cache.remember_shared(row[1:])
         return row[0] if row[0].is_active else None
 
     @login_manager.unauthorized_handler

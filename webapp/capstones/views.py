@@ -10,7 +10,6 @@ from typing import NamedTuple
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from .. import cache, htmx
 from ..domain import capstone_rules, phases as rules
@@ -19,6 +18,7 @@ from ..extensions import db
 from ..markdown import render as render_markdown
 from ..models.base import utcnow
 from ..services import capstones as service
+from ..templating import render_page
 from . import forms, queries
 
 bp = Blueprint("capstones", __name__, url_prefix="/capstones")
@@ -113,8 +113,7 @@ def _workspace(ctx: dict) -> WorkspacePage:
 
 
 def _full_page(page: WorkspacePage) -> str:
-    # The body is the output of our own autoescaping templates.
-    return render_template("capstones/detail.html", title=page.title, content=Markup(page.body))  # nosec B704
+    return render_page(page.title, page.body)
 
 
 def _render_form(ctx: dict, status: int = 200):

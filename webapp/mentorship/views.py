@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -24,6 +23,7 @@ from ..security import role_required
 from ..services import queue as queue_service
 from ..services import reviews as service
 from ..services.actors import actor_for
+from ..templating import render_page
 from . import forms
 
 bp = Blueprint("mentorship", __name__, url_prefix="/mentorship")
@@ -132,8 +132,7 @@ def queue():
                              ("queue", current_user.id, track, fragment, now.strftime("%Y-%m-%dT%H:%M")), make)
     if fragment:
         return html
-    # The body is the output of our own autoescaping templates.
-    return render_template("mentorship/queue.html", content=Markup(html))  # nosec B704
+    return render_page("Review queue", html)
 
 
 @bp.post("/queue/<any(capstone, attempt):kind>/<int:subject_id>/claim")

@@ -12,6 +12,7 @@ from ..domain.mission_rules import hidden_subtask_ids
 from ..extensions import db
 from ..services import catalogue as catalogue_service
 from ..services.actors import actor_for
+from ..templating import render_page
 from . import queries
 from .forms import MissionFilterForm
 
@@ -45,8 +46,7 @@ def index():
     status = 200 if valid else 422
     if fragment:
         return html, status
-    # The content is the output of our own autoescaping templates, so it may be marked safe.
-    return render_template("missions/index.html", content=Markup(html)), status  # nosec B704
+    return render_page("Missions", html), status
 
 
 class MissionPage(NamedTuple):
@@ -88,6 +88,4 @@ def detail(slug: str):
     actions = render_template("missions/_actions.html", mission=page,
                               attempt=standing if standing.id is not None else None,
                               capstone_id=standing.capstone_id)
-    # Both parts are the output of our own autoescaping templates.
-    content = Markup(page.body.replace(ACTIONS_MARKER, actions, 1))  # nosec B704
-    return render_template("missions/detail.html", page=page, content=content)
+    return render_page(page.title, page.body.replace(ACTIONS_MARKER, actions, 1))

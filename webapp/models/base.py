@@ -14,6 +14,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def dialect_insert(dialect_name: str):
+    """The `insert()` with ON CONFLICT support for this database (PostgreSQL, else SQLite)."""
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 class UTCDateTime(TypeDecorator):
     """Stores UTC, always hands back timezone-aware UTC datetimes (SQLite keeps no zone)."""
 

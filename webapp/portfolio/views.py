@@ -6,7 +6,6 @@ from typing import NamedTuple
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from .. import cache, htmx
 from ..domain import portfolio as rules
@@ -18,6 +17,7 @@ from ..security import role_required, talisman
 from ..services import files as files_service
 from ..services import portfolio as service
 from ..services.actors import actor_for
+from ..templating import render_page
 from . import queries
 from .forms import ButtonForm, ItemFilterForm, ItemForm, ReviewForm, VisibilityForm
 
@@ -285,10 +285,7 @@ def public(handle: str):
     # catalogue's: made once per change to any of them, for visitors and for the owner.
     page = cache.cached(("catalogue", "people", cache.learner_area(owner_id)),
                         ("public-portfolio", handle, own, request.url_root), make)
-    # Both parts are the output of our own autoescaping templates.
-    html = render_template("portfolio/public.html", title=page.title, meta=Markup(page.meta),  # nosec B704
-                           content=Markup(page.body))  # nosec B704
-    return _visitor_response(html)
+    return _visitor_response(render_page(page.title, page.body, page.meta))
 
 
 @bp.get("/s/<token>")

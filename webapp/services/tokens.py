@@ -41,7 +41,7 @@ def create_token(user: User, name: str = "API token") -> tuple[ApiToken, str]:
 @functools.cache
 def _token_query():
     """Built once: building a statement costs more than running it."""
-    return (select(ApiToken, *(cache.revision_of(a) for a in cache.SHARED_AREAS)).options(joinedload(ApiToken.user))
+    return (select(ApiToken, *cache.shared_revision_columns()).options(joinedload(ApiToken.user))
             .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)))
 
 
@@ -54,7 +54,7 @@ def user_for_token(secret: str) -> User | None:
     if found is None or not found[0].user.is_active:
         return None
     row = found[0]
-    cache.remember(dict(zip(cache.SHARED_AREAS, found[1:])))
+    cache.remember_shared(found[1:])
     now = utcnow()
     # Record use at most once a minute, so reads do not turn into writes on every call.
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
