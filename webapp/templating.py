@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from flask import request
 from flask_login import current_user
 
 from . import htmx
+from .cache import CSRF_PLACEHOLDER
 from .domain import catalogue, phases, portfolio, uploads
 from .markdown import render as render_markdown
 
@@ -42,13 +44,84 @@ def _filesize(size: int | None) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def render_page(title: str, content: str, meta: str = "") -> str:
-    """The layout around content a view rendered itself (often kept in webapp/cache.py): `content` and `meta`
-    must be the output of our own autoescaping templates."""
-    from flask import render_template
+NAV_SECTIONS = frozenset({"missions", "capstones", "portfolio", "admin", "mentorship", "account"})
+
+
+def nav_section(path: str) -> str:
+    """Which link of the main menu a path belongs to ("" for none): the layout marks it as the current page."""
+    if path == "/":
+        return "dashboard"
+    first = path.split("/", 2)[1] if path.startswith("/") else ""
+    return first if first in NAV_SECTIONS else ""
+
+
+# What render_page() puts into a stored layout on each request. NUL never occurs in our HTML (no text may hold
+# one: webapp/security.py), so these cannot collide with content.
+TITLE_MARK = "\x00title\x00"
+META_MARK = "\x00meta\x00"
+CONTENT_MARK = "\x00content\x00"
+NAME_MARK = "\x00name\x00"
+
+
+class _LayoutViewer(NamedTuple):
+    """Stands in for current_user while a layout is rendered for storing: all the layout reads of the user."""
+
+    is_authenticated: bool
+    role: str | None
+    display_name: str
+
+
+def _layout(key: tuple, authenticated: bool, role: str | None, has_meta: bool) -> str:
+    """The rendered layout for `key`, with marks where the title, meta, content, name and CSRF token go."""
+    from flask import current_app, g, render_template
     from markupsafe import Markup
 
-    return render_template("_page.html", title=title, content=Markup(content), meta=Markup(meta))  # nosec B704
+    layouts = current_app.extensions.setdefault("page_layouts", {})
+    layout = layouts.get(key)
+    if layout is None:
+        field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        token = g.get(field)
+        setattr(g, field, CSRF_PLACEHOLDER)
+        try:
+            layout = render_template(
+                "_page.html", title=TITLE_MARK, content=Markup(CONTENT_MARK),  # nosec B704 (a constant)
+                meta=Markup(META_MARK) if has_meta else "",  # nosec B704 (a constant)
+                current_user=_LayoutViewer(authenticated, role, NAME_MARK))
+        finally:
+            if token is None:
+                g.pop(field, None)
+            else:
+                setattr(g, field, token)
+        if not current_app.debug and len(layouts) < 256:
+            layouts[key] = layout
+    return layout
+
+
+def render_page(title: str, content: str, meta: str = "") -> str:
+    """The layout around content a view rendered itself (often kept in webapp/cache.py): `content` and `meta`
+    must be the output of our own autoescaping templates.
+
+    The layout is the same for every page of one menu section, role and setting, apart from the title, the
+    user's name and the CSRF token: it is rendered once per process for each of those (at most a few dozen)
+    and filled in per request. A request with flashed messages renders it in full."""
+    from flask import current_app, render_template, request, session
+    from flask_wtf.csrf import generate_csrf
+    from markupsafe import Markup, escape
+
+    if "_flashes" in session:
+        return render_template("_page.html", title=title, content=Markup(content), meta=Markup(meta))  # nosec B704
+    authenticated = bool(current_user.is_authenticated)
+    role = current_user.role if authenticated else None
+    key = (authenticated, role, nav_section(request.path), bool(meta), request.script_root,
+           bool(current_app.config.get("ALLOW_REGISTRATION", True)))
+    layout = _layout(key, authenticated, role, bool(meta))
+    head, _, tail = layout.partition(CONTENT_MARK)
+    name = str(escape(current_user.display_name)) if authenticated else ""
+    token = generate_csrf()
+    head = (head.replace(TITLE_MARK, str(escape(title))).replace(META_MARK, meta).replace(NAME_MARK, name)
+            .replace(CSRF_PLACEHOLDER, token))
+    tail = tail.replace(NAME_MARK, name).replace(CSRF_PLACEHOLDER, token)
+    return head + content + tail
 
 
 def init_templating(app) -> None:
@@ -63,7 +136,8 @@ def init_templating(app) -> None:
 
     @app.context_processor
     def page_context():
-        return {"current_path": request.path, "allow_registration": app.config.get("ALLOW_REGISTRATION", True)}
+        return {"current_section": nav_section(request.path),
+                "allow_registration": app.config.get("ALLOW_REGISTRATION", True)}
 
     @app.after_request
     def vary_on_htmx(response):
