@@ -53,11 +53,13 @@ def create_app(config: dict | None = None):
     from .auth.login import init_login
     from .cache import init_cache
     from .errors import register_error_handlers
+    from .quickread import init_quickread
     from .security import init_security
     from .templating import init_templating
 
     init_login(app)
     init_cache(app)
+    init_quickread()
     init_security(app)
     init_templating(app)
     register_error_handlers(app)

@@ -253,6 +253,19 @@ def remember_shared(values) -> None:
     remember(dict(zip(SHARED_AREAS, values)))
 
 
+def viewer_revision_columns(user_id_column) -> tuple:
+    """`shared_revision_columns()` and the revision of the user's own area, for the query that loads the user
+    (see `remember_viewer`): a page of the user's own data then needs no query for its revisions either."""
+    return shared_revision_columns() + (revision_of(learner_area_sql(user_id_column)),)
+
+
+def remember_viewer(user_id: int, values) -> None:
+    """Keep the values of `viewer_revision_columns()` (the last values of `values`) for the rest of the request."""
+    values = tuple(values)[-len(SHARED_AREAS) - 1:]
+    remember_shared(values[:-1])
+    remember({learner_area(user_id): values[-1]})
+
+
 def remember(revisions_by_area: dict[str, str | None]) -> None:
     """Keep revisions read by another query for the rest of the request (an area without a row is left out, so
     `revisions` creates it)."""
@@ -262,6 +275,13 @@ def remember(revisions_by_area: dict[str, str | None]) -> None:
     for area, value in revisions_by_area.items():
         if value is not None:
             memo.setdefault(area, value)
+
+
+def remembered(area: str) -> bool:
+    """Whether this request already knows the revision of `area` (from `remember`, or `revisions`)."""
+    from flask import g
+
+    return area in g.get("_cache_revisions", {})
 
 
 def cached(areas: str | tuple[str, ...], key: Hashable, make: Callable[[], Any]) -> Any:

@@ -51,12 +51,57 @@ def test_capstone_page_is_cached_per_viewer_with_their_own_buttons(app):
     theirs = text(browser(app, mentor).get(f"/capstones/{cap.id}"))
     assert "Your capstone" in own and "Ada Learner's capstone" not in own
     assert "Ada Learner's capstone" in theirs and "Your capstone" not in theirs
-    # A cached page reads the user (with the shared revisions) and the capstone's learner, nothing else.
+    # A cached page reads the user, with the shared revisions and their own, and nothing else: that the
+    # capstone is theirs is kept under the revision of their own data.
     again = browser(app, learner)
     again.get(f"/capstones/{cap.id}")
     with count_queries() as q:
         assert "Your capstone" in text(again.get(f"/capstones/{cap.id}"))
-    assert q.count == 2, q.statements
+    assert q.count == 1, q.statements
+    # Anyone else's access is checked on every request: the user and the capstone's learner and claimer.
+    mentor_again = browser(app, mentor)
+    mentor_again.get(f"/capstones/{cap.id}")
+    with count_queries() as q:
+        assert "Ada Learner's capstone" in text(mentor_again.get(f"/capstones/{cap.id}"))
+    assert any("capstone_projects.claimed_by_id" in s for s in q.statements), q.statements
+
+
+def test_a_capstone_deleted_or_its_id_reused_is_not_served_from_its_owners_cache(app):
+    owner = factories.make_user("learner", display_name="Owner One")
+    other = factories.make_user("learner", display_name="Other Two")
+    mission = factories.make_mission(tier="mastery", title="Ransomware response")
+    cap = factories.make_capstone(owner, mission, decision_analysis="Owner's own analysis")
+    cap_id = cap.id
+    page = browser(app, owner)
+    assert "Owner&#39;s own analysis" in text(page.get(f"/capstones/{cap_id}?phase=decision_making"))
+    db.session.delete(cap)
+    db.session.commit()
+    assert page.get(f"/capstones/{cap_id}").status_code == 404
+    # The same id again, now another learner's (SQLite can reuse the highest id after a delete).
+    factories.make_capstone(other, mission, id=cap_id, decision_analysis="Someone else's analysis")
+    resp = page.get(f"/capstones/{cap_id}?phase=decision_making")
+    assert resp.status_code == 403 and "Someone else" not in resp.get_data(as_text=True)
+    api = {"Authorization": f"Bearer {factories.make_token(owner)[1]}"}
+    assert page.get(f"/api/v1/capstones/{cap_id}", headers=api).status_code == 403
+
+
+def test_mission_page_buttons_follow_the_viewers_own_attempt_and_capstone(app):
+    mission = factories.make_mission(tier="mastery", title="Beacon hunt")
+    learner, other = factories.make_user("learner"), factories.make_user("learner")
+    page = browser(app, learner)
+    assert "Start this mission" in text(page.get(f"/missions/{mission.slug}"))
+    resp = page.post("/attempts", data={"mission": mission.slug, "acknowledge_scope": "y"})
+    assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:300]
+    html = text(page.get(f"/missions/{mission.slug}"))
+    assert "Resume your attempt" in html and "Start this mission" not in html
+    assert "Start this mission" in text(browser(app, other).get(f"/missions/{mission.slug}"))
+    resp = page.post("/capstones", data={"mission": mission.slug})
+    assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:300]
+    assert "Open your capstone" in text(page.get(f"/missions/{mission.slug}"))
+    # Served again: the user query (with the revisions of the catalogue and of their own data) is all it reads.
+    with count_queries() as q:
+        assert "Open your capstone" in text(page.get(f"/missions/{mission.slug}"))
+    assert q.count == 1, q.statements
 
 
 def test_cached_capstone_forms_post_with_each_sessions_own_token(app):

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 from flask import redirect, request, url_for
 from sqlalchemy import bindparam, select
 
-from .. import cache, htmx
+from .. import cache, htmx, quickread
 from ..errors import error_response, is_api_request
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 
 
 def _return_path() -> str | None:
@@ -25,10 +25,11 @@ def _return_path() -> str | None:
 
 @cache_function
 def _user_query():
-    """The user with the shared cache revisions; built once (building a statement costs more than running it)."""
+    """The user with the shared cache revisions and their own; built once (building a statement costs more than running it)."""
     from ..models import User
 
-    return select(User, *cache.shared_revision_columns()).where(User.id == bindparam("uid"))
+    return (select(*quickread.columns(User), *cache.viewer_revision_columns(User.id))
+            .where(User.id == bindparam("uid")))
 
 
 def init_login(app) -> None:
@@ -43,12 +44,16 @@ def init_login(app) -> None:
             uid = int(user_id)
         except (TypeError, ValueError):
             return None
+        from ..models import User
+
         # The shared cache revisions come with the user: a cached page then needs no query of its own for them.
-        row = db.session.execute(_user_query(), {"uid": uid}).first()
+        # One round trip, before any transaction (webapp/quickread.py).
+        row = quickread.first(_user_query(), {"uid": uid})
         if row is None:
             return None
-        cache.remember_shared(row[1:])
-        return row[0] if row[0].is_active else None
+        cache.remember_viewer(uid, row)
+        user = quickread.adopt(User, row)
+        return user if user.is_active else None
 
     @login_manager.unauthorized_handler
     def unauthorized():

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from .. import cache, htmx
+from .. import cache, htmx, quickread
 from ..domain import policies
 from ..domain.mission_rules import hidden_subtask_ids
 from ..extensions import db
@@ -22,18 +22,23 @@ bp = Blueprint("missions", __name__, url_prefix="/missions")
 @bp.get("")
 @login_required
 def index():
-    form = MissionFilterForm(request.args)
-    valid = form.validate()
-    filters = {k: form.data[k] for k in ("track", "tier", "q")} if valid else {}
+    if request.args:
+        form = MissionFilterForm(request.args)
+        valid = form.validate()
+        filters = {k: form.data[k] for k in ("track", "tier", "q")} if valid else {}
+    else:
+        # The plain list, the page most often opened: its form is built only when the page is made.
+        form, valid, filters = None, True, dict.fromkeys(("track", "tier", "q"))
     unpublished = policies.can_see_unpublished_missions(actor_for(current_user))
 
     def list_html():
         missions = db.session.scalars(queries.catalogue(**filters, include_unpublished=unpublished)).all()
-        return render_template("missions/_list.html", form=form, missions=missions,
-                               filtered=any(filters.values()) if filters else False)
+        return render_template("missions/_list.html", form=form or MissionFilterForm(request.args),
+                               missions=missions, filtered=any(filters.values()) if filters else False)
 
     def page_html():
-        return render_template("missions/_index_body.html", form=form, list_html=Markup(list_html()))  # nosec B704
+        return render_template("missions/_index_body.html", form=form or MissionFilterForm(request.args),
+                               list_html=Markup(list_html()))  # nosec B704
 
     fragment = htmx.wants("mission-list")
     make = list_html if fragment else page_html
@@ -81,11 +86,21 @@ def detail(slug: str):
         )
         return MissionPage(mission.id, mission.slug, mission.track, mission.tier, mission.title, body)
 
+    def make_actions() -> str:
+        standing = quickread.first(queries.viewer_standing(), {"user_id": current_user.id, "mission_id": page.id})
+        return render_template("missions/_actions.html", mission=page,
+                               attempt=standing if standing.id is not None else None,
+                               capstone_id=standing.capstone_id)
+
     # The content depends only on the catalogue and on what this role may see: made once per catalogue
-    # revision. The viewer's own buttons (their attempt, their capstone) are rendered for each request.
+    # revision. The viewer's own buttons (their attempt, their capstone) depend on their own data too: made
+    # once per revision of it, when its revision came with the user (a user with no data of their own yet
+    # has none).
     page = cache.cached("catalogue", ("mission-page", slug, unpublished, notes), make)
-    standing = db.session.execute(queries.viewer_standing(), {"user_id": current_user.id, "mission_id": page.id}).one()
-    actions = render_template("missions/_actions.html", mission=page,
-                              attempt=standing if standing.id is not None else None,
-                              capstone_id=standing.capstone_id)
+    own_area = cache.learner_area(current_user.id)
+    if cache.remembered(own_area):
+        actions = cache.cached_html(("catalogue", own_area), ("mission-actions", page.id, current_user.id),
+                                    make_actions)
+    else:
+        actions = make_actions()
     return render_page(page.title, page.body.replace(ACTIONS_MARKER, actions, 1))

@@ -1,11 +1,18 @@
 """Turn a user row into the plain Actor the policies reason about."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import functools
 
+from sqlalchemy import bindparam, select
+
+from .. import quickread
 from ..domain.policies import ANONYMOUS, Actor
-from ..extensions import db
 from ..models import MentorAssignment, User
+
+
+@functools.cache
+def _mentees_query():
+    return select(MentorAssignment.learner_id).where(MentorAssignment.mentor_id == bindparam("mentor_id"))
 
 
 def actor_for(user: User | None) -> Actor:
@@ -13,6 +20,5 @@ def actor_for(user: User | None) -> Actor:
         return ANONYMOUS
     mentees: frozenset[int] = frozenset()
     if user.role in ("mentor", "admin"):
-        mentees = frozenset(db.session.scalars(
-            select(MentorAssignment.learner_id).where(MentorAssignment.mentor_id == user.id)).all())
+        mentees = frozenset(quickread.scalars(_mentees_query(), {"mentor_id": user.id}))
     return Actor(id=user.id, role=user.role, mentees=mentees)

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, delete as sa_delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import cache
+from .. import cache, quickread
 from ..domain import capstone_rules, phases as rules, policies
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..domain.uploads import Rejected
@@ -93,7 +93,21 @@ def _reader_query():
 def readable_learner(user: User, capstone_id: int) -> int:
     """The learner whose capstone this is, after the same access check as get_for(), reading only the two
     columns it needs (for pages served from the cache of the learner's area)."""
-    row = db.session.execute(_reader_query(), {"capstone_id": capstone_id}).first()
+    row = None
+
+    def owner() -> int | None:
+        nonlocal row
+        row = quickread.first(_reader_query(), {"capstone_id": capstone_id})
+        return None if row is None else row.learner_id
+
+    # Whether the user owns it is kept under the revision of the user's own area: a capstone becomes theirs, or
+    # stops being theirs, only by a write to that area. So a learner opening their own capstone again needs no
+    # query here (the revision came with the user). Anyone else's access is checked on every request.
+    own_area = cache.learner_area(user.id)
+    if cache.remembered(own_area) and cache.cached(own_area, ("capstone-owner", capstone_id), owner) == user.id:
+        return user.id
+    if row is None:
+        row = quickread.first(_reader_query(), {"capstone_id": capstone_id})
     if row is None:
         raise NotFound("That capstone does not exist.")
     policies.require(can_read(actor_for(user), row), "You do not have access to this capstone.")

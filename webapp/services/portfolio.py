@@ -12,7 +12,7 @@ from typing import BinaryIO
 from sqlalchemy import bindparam, delete as sa_delete, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import cache
+from .. import cache, quickread
 from ..domain import portfolio as rules
 from ..domain import redaction
 from ..domain.errors import Forbidden, Invalid, NotFound
@@ -438,7 +438,7 @@ def _owner_query():
 
 def public_owner_id(handle: str) -> int:
     """The id of the active user at /p/<handle>, else 404."""
-    row = None if "\x00" in handle else db.session.execute(_owner_query(), {"handle": handle}).first()
+    row = None if "\x00" in handle else quickread.first(_owner_query(), {"handle": handle})
     if row is None:
         raise NotFound("There is no portfolio at this address.")
     # The revisions the cached page needs come with the owner's id.

@@ -6,9 +6,8 @@ import hashlib
 import secrets
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
-from .. import cache
+from .. import cache, quickread
 from ..domain.errors import Invalid, NotFound
 from ..extensions import db
 from ..models import ApiToken, User
@@ -40,8 +39,11 @@ def create_token(user: User, name: str = "API token") -> tuple[ApiToken, str]:
 
 @functools.cache
 def _token_query():
-    """Built once: building a statement costs more than running it."""
-    return (select(ApiToken, *cache.shared_revision_columns()).options(joinedload(ApiToken.user))
+    """The token, its user and the cache revisions the user's pages need; built once (building a statement costs
+    more than running it)."""
+    return (select(*quickread.columns(ApiToken), *quickread.columns(User),
+                   *cache.viewer_revision_columns(User.id))
+            .join_from(ApiToken, User, User.id == ApiToken.user_id)
             .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)))
 
 
@@ -49,12 +51,17 @@ def user_for_token(secret: str) -> User | None:
     """The active user owning this unrevoked token, or None."""
     if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    # The shared cache revisions come with the token (see auth.login's user loader).
-    found = db.session.execute(_token_query(), {"token_hash": _hash(secret)}).first()
-    if found is None or not found[0].user.is_active:
+    # The shared cache revisions come with the token (see auth.login's user loader), in one round trip before
+    # any transaction (webapp/quickread.py).
+    found = quickread.first(_token_query(), {"token_hash": _hash(secret)})
+    if found is None:
         return None
-    row = found[0]
-    cache.remember_shared(found[1:])
+    token_columns = len(quickread.columns(ApiToken))
+    user = quickread.adopt(User, found[token_columns:])
+    if not user.is_active:
+        return None
+    row = quickread.adopt(ApiToken, found)
+    cache.remember_viewer(user.id, found)
     now = utcnow()
     # Record use at most once a minute, so reads do not turn into writes on every call.
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
