@@ -76,7 +76,9 @@ def test_a_capstone_deleted_or_its_id_reused_is_not_served_from_its_owners_cache
     assert "Owner&#39;s own analysis" in text(page.get(f"/capstones/{cap_id}?phase=decision_making"))
     db.session.delete(cap)
     db.session.commit()
-    assert page.get(f"/capstones/{cap_id}").status_code == 404
+    with count_queries() as q:
+        assert page.get(f"/capstones/{cap_id}").status_code == 404
+    assert q.count == 2, q.statements          # the user, then the capstone (once)
     # The same id again, now another learner's (SQLite can reuse the highest id after a delete).
     factories.make_capstone(other, mission, id=cap_id, decision_analysis="Someone else's analysis")
     resp = page.get(f"/capstones/{cap_id}?phase=decision_making")

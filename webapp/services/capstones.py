@@ -93,11 +93,10 @@ def _reader_query():
 def readable_learner(user: User, capstone_id: int) -> int:
     """The learner whose capstone this is, after the same access check as get_for(), reading only the two
     columns it needs (for pages served from the cache of the learner's area)."""
-    row = None
+    reader_row = functools.cache(lambda: quickread.first(_reader_query(), {"capstone_id": capstone_id}))
 
     def owner() -> int | None:
-        nonlocal row
-        row = quickread.first(_reader_query(), {"capstone_id": capstone_id})
+        row = reader_row()
         return None if row is None else row.learner_id
 
     # Whether the user owns it is kept under the revision of the user's own area: a capstone becomes theirs, or
@@ -106,8 +105,7 @@ def readable_learner(user: User, capstone_id: int) -> int:
     own_area = cache.learner_area(user.id)
     if cache.remembered(own_area) and cache.cached(own_area, ("capstone-owner", capstone_id), owner) == user.id:
         return user.id
-    if row is None:
-        row = quickread.first(_reader_query(), {"capstone_id": capstone_id})
+    row = reader_row()
     if row is None:
         raise NotFound("That capstone does not exist.")
     policies.require(can_read(actor_for(user), row), "You do not have access to this capstone.")
