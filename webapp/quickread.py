@@ -39,12 +39,12 @@ def _may_read_outside(session) -> bool:
     return not session.info.get(CONNECTED) and not (session.new or session.dirty or session.deleted)
 
 
-def _run(statement, params: dict | None):
+def _rows(statement, params: dict | None) -> list:
     from .extensions import db
 
     session = _session()
     if not _may_read_outside(session):
-        return session.execute(statement, params or {})
+        return session.execute(statement, params or {}).all()
     conn = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     try:
         # Fetched in full before the connection goes back to the pool.
@@ -63,18 +63,13 @@ def _run(statement, params: dict | None):
 
 def first(statement, params: dict | None = None):
     """The first row of a Core `statement` (column expressions, not ORM entities), or None."""
-    result = _run(statement, params)
-    if isinstance(result, list):
-        return result[0] if result else None
-    return result.first()
+    rows = _rows(statement, params)
+    return rows[0] if rows else None
 
 
 def scalars(statement, params: dict | None = None) -> list:
     """The first column of every row of a Core `statement`."""
-    result = _run(statement, params)
-    if isinstance(result, list):
-        return [row[0] for row in result]
-    return result.scalars().all()
+    return [row[0] for row in _rows(statement, params)]
 
 
 @functools.cache

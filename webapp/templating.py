@@ -71,14 +71,17 @@ class _LayoutViewer(NamedTuple):
     display_name: str
 
 
-def _layout(key: tuple, authenticated: bool, role: str | None, has_meta: bool) -> str:
-    """The rendered layout for `key`, with marks where the title, meta, content, name and CSRF token go."""
+def _layout(authenticated: bool, role: str | None, has_meta: bool) -> tuple[str, str]:
+    """The layout before and after the content, with marks where the title, meta, name and CSRF token go: rendered
+    once per process for each of these, the menu section, the script root and the registration setting."""
     from flask import current_app, g, render_template
     from markupsafe import Markup
 
+    registration = bool(current_app.config.get("ALLOW_REGISTRATION", True))
+    key = (authenticated, role, has_meta, nav_section(request.path), request.script_root, registration)
     layouts = current_app.extensions.setdefault("page_layouts", {})
-    layout = layouts.get(key)
-    if layout is None:
+    parts = layouts.get(key)
+    if parts is None:
         field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
         token = g.get(field)
         setattr(g, field, CSRF_PLACEHOLDER)
@@ -93,9 +96,11 @@ def _layout(key: tuple, authenticated: bool, role: str | None, has_meta: bool) -
                 g.pop(field, None)
             else:
                 setattr(g, field, token)
+        head, _, tail = layout.partition(CONTENT_MARK)
+        parts = (head, tail)
         if not current_app.debug and len(layouts) < 256:
-            layouts[key] = layout
-    return layout
+            layouts[key] = parts
+    return parts
 
 
 def render_page(title: str, content: str, meta: str = "") -> str:
@@ -105,18 +110,14 @@ def render_page(title: str, content: str, meta: str = "") -> str:
     The layout is the same for every page of one menu section, role and setting, apart from the title, the
     user's name and the CSRF token: it is rendered once per process for each of those (at most a few dozen)
     and filled in per request. A request with flashed messages renders it in full."""
-    from flask import current_app, render_template, request, session
+    from flask import render_template, session
     from flask_wtf.csrf import generate_csrf
     from markupsafe import Markup, escape
 
     if "_flashes" in session:
         return render_template("_page.html", title=title, content=Markup(content), meta=Markup(meta))  # nosec B704
     authenticated = bool(current_user.is_authenticated)
-    role = current_user.role if authenticated else None
-    key = (authenticated, role, nav_section(request.path), bool(meta), request.script_root,
-           bool(current_app.config.get("ALLOW_REGISTRATION", True)))
-    layout = _layout(key, authenticated, role, bool(meta))
-    head, _, tail = layout.partition(CONTENT_MARK)
+    head, tail = _layout(authenticated, current_user.role if authenticated else None, bool(meta))
     name = str(escape(current_user.display_name)) if authenticated else ""
     token = generate_csrf()
     head = (head.replace(TITLE_MARK, str(escape(title))).replace(META_MARK, meta).replace(NAME_MARK, name)

@@ -25,7 +25,8 @@ def _return_path() -> str | None:
 
 @cache_function
 def _user_query():
-    """The user with the shared cache revisions and their own; built once (building a statement costs more than running it)."""
+    """The user with the shared cache revisions and their own; built once (building a statement costs more than
+    running it)."""
     from ..models import User
 
     return (select(*quickread.columns(User), *cache.viewer_revision_columns(User.id))

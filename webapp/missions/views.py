@@ -31,17 +31,18 @@ def index():
         form, valid, filters = None, True, dict.fromkeys(("track", "tier", "q"))
     unpublished = policies.can_see_unpublished_missions(actor_for(current_user))
 
-    def list_html():
+    def list_html(form):
         missions = db.session.scalars(queries.catalogue(**filters, include_unpublished=unpublished)).all()
-        return render_template("missions/_list.html", form=form or MissionFilterForm(request.args),
-                               missions=missions, filtered=any(filters.values()) if filters else False)
+        return render_template("missions/_list.html", form=form, missions=missions,
+                               filtered=any(filters.values()) if filters else False)
 
-    def page_html():
-        return render_template("missions/_index_body.html", form=form or MissionFilterForm(request.args),
-                               list_html=Markup(list_html()))  # nosec B704
+    def page_html(form):
+        return render_template("missions/_index_body.html", form=form, list_html=Markup(list_html(form)))  # nosec B704
 
     fragment = htmx.wants("mission-list")
-    make = list_html if fragment else page_html
+
+    def make():
+        return (list_html if fragment else page_html)(form or MissionFilterForm(request.args))
     if valid and not filters.get("q"):
         # The content depends only on the catalogue and these filters: made once per catalogue revision.
         key = ("missions-list" if fragment else "missions-page", filters.get("track"), filters.get("tier"), unpublished)

@@ -431,8 +431,7 @@ PUBLIC_MISSION_COLUMNS = (Mission.id, Mission.slug, Mission.title, Mission.track
 @functools.cache
 def _owner_query():
     """The id at a handle with the cache revisions its public page needs; built once."""
-    return (select(User.id, cache.revision_of(cache.learner_area_sql(User.id)),
-                   *cache.shared_revision_columns())
+    return (select(User.id, *cache.viewer_revision_columns(User.id))
             .where(User.handle == bindparam("handle"), User.is_active.is_(True)))
 
 
@@ -442,8 +441,7 @@ def public_owner_id(handle: str) -> int:
     if row is None:
         raise NotFound("There is no portfolio at this address.")
     # The revisions the cached page needs come with the owner's id.
-    cache.remember({cache.learner_area(row[0]): row[1]})
-    cache.remember_shared(row[2:])
+    cache.remember_viewer(row[0], row)
     return row[0]
 
 
