@@ -13,8 +13,8 @@ def create_app(config: dict | None = None):
     from flask import Flask
 
     from . import config as cfg_mod
-    from . import ratelimit  # noqa: F401  (registers the database:// rate-limit storage)
-    from .extensions import csrf, db, limiter, login_manager, migrate
+    from .extensions import csrf, db, login_manager, migrate
+    from .ratelimit import init_ratelimit  # also registers the database:// rate-limit storage
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(
@@ -46,7 +46,7 @@ def create_app(config: dict | None = None):
         install_idle_ping(db.engine)
     migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_ratelimit(app)
     login_manager.init_app(app)
 
     from . import models  # noqa: F401  (registers every table)

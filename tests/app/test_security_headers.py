@@ -65,3 +65,42 @@ def test_nul_characters_are_refused_with_422_everywhere_not_a_500(client, login_
     assert resp.status_code == 422
     body = resp.get_json()["error"]
     assert body["code"] == "invalid" and "skill_tags.1" in body["fields"]
+
+
+def _talisman_app():
+    from flask import Flask
+
+    from webapp.security import StoredTalisman
+
+    app = Flask(__name__)
+    guard = StoredTalisman()
+
+    @app.get("/page")
+    def page():
+        return "page"
+
+    @app.get("/file")
+    @guard(content_security_policy={"default-src": "'none'", "sandbox": ""})
+    def file():
+        return "file"
+
+    guard.init_app(app, force_https=False, strict_transport_security=True, content_security_policy={
+        "default-src": "'self'", "frame-ancestors": "'none'"}, content_security_policy_nonce_in=[])
+    return app
+
+
+def test_stored_headers_follow_each_views_options_and_the_scheme_on_every_response():
+    client = _talisman_app().test_client()
+    for _ in range(3):   # the first response of each (view, scheme) works the headers out; the rest reuse them
+        page, file = client.get("/page"), client.get("/file")
+        assert page.headers["Content-Security-Policy"] == "default-src 'self'; frame-ancestors 'none'"
+        assert "sandbox" in file.headers["Content-Security-Policy"]
+        assert "Strict-Transport-Security" not in page.headers   # plain HTTP: no HSTS
+        secure = client.get("/page", base_url="https://localhost")
+        assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+        proxied = client.get("/file", headers={"X-Forwarded-Proto": "https"})
+        assert "Strict-Transport-Security" in proxied.headers and "sandbox" in proxied.headers["Content-Security-Policy"]
+        for resp in (page, file, secure, proxied):
+            assert resp.headers["X-Content-Type-Options"] == "nosniff"
+            assert resp.headers["X-Frame-Options"] == "SAMEORIGIN"
+            assert resp.headers.getlist("Content-Security-Policy") == [resp.headers["Content-Security-Policy"]]

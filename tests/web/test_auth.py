@@ -283,11 +283,13 @@ def test_logout_button_is_a_post_form_with_csrf_token(client, login_as):
 
 def test_login_eleventh_post_within_a_minute_is_429_with_clear_message(client):
     make_user(email="ann@example.com", display_name="Ann Analyst")
-    for _ in range(10):
+    for attempt in range(10):
         resp = client.post("/auth/login", data={"email": "ann@example.com", "password": "wrong-password"})
         assert resp.status_code == 422
+        assert resp.headers["X-RateLimit-Remaining"] == str(9 - attempt)   # the limit the form is counted against
     resp = client.post("/auth/login", data={"email": "ann@example.com", "password": PASSWORD})
     assert resp.status_code == 429
+    assert int(resp.headers["Retry-After"]) > 0
     page = text(resp)
     assert "Wait a minute and try again" in page
     assert "<html" in page
@@ -297,7 +299,8 @@ def test_login_eleventh_post_within_a_minute_is_429_with_clear_message(client):
 
 def test_login_page_get_is_not_rate_limited(client):
     for _ in range(15):
-        assert client.get("/auth/login").status_code == 200
+        resp = client.get("/auth/login")
+        assert resp.status_code == 200 and "X-RateLimit-Remaining" not in resp.headers
 
 
 # --- CSRF -------------------------------------------------------------------------------------------------
