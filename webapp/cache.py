@@ -320,9 +320,10 @@ def cached_html(areas: str | tuple[str, ...], key: Hashable, make: Callable[[], 
     session and expires, so it must never be stored: the HTML is made with a placeholder token, and the
     requesting session's token is put in each time it is served."""
     from flask import current_app, g
-    from flask_wtf.csrf import generate_csrf
 
-    token = generate_csrf()
+    from .security import csrf_token
+
+    token = csrf_token()
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
 
     def make_with_placeholder():

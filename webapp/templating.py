@@ -111,15 +111,16 @@ def render_page(title: str, content: str, meta: str = "") -> str:
     user's name and the CSRF token: it is rendered once per process for each of those (at most a few dozen)
     and filled in per request. A request with flashed messages renders it in full."""
     from flask import render_template, session
-    from flask_wtf.csrf import generate_csrf
     from markupsafe import Markup, escape
+
+    from .security import csrf_token
 
     if "_flashes" in session:
         return render_template("_page.html", title=title, content=Markup(content), meta=Markup(meta))  # nosec B704
     authenticated = bool(current_user.is_authenticated)
     head, tail = _layout(authenticated, current_user.role if authenticated else None, bool(meta))
     name = str(escape(current_user.display_name)) if authenticated else ""
-    token = generate_csrf()
+    token = csrf_token()
     head = (head.replace(TITLE_MARK, str(escape(title))).replace(META_MARK, meta).replace(NAME_MARK, name)
             .replace(CSRF_PLACEHOLDER, token))
     tail = tail.replace(NAME_MARK, name).replace(CSRF_PLACEHOLDER, token)
@@ -136,10 +137,13 @@ def init_templating(app) -> None:
         ITEM_TYPE_LABELS=portfolio.ITEM_TYPE_LABELS, KINDS=uploads.KINDS,
     )
 
+    from .security import csrf_token
+
     @app.context_processor
     def page_context():
+        # csrf_token replaces Flask-WTF's (registered earlier, so overridden here): see security.csrf_token.
         return {"current_section": nav_section(request.path),
-                "allow_registration": app.config.get("ALLOW_REGISTRATION", True)}
+                "allow_registration": app.config.get("ALLOW_REGISTRATION", True), "csrf_token": csrf_token}
 
     @app.after_request
     def vary_on_htmx(response):

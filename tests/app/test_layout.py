@@ -89,3 +89,37 @@ def test_registration_link_follows_the_setting_with_a_stored_layout(app):
         assert 'href="/auth/register"' not in client.get("/p/ada").get_data(as_text=True)
     finally:
         app.config["ALLOW_REGISTRATION"] = True
+
+
+def test_a_signed_csrf_token_is_reused_for_a_minute_and_posts_with_it_succeed(app, raw_client, monkeypatch):
+    """security.csrf_token() signs a session's token at most once a minute per process; the kept one still
+    validates, and another session never gets it."""
+    from webapp import security
+
+    from itsdangerous.timed import TimestampSigner
+
+    clock = [1_800_000_000.0]   # the process clock and the wall clock the tokens are signed with
+    monkeypatch.setattr(security.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(clock[0]))
+    learner = factories.make_user("learner")
+    mission = factories.make_mission(title="Phishing triage")
+    log_in(raw_client, learner)
+
+    def token_on_page(client):
+        page = client.get(f"/missions/{mission.slug}").get_data(as_text=True)
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    first = token_on_page(raw_client)
+    clock[0] += 59
+    assert token_on_page(raw_client) == first
+    # The kept token is a valid one: logging out with it works (without it, the post is refused).
+    assert raw_client.post("/auth/logout", data={}).status_code == 400
+    assert raw_client.post("/auth/logout", data={"csrf_token": first}).status_code in (302, 303)
+
+    other = app.test_client()
+    log_in(other, factories.make_user("learner"))
+    assert token_on_page(other) != first
+    log_in(raw_client, learner)
+    again = token_on_page(raw_client)
+    clock[0] += 61
+    assert token_on_page(raw_client) != again   # signed anew after a minute
