@@ -17,5 +17,5 @@ if [ ! -x .venv/bin/python ]; then
   echo "Creating .venv with $PYTHON_BIN"
   "$PYTHON_BIN" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet --upgrade pip setuptools   # the venv's bundled setuptools is old and has advisories
 .venv/bin/python -m pip install --quiet -e "${1:-.}"
