@@ -12,10 +12,11 @@ end, also on failure.
    counts again. The seed time printed is for N learners.
 3. Serves the app with gunicorn (2 workers), compares sync with gthread (4 threads) on a short run and keeps
    the better; then loads each page with wrk (--latency) for --seconds at --connections.
-4. Serves bench/floor_app.py (bare Flask, 50 rows, SQLAlchemy + Jinja) with the same settings beside the app and
-   loads it the same way right before and right after each page (the machine's speed drifts), and prints the
-   table: req/s, p50, p99, the ratio to the mean of the two floor runs around the page, queries at scale 100 and
-   at N, and PASS (>= 50 % of the floor and the same query count at both scales) or FAIL.
+4. Serves bench/floor_app.py (bare Flask, 50 rows, SQLAlchemy + Jinja) with the same settings beside the app.
+   Each page's --seconds are split into --rounds slices (5 of 2 s by default) that alternate with slices of the
+   floor (F P F P ... P F), because the machine's speed drifts; each page slice is compared with the floor
+   slices on either side of it. Prints the table: req/s, p50, p99, the median of those ratios, queries at
+   scale 100 and at N, and PASS (>= 50 % of the floor and the same query count at both scales) or FAIL.
 5. Runs bench/upload_memory.py for the extra RSS of a 200 MB upload.
 
 The exit code is 0 when the benchmark ran, whether or not targets were met: it reports.
@@ -31,6 +32,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -186,6 +188,15 @@ def wrk(url: str, headers: dict, seconds: int, connections: int) -> dict:
             "socket_errors": errors.group(0) if errors else ""}
 
 
+def combine(runs: list[dict]) -> dict:
+    """Slices of equal length as one run: mean req/s, the median slice's p50, the worst slice's p99."""
+    return {"rps": statistics.fmean(run["rps"] for run in runs),
+            "p50": statistics.median(run["p50"] for run in runs),
+            "p99": max(run["p99"] for run in runs),
+            "non2xx": sum(run["non2xx"] for run in runs),
+            "socket_errors": " ".join(run["socket_errors"] for run in runs if run["socket_errors"])}
+
+
 # ---------------------------------------------------------------- in-process query counting
 
 _app = None
@@ -274,11 +285,14 @@ def main() -> int:
     parser.add_argument("--scale", type=int, default=10000, help="synthetic learners to seed (default 10000)")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per page (default 10)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="slices each page's --seconds are split into, alternating with the floor (default 5)")
     parser.add_argument("--skip-upload", action="store_true", help="do not run bench/upload_memory.py")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     small = min(100, args.scale)
+    slice_seconds = max(1, args.seconds // max(1, args.rounds))
     work = Path(tempfile.mkdtemp(prefix="mastery-bench-run-"))
     pg = Postgres(work)
     servers: list[Gunicorn] = []
@@ -346,43 +360,58 @@ def main() -> int:
         print(f"worker class: {label} ({WORKERS} workers); short probe req/s sum: "
               + ", ".join(f"{k} {v:.0f}" for k, v in scores.items()), flush=True)
 
-        # The machine's speed drifts (a shared VM: the floor alone has varied from 540 to 980 req/s within a
-        # minute), so the floor is loaded right before and right after each page, and each page is compared
-        # with the mean of those two runs.
+        # The machine's speed drifts (a shared VM: the floor alone has gone from 830 to 1960 req/s within one
+        # run), so each page's --seconds are split into --rounds slices that alternate with slices of the floor
+        # (F P F P ... P F). Each page slice is compared with the mean of the floor slices on either side of it,
+        # and the page's ratio is the median of those comparisons: a burst of drift moves one slice, not the verdict.
         results = {}
         floors: dict[str, float] = {}
+        ratios: dict[str, float] = {}
+        floor_runs: list[dict] = []
         floor_env = {**env, "PYTHONPATH": str(BENCH)}
         with Gunicorn("wsgi:app", env, worker_class, SRC) as server, \
                 Gunicorn("floor_app:app", floor_env, worker_class, BENCH) as floor_server:
             servers += [server, floor_server]
             wrk(floor_server.base + "/", {}, 1, args.connections)
-            floor_runs = [wrk(floor_server.base + "/", {}, args.seconds, args.connections)]
             for name, path, who in pages:
                 status = status_of(server.base + path, headers_for(who))
                 if status != 200:
                     print(f"  {path} answers {status} as {who}, expected 200", flush=True)
                 wrk(server.base + path, headers_for(who), 1, args.connections)  # warm-up
-                results[name] = r = wrk(server.base + path, headers_for(who), args.seconds, args.connections)
-                floor_runs.append(wrk(floor_server.base + "/", {}, args.seconds, args.connections))
-                floors[name] = (floor_runs[-2]["rps"] + floor_runs[-1]["rps"]) / 2
-                print(f"  {name:<24} {r['rps']:8.1f} req/s  p50 {r['p50']} ms  p99 {r['p99']} ms  "
-                      f"non-2xx {r['non2xx']} {r['socket_errors']}; floor around it {floors[name]:.0f} req/s",
-                      flush=True)
+                around = [wrk(floor_server.base + "/", {}, slice_seconds, args.connections)]
+                slices = []
+                for _ in range(args.rounds):
+                    slices.append(wrk(server.base + path, headers_for(who), slice_seconds, args.connections))
+                    around.append(wrk(floor_server.base + "/", {}, slice_seconds, args.connections))
+                floor_runs += around
+                results[name] = r = combine(slices)
+                floors[name] = combine(around)["rps"]
+                ratios[name] = statistics.median(
+                    s["rps"] / ((before["rps"] + after["rps"]) / 2)
+                    for s, before, after in zip(slices, around, around[1:]))
+                page_slices = " ".join(f"{run['rps']:.0f}" for run in slices)
+                floor_slices = " ".join(f"{run['rps']:.0f}" for run in around)
+                print(f"  {name:<24} {r['rps']:8.1f} req/s  p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  "
+                      f"non-2xx {r['non2xx']}{' ' + r['socket_errors'] if r['socket_errors'] else ''}; floor around it {floors[name]:.0f} req/s; "
+                      f"slices {page_slices} against floor {floor_slices}", flush=True)
         floor = {key: sum(run[key] for run in floor_runs) / len(floor_runs) for key in ("rps", "p50", "p99")}
         floor_spread = (min(run["rps"] for run in floor_runs), max(run["rps"] for run in floor_runs))
 
-        print(f"\nwrk -t 2 -c {args.connections} -d {args.seconds}s --latency, gunicorn {WORKERS} workers {label}, "
-              f"PostgreSQL, {args.scale} synthetic learners")
+        print(f"\nwrk -t 2 -c {args.connections} -d {slice_seconds}s --latency, {args.rounds} slices a page "
+              f"({args.rounds * slice_seconds} s) between {args.rounds + 1} of the floor; gunicorn {WORKERS} workers "
+              f"{label}, PostgreSQL, {args.scale} synthetic learners")
+        print("req/s: mean of the slices; p50: the median slice's; p99: the worst slice's; floor: the median of each "
+              "slice's ratio to the floor slices on either side of it")
         head = f"{'page':<24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'floor':>6} {'q@' + str(small):>6} " \
                f"{'q@' + str(args.scale):>8}  result"
         print(head)
         print("-" * len(head))
         print(f"{'floor (50 rows), mean':<24} {floor['rps']:>8.0f} {floor['p50']:>8.1f} {floor['p99']:>8.1f} "
-              f"{'1.00':>6} {1:>6} {1:>8}  ({len(floor_runs)} runs, {floor_spread[0]:.0f}-{floor_spread[1]:.0f} req/s)")
+              f"{'1.00':>6} {1:>6} {1:>8}  ({len(floor_runs)} slices, {floor_spread[0]:.0f}-{floor_spread[1]:.0f} req/s)")
         failed = 0
         for name, _, _ in pages:
             r = results[name]
-            ratio = r["rps"] / floors[name]
+            ratio = ratios[name]
             qs, qb = q_small[name], q_big[name]
             problems = []
             if ratio < 0.5:
