@@ -135,6 +135,7 @@ def init_templating(app) -> None:
         TRACKS=catalogue.TRACKS, TRACK_LABELS=catalogue.TRACK_LABELS, TIERS=catalogue.TIERS,
         TIER_LABELS=catalogue.TIER_LABELS, PHASE_LABELS=phases.PHASE_LABELS,
         ITEM_TYPE_LABELS=portfolio.ITEM_TYPE_LABELS, KINDS=uploads.KINDS,
+        PORTFOLIO_UPLOADS=uploads.PORTFOLIO_CONTEXT,
     )
 
     from .security import csrf_token

@@ -105,7 +105,8 @@
     return fetch(options.startUrl, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify({ kind: options.kind, filename: options.filename, size: file.size, content_type: file.type })
+      body: JSON.stringify({ kind: options.kind, filename: options.filename, size: file.size, content_type: file.type,
+                             uploaded_for: options.uploadedFor || null })
     }).then(function (r) {
       return r.json().then(function (body) {
         if (!r.ok) { throw fail(r.status, (body.error && body.error.message) || "The upload was refused."); }
@@ -155,6 +156,7 @@
     bar.hidden = false;
     directUpload({
       file: file, kind: form.querySelector("input[name=kind]").value, filename: file.name,
+      uploadedFor: (form.querySelector("input[name=uploaded_for]") || {}).value,
       startUrl: form.dataset.directUrl, target: form.getAttribute("hx-target").replace("#", ""),
       onProgress: function (share) { bar.value = Math.round(100 * share); }
     }).then(function (result) {

@@ -49,6 +49,15 @@ def test_learner_takes_capstone_through_five_phases_and_submits_it(page):
     wait_until(page, "document.querySelectorAll('#rows-investigation_findings-threats .row-item').length === 2")
     page.locator("#rows-investigation_findings-threats .row-item input").nth(1).fill("Data theft before encryption")
     page.locator("#investigation_findings-timeline-0").fill("02:14 first EDR alert on FS-01")
+    # Enter in a field saves the draft (the form's first submit button is a hidden Save draft), never removes a
+    # row; the untouched artifact row (its type shows "link") counts as blank.
+    page.locator("#investigation_findings-timeline-0").press("Enter")
+    page.locator("#capstone-phase-form .flash-success").wait_for()
+    assert page.locator("#rows-investigation_findings-threats .row-item input").nth(0).input_value() \
+        == "Ransomware operator with domain admin rights"
+    db.session.expire_all()
+    assert db.session.get(CapstoneProject, cap.id).investigation_findings["threats"] == [
+        "Ransomware operator with domain admin rights", "Data theft before encryption"]
     # One validation error, shown beside its field; what was typed stays.
     page.locator("#investigation_artifacts-0-url").fill("not a link")
     page.locator("#investigation_artifacts-0-description").fill("EDR process tree")

@@ -334,7 +334,10 @@ def test_htmx_preview_returns_sanitised_html(client, login_as):
 def test_upload_then_save_attaches_the_file_to_the_phase_field(client, login_as):
     learner = login_as("learner")
     cap = capstone_for(learner, done=PHASES[:4], **VALUES["presentation"])
-    up = client.post("/files", data={"kind": "document", "file": (__import__("io").BytesIO(sample("pdf")), "deck.pdf")},
+    page = text(client.get(f"/capstones/{cap.id}"))
+    assert f'name="uploaded_for" value="capstone:{cap.id}:presentation"' in page
+    up = client.post("/files", data={"kind": "document", "file": (__import__("io").BytesIO(sample("pdf")), "deck.pdf"),
+                                     "uploaded_for": f"capstone:{cap.id}:presentation"},
                      content_type="multipart/form-data", headers=hx("files-presentation"))
     assert up.status_code == 201
     key = re.search(r'name="file_keys" value="([^"]+)"', text(up)).group(1)
@@ -347,6 +350,77 @@ def test_upload_then_save_attaches_the_file_to_the_phase_field(client, login_as)
     cap = reload(cap.id)
     assert row.capstone_id == cap.id and row.field == "presentation" and row.attached_at is not None
     assert cap.presentation_url == f"/files/{key}" and cap.submitted_at is not None
+
+
+def test_a_new_capstone_saves_with_its_untouched_blank_artifact_row(client, login_as):
+    """The Investigation form starts with one artifact row whose type select shows "link": left untouched it is
+    blank, so saving a finding works and completing names the missing finding, not the blank row."""
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    blank_row = {"investigation_artifacts-type": ["link"], "investigation_artifacts-url": [""],
+                 "investigation_artifacts-description": [""]}
+    resp = client.post(f"/capstones/{cap.id}/phases/investigation", data={
+        **blank_row, "investigation_findings-threats": ["Credential phishing"], "action": "save",
+        "version": str(reload(cap.id).version_id)})
+    assert resp.status_code == 303
+    saved = reload(cap.id)
+    assert saved.investigation_findings["threats"] == ["Credential phishing"] and saved.investigation_artifacts == []
+    resp = client.post(f"/capstones/{cap.id}/phases/investigation", data={
+        **blank_row, "action": "complete", "version": str(saved.version_id)})
+    assert resp.status_code == 422
+    page = text(resp)
+    assert "at least one finding" in page.lower() and "give a link" not in page
+
+
+def test_enter_in_a_phase_field_saves_the_draft_instead_of_removing_a_row(client, login_as):
+    """Browsers submit a form on Enter with its first submit button; in the phase form that is a hidden
+    Save draft (before any row's Remove or Add a row), so Enter never deletes typed work."""
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    page = text(client.get(f"/capstones/{cap.id}?phase=investigation"))
+    form = page[page.index('<form id="phase-form"'):]
+    first = re.search(r'<button[^>]*type="submit"[^>]*>', form).group(0)
+    assert 'name="action"' in first and 'value="save"' in first and 'tabindex="-1"' in first
+
+
+def test_an_unsaved_upload_is_offered_only_on_the_phase_and_capstone_it_was_uploaded_on(client, login_as):
+    """An upload left unsaved on one capstone must never show up ticked on another capstone or phase (saving
+    there would attach it to the wrong work)."""
+    import io
+
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    other = capstone_for(learner, make_mission(title="Ransomware in the lab"))
+    up = client.post("/files", data={"kind": "evidence", "file": (io.BytesIO(sample("pdf")), "evidence.pdf"),
+                                     "uploaded_for": f"capstone:{cap.id}:investigation_artifacts"},
+                     content_type="multipart/form-data")
+    assert up.status_code == 303
+    key = db.session.scalar(select(StoredFile.key))
+    offered = f'name="file_keys" value="{key}"'
+    assert offered in text(client.get(f"/capstones/{cap.id}?phase=investigation"))
+    for phase in ("investigation", "design_remediation"):
+        page = text(client.get(f"/capstones/{other.id}?phase={phase}"))
+        assert "Files to attach" in page and offered not in page, phase   # the list is there, without it
+    # Saving the other capstone's investigation with nothing ticked leaves the upload where it was.
+    assert _post(client, other, "investigation").status_code == 303
+    assert db.session.scalar(select(StoredFile.capstone_id)) is None
+    # Saving where it was uploaded attaches it there.
+    assert _post(client, cap, "investigation", file_keys=key).status_code == 303
+    row = db.session.scalar(select(StoredFile))
+    assert row.capstone_id == cap.id and row.field == "investigation_artifacts" and row.uploaded_for is None
+
+
+def test_an_upload_with_a_made_up_context_is_kept_but_offered_nowhere(client, login_as):
+    import io
+
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    for bogus in ("capstone:x:investigation_artifacts", f"capstone:{cap.id}:password", "<script>", "c" * 300):
+        resp = client.post("/files", data={"kind": "evidence", "file": (io.BytesIO(sample("pdf")), "e.pdf"),
+                                           "uploaded_for": bogus}, content_type="multipart/form-data")
+        assert resp.status_code == 303
+    assert db.session.scalars(select(StoredFile.uploaded_for)).all() == [None] * 4
+    assert 'name="file_keys"' not in text(client.get(f"/capstones/{cap.id}?phase=investigation"))
 
 
 def test_attaching_someone_elses_upload_is_422_and_nothing_changes(client, login_as):

@@ -55,6 +55,24 @@ def test_direct_upload_to_s3_is_confirmed_checked_and_kept_under_a_final_key(cli
     assert s3.exists(row.key) and s3.keys("incoming") == []
 
 
+def test_a_direct_upload_keeps_the_capstone_phase_it_was_made_on(client, login_as, s3):
+    from tests.factories import make_capstone, make_mission
+    from webapp.services import capstones as capstone_service
+
+    learner = login_as("learner")
+    cap = make_capstone(learner, make_mission())
+    data = sample("pdf")
+    body = client.post("/files/direct", json={"kind": "document", "filename": "deck.pdf", "size": len(data),
+                                              "content_type": "application/pdf",
+                                              "uploaded_for": f"capstone:{cap.id}:presentation"}).get_json()
+    assert post_to_bucket(body["url"], body["fields"], data, "deck.pdf") in (200, 201, 204)
+    assert client.post(body["confirm_url"], data={"token": body["token"]}, headers=hx(target="x")).status_code == 201
+    row = db.session.scalar(select(StoredFile))
+    assert row.uploaded_for == f"capstone:{cap.id}:presentation"
+    assert capstone_service.pending_uploads(learner, cap, "presentation") == [row]
+    assert capstone_service.pending_uploads(learner, cap, "design_documents") == []
+
+
 def test_direct_upload_of_a_disguised_file_is_refused_and_removed(client, login_as, s3):
     login_as("mentor")
     body = start(client).get_json()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import hx
-from tests.factories import assign, make_user
+from tests.factories import assign, make_capstone, make_mission, make_user
 from tests.media_samples import sample
 from webapp.domain.errors import DomainError
 from webapp.extensions import db
@@ -198,7 +198,7 @@ def test_while_its_object_is_being_stored_an_upload_is_nobodys_file(client, logi
 
     def save(key, stream, **kwargs):
         during["listed"] = [r.key for r in files_service.list_uploads(user)]
-        during["pending"] = [r.key for r in capstone_service.pending_uploads(user)]
+        during["pending"] = [r.key for r in capstone_service.pending_uploads(user, cap, "design_documents")]
         for name, call in (("get", lambda: files_service.get_file(key)),
                            ("delete", lambda: files_service.delete_file(actor_for(user), key)),
                            ("attach", lambda: files_service.attach([key], owner_id=user.id, field="x"))):
@@ -211,9 +211,11 @@ def test_while_its_object_is_being_stored_an_upload_is_nobodys_file(client, logi
         return real_save(key, stream, **kwargs)
 
     monkeypatch.setattr(backend, "save", save)
-    resp = upload(client, "document", "r.pdf", sample("pdf"))
+    cap = make_capstone(user, make_mission())
+    resp = upload(client, "document", "r.pdf", sample("pdf"), uploaded_for=f"capstone:{cap.id}:design_documents")
     assert resp.status_code == 201, resp.text
     assert during == {"listed": [], "pending": [], "get": "NotFound", "delete": "NotFound", "attach": "Invalid"}
+    assert [r.filename for r in capstone_service.pending_uploads(user, cap, "design_documents")] == ["r.pdf"]
     row = db.session.scalar(select(StoredFile))
     assert row.stored_at is not None
     assert [r.key for r in files_service.list_uploads(user)] == [row.key] == backend.keys("")

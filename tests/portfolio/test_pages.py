@@ -242,7 +242,10 @@ def test_without_javascript_a_plain_upload_is_offered_as_a_ticked_checkbox_on_th
     import io
 
     act_as(client, people, "owner")
-    resp = client.post("/files", data={"kind": "evidence", "file": (io.BytesIO(b"plain notes\n"), "plain.txt")},
+    page = text(client.get("/portfolio/items/new"))
+    assert '<input type="hidden" name="uploaded_for" value="portfolio">' in page
+    resp = client.post("/files", data={"kind": "evidence", "file": (io.BytesIO(b"plain notes\n"), "plain.txt"),
+                                       "uploaded_for": "portfolio"},
                        content_type="multipart/form-data",
                        headers={"Referer": "http://mastery.test/portfolio/items/new"})
     assert resp.status_code == 303 and resp.headers["Location"].endswith("/portfolio/items/new")
@@ -252,3 +255,15 @@ def test_without_javascript_a_plain_upload_is_offered_as_a_ticked_checkbox_on_th
     create(client, file_keys=[key])
     assert [e["key"] for e in only_item().evidence_files] == [key]
     assert f'value="{key}" checked' not in text(client.get("/portfolio/items/new"))
+
+
+def test_evidence_left_unsaved_on_a_capstone_is_not_offered_on_the_portfolio_form(client, people, store):
+    import io
+
+    act_as(client, people, "owner")
+    resp = client.post("/files", data={"kind": "evidence", "file": (io.BytesIO(b"capstone notes\n"), "cap.txt"),
+                                       "uploaded_for": "capstone:1:investigation_artifacts"},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 303
+    key = db.session.scalar(select(StoredFile.key))
+    assert f'value="{key}"' not in text(client.get("/portfolio/items/new"))

@@ -183,3 +183,11 @@ def test_check_file_field_maps_each_upload_field_to_its_phase():
     assert cr.check_file_field("presentation") == ("presentation", "presentation_url", ("document", "video"))
     with pytest.raises(Invalid):
         cr.check_file_field("decisions_made")
+
+
+def test_an_artifact_row_with_only_its_default_type_is_blank_and_dropped():
+    clean = cr.clean_phase_data("investigation", {
+        "investigation_findings": {"threats": ["Phishing kit"]},
+        "investigation_artifacts": [{"type": "link", "url": "", "description": ""},
+                                    {"type": "log", "url": "", "description": "auth.log excerpt"}]})
+    assert clean["investigation_artifacts"] == [{"type": "log", "url": "", "description": "auth.log excerpt"}]

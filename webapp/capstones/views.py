@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_login import current_user, login_required
 
 from .. import cache, htmx
-from ..domain import capstone_rules, phases as rules
+from ..domain import capstone_rules, phases as rules, uploads
 from ..domain.errors import Conflict, Invalid
 from ..extensions import db
 from ..markdown import render as render_markdown
@@ -60,13 +60,15 @@ def _context(cap, shown: str, *, typed: dict | None = None, errors: dict | None 
     if typed:
         values.update(typed)
     files = service.files_of(cap)
+    file_field = capstone_rules.FILE_FIELD_OF_PHASE.get(shown)
     return {
         "cap": cap, "shown": shown, "current": cap.get_current_phase(), "done": cap.completed_phases(),
         "values": values, "errors": errors or {}, "message": message, "previews": previews or {},
         "typed": bool(typed), "saved": saved, "owner": owner, "editable": shown in editable,
         "under_review": service.under_review(cap), "files": files,
-        "pending": service.pending_uploads(current_user) if owner and shown in editable
-        and shown in capstone_rules.FILE_FIELD_OF_PHASE else [],
+        "pending": service.pending_uploads(current_user, cap, file_field) if owner and shown in editable
+        and file_field else [],
+        "uploaded_for": uploads.capstone_upload_context(cap.id, file_field) if file_field else None,
         "history": service.history(cap), "PHASES": rules.PHASES, "ROW_FIELDS": capstone_rules.ROW_FIELDS,
         "FINDING_KINDS": rules.FINDING_KINDS, "PRESENTATION_TYPES": rules.PRESENTATION_TYPES,
         "ARTIFACT_TYPES": capstone_rules.ARTIFACT_TYPES, "FILE_FIELD_OF_PHASE": capstone_rules.FILE_FIELD_OF_PHASE,

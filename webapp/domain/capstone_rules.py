@@ -27,6 +27,7 @@ ROW_FIELDS: dict[str, tuple[str, ...]] = {
     "report_key_findings": ("finding", "impact", "recommendation"),
 }
 URL_COLUMNS = {"url"}
+CHOICE_COLUMNS = {"type"}   # a select with a default: a row with only this filled in is still blank
 TEXT_FIELDS = ("decision_analysis", "remediation_plan", "report_summary", "presentation_notes")
 MARKDOWN_FIELDS = TEXT_FIELDS
 URL_FIELDS = ("report_document_url", "presentation_url")
@@ -124,11 +125,9 @@ def _rows(name: str, value: Any, problems: dict) -> list[dict]:
                     problems[cell_path] = "must be an http(s) link or an uploaded file"
             if col == "decided_at" and cell_path not in problems:
                 _date(clean[col], cell_path, problems)
-        if not any(clean.values()):
-            continue            # a blank row is dropped, not an error
+        if not any(cell for col, cell in clean.items() if col not in CHOICE_COLUMNS):
+            continue            # a blank row is dropped, not an error (a choice left at its default is blank)
         if name == "investigation_artifacts":
-            if not clean["url"] and not clean["description"]:
-                problems[f"{path}.url"] = "give a link (or upload a file) or a description"
             if clean["type"] and clean["type"] not in ARTIFACT_TYPES:
                 problems[f"{path}.type"] = f"must be one of {', '.join(ARTIFACT_TYPES)}"
             clean["type"] = clean["type"] or ("link" if clean["url"] else "other")

@@ -143,6 +143,31 @@ def display_name(client_name: str | None, file_type: FileType) -> str:
     return stem + wanted
 
 
+# Where an upload was made, kept until it is attached, so that only that place offers it (a file left unsaved on
+# one capstone is never offered, ticked, on another capstone or on a portfolio item). A hint, never a permission:
+# attaching checks the owner.
+PORTFOLIO_CONTEXT = "portfolio"
+_CAPSTONE_CONTEXT = re.compile(r"capstone:[0-9]{1,18}:[a-z_]{1,40}")
+
+
+def capstone_upload_context(capstone_id: int, file_field: str) -> str:
+    from .capstone_rules import check_file_field
+
+    check_file_field(file_field)
+    return f"capstone:{int(capstone_id)}:{file_field}"
+
+
+def clean_upload_context(value: object) -> str | None:
+    """A context sent with an upload, or None when it is not one this module makes."""
+    from .capstone_rules import FILE_FIELDS
+
+    if value == PORTFOLIO_CONTEXT:
+        return PORTFOLIO_CONTEXT
+    if not isinstance(value, str) or not _CAPSTONE_CONTEXT.fullmatch(value):
+        return None
+    return value if value.rsplit(":", 1)[1] in FILE_FIELDS else None
+
+
 def format_duration(seconds: int | None) -> str:
     if seconds is None:
         return ""

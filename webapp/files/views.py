@@ -42,7 +42,8 @@ def upload():
             parent = files_service.captions_parent(actor_for(current_user), request.form["captions_for"])
             kind = "captions"
         row = files_service.store_upload(current_user, upload_file.stream, upload_file.filename, kind,
-                                         owner=parent.owner if parent is not None else None, parent=parent)
+                                         owner=parent.owner if parent is not None else None, parent=parent,
+                                         uploaded_for=request.form.get("uploaded_for"))
     except RequestEntityTooLarge:
         mb = current_app.config["MAX_UPLOAD_MB"]
         return _refused(413, f"The file is larger than this site accepts ({mb} MB).", kind)
@@ -65,7 +66,7 @@ def direct_start():
     try:
         size = int(data.get("size") or 0)
         post = files_service.start_direct_upload(current_user, str(data.get("kind", "")), data.get("filename"),
-                                                 size, data.get("content_type"))
+                                                 size, data.get("content_type"), data.get("uploaded_for"))
     except (TypeError, ValueError):
         return jsonify(error={"code": "invalid", "message": "size must be a whole number of bytes",
                               "fields": {"size": "whole number"}}), 422

@@ -48,6 +48,8 @@ class StoredFile(db.Model):
     # Captions (WebVTT) belong to the audio or video file they caption.
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="CASCADE"))
     attached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where the upload was made, until it is attached (capstone_rules.upload_context): only there is it offered.
+    uploaded_for: Mapped[str | None] = mapped_column(String(80))
     # None while the object is being stored (the row is committed first): such a row is nobody's file yet.
     # No default: SQLAlchemy would apply one to an explicit None (services/files.py sets it once stored).
     stored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

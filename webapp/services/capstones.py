@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import cache, quickread
-from ..domain import capstone_rules, phases as rules, policies
+from ..domain import capstone_rules, phases as rules, policies, uploads
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..domain.uploads import Rejected
 from ..extensions import db
@@ -369,10 +369,12 @@ def files_of(cap: CapstoneProject) -> list[StoredFile]:
                               .order_by(StoredFile.id)).all()
 
 
-def pending_uploads(user: User, limit: int = 10) -> list[StoredFile]:
-    """The user's uploads not yet part of saved work (e.g. uploaded with JavaScript off), newest first."""
+def pending_uploads(user: User, cap: CapstoneProject, file_field: str, limit: int = 10) -> list[StoredFile]:
+    """The user's uploads made on this phase of this capstone and not yet saved there (e.g. uploaded with
+    JavaScript off), newest first. An upload left unsaved elsewhere is never offered here."""
     return db.session.scalars(select(StoredFile).where(
         StoredFile.uploaded_by_id == user.id, StoredFile.owner_id == user.id, StoredFile.attached_at.is_(None),
+        StoredFile.uploaded_for == uploads.capstone_upload_context(cap.id, file_field),
         StoredFile.parent_id.is_(None), StoredFile.stored_at.is_not(None)).order_by(StoredFile.id.desc())
         .limit(limit)).all()
 

@@ -35,8 +35,10 @@ def _stream_size(stream: BinaryIO) -> int:
 
 
 def store_upload(uploader: User, stream: BinaryIO, client_name: str | None, kind_key: str, *,
-                 owner: User | None = None, parent: StoredFile | None = None) -> StoredFile:
-    """Check an uploaded stream and keep it. `owner` is whose work it is (default: the uploader)."""
+                 owner: User | None = None, parent: StoredFile | None = None,
+                 uploaded_for: str | None = None) -> StoredFile:
+    """Check an uploaded stream and keep it. `owner` is whose work it is (default: the uploader);
+    `uploaded_for` where it was uploaded (uploads.clean_upload_context), the only place it is offered until saved."""
     kind = uploads.get_kind(kind_key)
     if stream is None:
         raise Invalid("Choose a file to upload.", fields={"file": "Choose a file."})
@@ -48,7 +50,8 @@ def store_upload(uploader: User, stream: BinaryIO, client_name: str | None, kind
     row = StoredFile(key=key, owner_id=(owner or uploader).id, uploaded_by_id=uploader.id, kind=kind.key,
                      type_key=detected.file_type.key, filename=uploads.display_name(client_name, detected.file_type),
                      content_type=detected.file_type.mime, size=size,
-                     duration_seconds=detected.duration_seconds)
+                     duration_seconds=detected.duration_seconds,
+                     uploaded_for=uploads.clean_upload_context(uploaded_for))
     # The row first (see the module's docstring): a database that is down refuses the upload before anything
     # is stored, and a crash after this commit leaves a row the sweep finds, never an object nothing names.
     db.session.add(row)
@@ -96,7 +99,7 @@ def _direct_signer():
 
 
 def start_direct_upload(uploader: User, kind_key: str, filename: str | None, size: int,
-                        content_type: str | None) -> dict | None:
+                        content_type: str | None, uploaded_for: str | None = None) -> dict | None:
     """A presigned POST for sending a large file straight to the bucket, or None when the backend has none.
 
     The object lands under incoming/ (a bucket lifecycle rule expires what is never confirmed); the
@@ -111,7 +114,8 @@ def start_direct_upload(uploader: User, kind_key: str, filename: str | None, siz
                                         max_bytes=uploads.limit_bytes(kind, max_mb), expires=DIRECT_MAX_AGE)
     if post is None:
         return None
-    token = _direct_signer().dumps({"k": key, "u": uploader.id, "kind": kind.key, "n": (filename or "")[:200]})
+    token = _direct_signer().dumps({"k": key, "u": uploader.id, "kind": kind.key, "n": (filename or "")[:200],
+                                    "f": uploads.clean_upload_context(uploaded_for)})
     return {"url": post["url"], "fields": post["fields"], "token": token}
 
 
@@ -139,7 +143,7 @@ def finish_direct_upload(uploader: User, token: str) -> StoredFile:
             while chunk := body.read(1024 * 1024):
                 tmp.write(chunk)
             tmp.seek(0)
-            return store_upload(uploader, tmp, data.get("n"), kind.key)
+            return store_upload(uploader, tmp, data.get("n"), kind.key, uploaded_for=data.get("f"))
     finally:
         storage.delete(key)
 
@@ -249,6 +253,7 @@ def attach(keys: list[str], *, owner_id: int, field: str, capstone_id: int | Non
         row.capstone_id, row.review_id, row.portfolio_item_id = capstone_id, review_id, portfolio_item_id
         row.field = field
         row.attached_at = row.attached_at or now
+        row.uploaded_for = None
     return rows
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import cache, quickread
 from ..domain import portfolio as rules
-from ..domain import redaction
+from ..domain import redaction, uploads
 from ..domain.errors import Forbidden, Invalid, NotFound
 from ..domain.policies import Actor, can_read_learner_work
 from ..extensions import db
@@ -93,10 +93,12 @@ def skill_suggestions() -> list[str]:
 
 
 def pending_uploads(user: User) -> list[StoredFile]:
-    """The user's evidence uploads not yet attached to anything (kept for a day): the no-JavaScript way to
-    attach an upload made with the plain upload form."""
+    """The user's evidence uploads made on a portfolio form and not yet attached (kept for a day): the
+    no-JavaScript way to attach an upload made with the plain upload form. Uploads made on a capstone phase stay
+    there."""
     return db.session.scalars(select(StoredFile).where(
         StoredFile.uploaded_by_id == user.id, StoredFile.owner_id == user.id, StoredFile.kind == "evidence",
+        StoredFile.uploaded_for == uploads.PORTFOLIO_CONTEXT,
         StoredFile.attached_at.is_(None), StoredFile.parent_id.is_(None), StoredFile.stored_at.is_not(None))
         .order_by(StoredFile.created_at.desc())
         .limit(20)).all()
