@@ -101,6 +101,7 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/capstones", "POST"): row("auth", {"mission": "{mission_slug}"}),
     ("/capstones/<int:capstone_id>", "GET"): row("owner_mentor"),
     ("/capstones/<int:capstone_id>/delete", "POST"): row("owner"),
+    ("/capstones/<int:capstone_id>/phases/<phase>", "GET"): row("owner_mentor"),
     ("/capstones/<int:capstone_id>/phases/<phase>", "POST"): row("owner", PHASE_FORM),
     ("/capstones/<int:capstone_id>/preview", "POST"): row("owner_mentor", {"field": "decision_analysis",
                                                                          "decision_analysis": "**bold**"}),

@@ -493,3 +493,23 @@ def test_workspace_markup_has_no_inline_style_or_script(client, login_as):
     pages.append(text(_post(client, cap, "decision_making", headers=hx("capstone-phase-form"))))
     for page in pages:
         assert " style=" not in page and "<style" not in page and "<script>" not in page and "hx-on" not in page
+
+
+def test_the_save_address_opened_as_a_page_goes_to_the_workspace_on_that_phase(client, login_as):
+    """Without JavaScript, a save answered with errors leaves /capstones/<id>/phases/<phase> in the address bar;
+    a plain upload from that page returns there, which must show the workspace, not "not allowed"."""
+    import io
+
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    resp = client.get(f"/capstones/{cap.id}/phases/investigation")
+    assert resp.status_code == 303 and location(resp) == f"/capstones/{cap.id}?phase=investigation"
+    assert location(client.get(f"/capstones/{cap.id}/phases/nonsense")) == f"/capstones/{cap.id}"
+    up = client.post("/files", data={"kind": "evidence", "file": (io.BytesIO(sample("pdf")), "e.pdf"),
+                                     "uploaded_for": f"capstone:{cap.id}:investigation_artifacts"},
+                     content_type="multipart/form-data",
+                     headers={"Referer": f"http://mastery.test/capstones/{cap.id}/phases/investigation"})
+    page = client.get(location(up), follow_redirects=True)
+    assert page.status_code == 200 and "Files to attach" in text(page) and "e.pdf" in text(page)
+    login_as(make_user("learner"))
+    assert client.get(f"/capstones/{cap.id}/phases/investigation").status_code == 403
