@@ -513,3 +513,31 @@ def test_the_save_address_opened_as_a_page_goes_to_the_workspace_on_that_phase(c
     assert page.status_code == 200 and "Files to attach" in text(page) and "e.pdf" in text(page)
     login_as(make_user("learner"))
     assert client.get(f"/capstones/{cap.id}/phases/investigation").status_code == 403
+
+
+def test_completing_with_a_bad_link_also_names_every_missing_field_at_once(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner, done=PHASES[:3])
+    before = snapshot()
+    resp = client.post(f"/capstones/{cap.id}/phases/reporting", data={
+        "report_document_url": "not a link", "report_summary": "", "action": "complete",
+        "version": str(reload(cap.id).version_id)})
+    assert resp.status_code == 422
+    page = text(resp)
+    assert "http(s) link" in field_error(page, "report_document_url")
+    assert "Write the report summary" in field_error(page, "report_summary")
+    assert "Nothing was saved" not in page and "cannot be completed yet" in page
+    assert snapshot() == before
+
+
+def test_completing_out_of_order_says_the_draft_was_saved(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    resp = client.post(f"/capstones/{cap.id}/phases/design_remediation", data={
+        "remediation_plan": "Rotate every service account", "action": "complete",
+        "version": str(reload(cap.id).version_id)})
+    assert resp.status_code == 409
+    page = text(resp)
+    assert "Investigation" in page and "Your draft is saved." in page
+    assert reload(cap.id).remediation_plan == "Rotate every service account"
+    assert reload(cap.id).design_remediation_completed_at is None

@@ -191,3 +191,13 @@ def test_an_artifact_row_with_only_its_default_type_is_blank_and_dropped():
         "investigation_artifacts": [{"type": "link", "url": "", "description": ""},
                                     {"type": "log", "url": "", "description": "auth.log excerpt"}]})
     assert clean["investigation_artifacts"] == [{"type": "log", "url": "", "description": "auth.log excerpt"}]
+
+
+def test_missing_when_completing_reads_typed_values_over_stored_ones_even_when_some_do_not_clean():
+    stored = {"report_summary": "Contained overnight.", "report_key_findings": []}
+    missing = cr.missing_when_completing("reporting", {"report_document_url": "not a link", "report_summary": ""},
+                                         stored)
+    assert missing == {"report_summary": "Write the report summary.",
+                       "report_key_findings": "Record at least one key finding."}
+    assert cr.missing_when_completing("reporting", {"report_key_findings": [
+        {"finding": "Shared admin password", "impact": "", "recommendation": ""}]}, stored) == {}

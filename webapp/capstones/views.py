@@ -154,19 +154,27 @@ def save(capstone_id: int, phase: str):
         elif arg in capstone_rules.MARKDOWN_FIELDS:
             previews[arg] = render_markdown(request.form.get(arg, ""))
         return _render_form(_context(cap, phase, typed=typed, previews=previews))
+    saved = False
     try:
         service.save_phase(cap, phase, typed, current_user, request.form.get("version", type=int),
                            request.form.getlist("file_keys"))
+        saved = True
         if action == "complete":
             service.complete_phase(cap, phase, current_user)
     except (Invalid, Conflict) as exc:
         # Nothing the learner typed is lost: the form comes back with their text and the errors beside it.
         db.session.rollback()
+        errors = dict(exc.fields or {})
+        if action == "complete" and not saved and isinstance(exc, Invalid) and errors:
+            # The draft did not clean: name what completing would still lack too, all in one answer.
+            errors = {**capstone_rules.missing_when_completing(phase, typed, _stored_values(cap)), **errors}
         message = exc.message
-        if isinstance(exc, Invalid) and exc.fields:
+        if isinstance(exc, Invalid) and errors:
             message = ("This phase cannot be completed yet" if action == "complete" else "Nothing was saved") + \
                 ": correct the fields marked below. What you typed is still here."
-        return _render_form(_context(cap, phase, typed=typed, errors=exc.fields, message=message), exc.status)
+        if saved:
+            message += " Your draft is saved."
+        return _render_form(_context(cap, phase, typed=typed, errors=errors, message=message), exc.status)
     completed = action == "complete"
     if htmx.is_htmx():
         shown = _shown_phase(cap, None) if completed else phase

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from .errors import Invalid
-from .phases import FINDING_KINDS, PHASE_FIELDS, PHASE_LABELS, PRESENTATION_TYPES, check_phase
+from .phases import FINDING_KINDS, PHASE_FIELDS, PHASE_LABELS, PRESENTATION_TYPES, check_phase, missing_fields
 
 MAX_ROWS = 100
 MAX_TEXT = 20_000
@@ -201,6 +201,15 @@ def clean_phase_data(phase: str, data: Mapping[str, Any]) -> dict[str, Any]:
         raise Invalid("Some fields need fixing: " + "; ".join(f"{k}: {v}" for k, v in problems.items()) + ".",
                       fields=problems)
     return out
+
+
+def missing_when_completing(phase: str, data: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, str]:
+    """What completing `phase` would still lack with `data` typed over the `stored` values, also when some of
+    `data` does not clean (a bad link or date): so one answer names every problem, not one round at a time."""
+    check_phase(phase)
+    ignored: dict[str, str] = {}
+    typed = {name: clean_field(name, value, ignored) for name, value in data.items() if name in PHASE_FIELDS[phase]}
+    return missing_fields(phase, lambda name: typed[name] if name in typed else stored.get(name))
 
 
 def split_by_phase(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
