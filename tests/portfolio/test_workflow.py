@@ -2,11 +2,14 @@
 transition recorded and shown; likely secrets must be confirmed before a submission passes."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from tests.conftest import hx
 from tests.factories import make_item
+from tests.web.helpers import field_error
 from webapp.domain.errors import Conflict, Forbidden, Invalid
 from webapp.domain.redaction import fingerprint
 from webapp.extensions import db
@@ -55,7 +58,15 @@ def test_request_changes_needs_a_note_and_shows_it_to_the_learner(client, people
     act_as(client, people, "assigned_mentor")
     before = state()
     resp = client.post(f"/portfolio/items/{item.id}/review", data={"decision": "request_changes", "note": "  "})
-    assert resp.status_code == 422 and "note is required" in text(resp)
+    page = text(resp)
+    # The item page again with the review form, the decision kept and the problem beside the note.
+    assert resp.status_code == 422 and "Send review" in page and item.title in page
+    assert "required when asking for changes" in field_error(page, "note")
+    assert re.search(r'<input[^>]*checked[^>]*value="request_changes"|<input[^>]*value="request_changes"[^>]*checked',
+                     page)
+    assert state() == before
+    resp = client.post(f"/portfolio/items/{item.id}/review", data={"note": "Looks fine"})
+    assert resp.status_code == 422 and "choose Approve or Request changes" in field_error(text(resp), "decision")
     assert state() == before
     client.post(f"/portfolio/items/{item.id}/review", data={"decision": "request_changes",
                                                              "note": "Redact the hostnames."})

@@ -102,6 +102,8 @@ def check_can_submit(status: str) -> None:
 
 def check_can_review(status: str, decision: str, note: str) -> str:
     """The status a review decision leads to. Only submitted items are reviewed; asking for changes needs a note."""
+    if not decision:
+        raise Invalid("Choose Approve or Request changes.", fields={"decision": "choose Approve or Request changes"})
     if decision not in DECISIONS:
         raise Invalid(f"Unknown decision “{decision}”. Choose one of: {', '.join(DECISIONS)}.",
                       fields={"decision": f"must be one of {', '.join(DECISIONS)}"})

@@ -210,7 +210,14 @@ def review(item_id: int):
     actor = actor_for(current_user)
     item = service.get_for(actor, item_id)
     form = ReviewForm()
-    service.review_item(actor, item, form.decision.data or "", form.note.data or "")
+    try:
+        service.review_item(actor, item, form.decision.data or "", form.note.data or "")
+    except Invalid as exc:
+        # The item page again, the decision and note kept, the problem beside the field it names.
+        db.session.rollback()
+        _apply_errors(form, exc)
+        item = service.get_for(actor, item_id)
+        return render_template("portfolio/detail.html", **_detail_context(item, actor, review_form=form)), 422
     flash("Approved: the learner can now show it." if item.status == "approved"
           else "Changes requested: the learner sees your note.", "success")
     return redirect(url_for("portfolio.reviews"), 303)
