@@ -169,7 +169,8 @@ def test_set_role_admin_demoting_self_is_409_with_message_and_stays_admin(client
     me = login_as("admin")
     resp = client.post(f"/admin/users/{me.id}/role", data={"role": "learner"})
     assert resp.status_code == 409
-    assert "You cannot remove your own admin role; ask another admin." in text(resp)
+    assert "You cannot remove your own admin role; ask another admin." in flashes(text(resp))
+    assert "Users, roles and mentor assignments." in text(resp)   # the admin page, not a bare error page
     db.session.expire_all()
     assert db.session.get(User, me.id).role == "admin"
     assert client.get("/admin").status_code == 200
@@ -227,7 +228,8 @@ def test_set_active_admin_deactivating_self_is_409_and_unchanged(client, login_a
     me = login_as("admin")
     resp = client.post(f"/admin/users/{me.id}/deactivate")
     assert resp.status_code == 409
-    assert "You cannot deactivate your own account." in text(resp)
+    assert "You cannot deactivate your own account." in flashes(text(resp))
+    assert "Users, roles and mentor assignments." in text(resp)
     db.session.expire_all()
     assert db.session.get(User, me.id).is_active is True
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..domain.errors import DomainError, Invalid
+from ..domain.errors import Conflict, DomainError, Invalid
 from ..extensions import db
 from ..security import role_required
 from ..services import accounts
@@ -53,16 +53,26 @@ def set_role(user_id: int):
     if not form.validate_on_submit():
         raise Invalid("Choose a known role.", fields={"role": "unknown role"})
     user = accounts.get_user(user_id)
-    accounts.set_role(actor_for(current_user), user, form.role.data)
+    back = request.referrer if _same_site(request.referrer) else url_for("admin.index")
+    try:
+        accounts.set_role(actor_for(current_user), user, form.role.data)
+    except Conflict as exc:
+        # e.g. an admin demoting themselves: the admin page again with the reason, nothing changed.
+        flash(exc.message, "error")
+        return _render(409)
     flash(f"{user.display_name} is now {user.role}.", "success")
-    return redirect(request.referrer if _same_site(request.referrer) else url_for("admin.index"), 303)
+    return redirect(back, 303)
 
 
 @bp.post("/users/<int:user_id>/<any(activate, deactivate):action>")
 @role_required("admin")
 def set_active(user_id: int, action: str):
     user = accounts.get_user(user_id)
-    accounts.set_active(actor_for(current_user), user, action == "activate")
+    try:
+        accounts.set_active(actor_for(current_user), user, action == "activate")
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return _render(409)
     flash(f"{user.display_name} is {'active' if user.is_active else 'deactivated: they can no longer log in'}.",
           "success")
     return redirect(url_for("admin.index"), 303)
