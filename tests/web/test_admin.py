@@ -429,3 +429,12 @@ def test_set_active_deactivated_users_api_token_stops_working(client, login_as):
     login_as("admin")
     assert client.post(f"/admin/users/{w.target.id}/deactivate").status_code == 303
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_dashboard_links_each_of_the_learners_capstones_to_its_workspace(client, login_as):
+    from tests.factories import make_capstone, make_mission
+
+    learner = login_as("learner")
+    cap = make_capstone(learner, make_mission(title="Night Shift Ransomware"))
+    page = text(client.get("/"))
+    assert f'<a href="/capstones/{cap.id}">Night Shift Ransomware</a> · Investigation' in page
