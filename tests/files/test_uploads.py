@@ -312,6 +312,16 @@ def test_owner_downloads_a_document_as_an_attachment_with_nosniff(client, login_
         assert headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_a_text_download_names_its_charset_once(client, login_as, backend):
+    login_as("learner")
+    resp = upload(client, "document", "notes.md", b"# Notes\n\nAll clear.\n")
+    assert resp.status_code == 201
+    row = db.session.scalar(select(StoredFile))
+    status, headers, body = fetch(client, row.key)
+    assert status == 200 and body == b"# Notes\n\nAll clear.\n"
+    assert headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
 @pytest.mark.parametrize("who, status", [("owner", 200), ("assigned_mentor", 200), ("admin", 200),
                                          ("other_learner", 403), ("other_mentor", 403)])
 def test_download_permissions(client, login_as, backend, who, status):

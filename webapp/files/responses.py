@@ -23,6 +23,8 @@ def send_stored(row):
                          download_name=row.filename, conditional=True, etag=row.key.rsplit("/", 1)[-1],
                          max_age=0)
         resp.headers["Accept-Ranges"] = "bytes"
+        # Exactly the stored type: werkzeug would add a second "; charset=utf-8" to "text/plain; charset=utf-8".
+        resp.headers["Content-Type"] = row.content_type
     resp.headers["Cache-Control"] = "private, max-age=300"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
