@@ -406,3 +406,50 @@
     }
   });
 })();
+
+// ---- Navigation: on a narrow screen the "Menu" toggle becomes a real button ----
+// Without JavaScript a visually hidden checkbox and its label open the menu (CSS only, see app.css). Here both are
+// replaced by one <button aria-expanded aria-controls="nav-links">, so it is announced as a button with its state
+// and Enter works as well as Space; Escape closes the open menu and puts the focus back on the button.
+(function () {
+  "use strict";
+
+  function enhance() {
+    var nav = document.querySelector(".site-header .nav");
+    var box = nav ? nav.querySelector("input.nav-toggle") : null;
+    var label = nav ? nav.querySelector("label.nav-toggle-label") : null;
+    var links = nav ? nav.querySelector(".nav-links") : null;
+    if (!box || !label || !links || !links.id) { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "nav-toggle-label nav-toggle-button";
+    button.textContent = label.textContent;
+    button.setAttribute("aria-controls", links.id);
+
+    function setOpen(open) {
+      nav.classList.toggle("nav-open", open);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+
+    var hadFocus = document.activeElement === box;
+    setOpen(box.checked);                 // keep what was chosen before this script ran
+    box.remove();
+    label.replaceWith(button);
+    if (hadFocus) { button.focus(); }
+
+    button.addEventListener("click", function () {
+      setOpen(button.getAttribute("aria-expanded") !== "true");
+    });
+    nav.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || !nav.classList.contains("nav-open") || !button.offsetParent) { return; }
+      setOpen(false);
+      button.focus();
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", enhance);
+  } else {
+    enhance();
+  }
+})();
