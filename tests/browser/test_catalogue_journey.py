@@ -33,6 +33,20 @@ def test_learner_filters_catalogue_and_opens_a_mission_without_console_errors(pa
     assert page.locator(".mission-card").count() == 1
     assert page.get_by_label("Track").input_value() == "leadership"
 
+    # Back after two filter changes shows the earlier filter in the form and the list alike.
+    page.get_by_label("Track").select_option("grc")
+    page.wait_for_url(re.compile(r".*track=grc.*"))
+    page.get_by_label("Search").fill("vendor")
+    page.wait_for_url(re.compile(r".*q=vendor.*"))
+    page.go_back()
+    page.wait_for_url(re.compile(r".*track=grc&tier=&q=$"))
+    wait_until(page, "document.querySelectorAll('.mission-card').length === 1")
+    assert page.get_by_label("Track").input_value() == "grc" and page.get_by_label("Search").input_value() == ""
+    page.go_back()
+    page.wait_for_url(re.compile(r".*track=leadership&tier=&q=$"))
+    expect(page.get_by_label("Track")).to_have_value("leadership")
+    assert page.locator(".mission-card").first.inner_text().find("Briefing the Board") >= 0
+
     page.get_by_role("link", name="Briefing the Board").click()
     page.wait_for_url(re.compile(r".*/missions/board-briefing$"))
     expect(page.get_by_role("heading", name="Scenario")).to_be_visible()
