@@ -25,6 +25,13 @@ def _date(value: datetime | None) -> str:
     return _when(value, "%d %b %Y")
 
 
+def _score(value) -> str:
+    """A score as people write it: 85, 70.5, 70.37 (never 85.0 or 85.00)."""
+    if value is None:
+        return ""
+    return f"{float(value):.2f}".rstrip("0").rstrip(".")
+
+
 def _duration(minutes: int | None) -> str:
     if not minutes:
         return ""
@@ -130,7 +137,7 @@ def render_page(title: str, content: str, meta: str = "") -> str:
 def init_templating(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(markdown=render_markdown, when=_when, date=_date, duration=_duration,
-                               filesize=_filesize)
+                               filesize=_filesize, score=_score)
     app.jinja_env.globals.update(
         TRACKS=catalogue.TRACKS, TRACK_LABELS=catalogue.TRACK_LABELS, TIERS=catalogue.TIERS,
         TIER_LABELS=catalogue.TIER_LABELS, PHASE_LABELS=phases.PHASE_LABELS,

@@ -1,0 +1,24 @@
+"""Scores read the way people write them, on every page that shows one."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import make_capstone, make_mission
+from tests.web.helpers import text
+
+
+@pytest.mark.parametrize("value, shown", [(None, ""), (85, "85"), (85.0, "85"), (Decimal("85.00"), "85"),
+                                          (Decimal("70.37"), "70.37"), (70.5, "70.5"), (Decimal("0.10"), "0.1"),
+                                          (100, "100")])
+def test_score_filter(app, value, shown):
+    assert app.jinja_env.filters["score"](value) == shown
+
+
+def test_a_final_score_with_no_cents_shows_without_them(client, login_as):
+    learner = login_as("learner")
+    cap = make_capstone(learner, make_mission(), done=("investigation", "decision_making", "design_remediation",
+                                                       "reporting", "presentation"),
+                        mentor_approved=True, mentor_final_score=Decimal("85.00"))
+    assert "Final score: <strong>85</strong>" in text(client.get(f"/capstones/{cap.id}"))
