@@ -54,12 +54,14 @@ def create_app(config: dict | None = None):
     from .cache import init_cache
     from .errors import register_error_handlers
     from .quickread import init_quickread
+    from .routing import init_routing
     from .security import init_security
     from .templating import init_templating
 
     init_login(app)
     init_cache(app)
     init_quickread()
+    init_routing(app)      # before any blueprint adds a rule that uses `<int:…>`
     init_security(app)
     init_templating(app)
     register_error_handlers(app)
