@@ -20,4 +20,6 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Every limit of a view is checked even after one is breached (they are checked, not counted: the login counts only
+# failed attempts, through deduct_when), so the 429 can name the longest wait (webapp/auth/views.py).
+limiter = Limiter(key_func=get_remote_address, default_limits=[], fail_on_first_breach=False)

@@ -88,7 +88,17 @@ def test_login_limit_is_counted_in_the_database(client, app):
         assert client.post("/auth/login", data={"email": "who@example.com", "password": "wrong"}).status_code == 422
     resp = client.post("/auth/login", data={"email": "who@example.com", "password": "wrong"})
     assert resp.status_code == 429
-    assert "Too many login attempts" in resp.get_data(as_text=True)
-    # The minute window counted all eleven attempts; the hour window the ten that got past the minute limit.
+    assert "Too many failed login attempts" in resp.get_data(as_text=True)
+    # Both windows counted the ten failed attempts; the refused eleventh was not checked, so it does not count.
     counts = dict(db.session.execute(select(RateLimitCounter.key, RateLimitCounter.count)).all())
-    assert sorted((key.split("/")[-2:][1], count) for key, count in counts.items()) == [("hour", 10), ("minute", 11)]
+    assert sorted((key.split("/")[-2:][1], count) for key, count in counts.items()) == [("hour", 10), ("minute", 10)]
+
+
+def test_successful_logins_leave_no_count_in_the_database(client, app):
+    limiter.init_app(app)
+    factories.make_user("learner", email="who@example.com")
+    for _ in range(12):
+        assert client.post("/auth/login", data={"email": "who@example.com",
+                                                "password": factories.PASSWORD}).status_code == 303
+        assert client.post("/auth/logout").status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(RateLimitCounter)) == 0

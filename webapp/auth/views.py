@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import math
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -26,8 +28,34 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_failed(response) -> bool:
+    """Only failed attempts count toward the login limits: the form answered 422 (wrong email or password, or a
+    form that does not validate). A successful login (303) does not, so a classroom behind one address, or one
+    person logging in and out, is not locked out; nor does a request the limit already refused (429).
+    The limits are checked before the view and counted after it, so a burst of parallel failures can pass a few
+    past the limit before the counts catch up."""
+    return response.status_code == 422
+
+
+def _wait_text(seconds: float) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    if minutes > 90:
+        return f"{math.ceil(minutes / 60)} hours"
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _login_limited_message() -> str:
+    """The 429 text, naming how long until every breached limit (the minute's or the hour's) lets a login through.
+    The limiter checks all the login's limits (`fail_on_first_breach=False`), so the longest wait is known."""
+    breached = [lim for lim in limiter.current_limits if lim.breached]
+    reset_at = max((lim.reset_at for lim in breached), default=time.time() + 60)
+    # Whole seconds, as the Retry-After header counts them.
+    return (f"Too many failed login attempts from your address. "
+            f"Try again in {_wait_text(int(reset_at - time.time()))}.")
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], error_message="Too many login attempts. Wait a minute and try again.")
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_login_failed, error_message=_login_limited_message)
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
