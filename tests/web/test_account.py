@@ -308,3 +308,64 @@ def test_token_revoke_get_is_405(client, login_as):
     assert client.get(f"/account/tokens/{tok.id}/revoke").status_code == 405
     db.session.expire_all()
     assert db.session.get(ApiToken, tok.id).revoked_at is None
+
+
+# --- your recent uploads (/account/media) -------------------------------------------------------------------
+
+
+def _file_card(page: str, file_id: int) -> str:
+    m = re.search(rf'<li class="file-card" id="file-{file_id}">(.*?)</li>', page, re.S)
+    assert m, f"no card for file {file_id}"
+    return m.group(1)
+
+
+def _upload(user, name: str):
+    import io
+
+    from tests.media_samples import sample
+    from webapp.services import files
+
+    return files.store_upload(user, io.BytesIO(sample("pdf")), name, "evidence")
+
+
+def test_media_page_offers_delete_only_for_uploads_not_part_of_saved_work(client, login_as):
+    from tests.factories import make_capstone, make_item, make_mission, make_review
+    from webapp.models import StoredFile
+    from webapp.services import files
+
+    me = login_as("learner")
+    cap = make_capstone(me, make_mission())
+    item = make_item(me)
+    loose = _upload(me, "loose.pdf")
+    in_capstone = _upload(me, "timeline.pdf")
+    in_item = _upload(me, "writeup.pdf")
+    files.attach([in_capstone.key], owner_id=me.id, field="investigation_artifacts", capstone_id=cap.id)
+    files.attach([in_item.key], owner_id=me.id, field="evidence_files", portfolio_item_id=item.id)
+    db.session.commit()
+
+    page = text(client.get("/account/media"))
+    card = _file_card(page, loose.id)
+    assert "loose.pdf" in card and ">Delete</button>" in card
+    assert f'action="/files/{loose.key}/delete"' in card and "Part of saved work" not in card
+    for row, where, url in ((in_capstone, "a capstone", f"/capstones/{cap.id}"),
+                            (in_item, "a portfolio item", f"/portfolio/items/{item.id}")):
+        card = _file_card(page, row.id)
+        assert row.filename in card
+        assert ">Delete</button>" not in card and f"/files/{row.key}/delete" not in card
+        assert f'Part of saved work: used in <a href="{url}">{where}</a>' in card
+    # What the page offers is what the service allows: the loose upload goes, the attached ones stay.
+    assert client.post(f"/files/{loose.key}/delete").status_code in (200, 204, 303)
+    assert client.post(f"/files/{in_capstone.key}/delete").status_code == 403
+    db.session.expire_all()
+    assert db.session.get(StoredFile, loose.id) is None and db.session.get(StoredFile, in_capstone.id) is not None
+
+    # A mentor's upload that became part of a review is named as such on the mentor's page.
+    mentor = make_user("mentor")
+    review = make_review(mentor, cap)
+    recording = _upload(mentor, "feedback.pdf")
+    files.attach([recording.key], owner_id=mentor.id, field="audio", review_id=review.id)
+    db.session.commit()
+    login_as(mentor)
+    card = _file_card(text(client.get("/account/media")), recording.id)
+    assert ">Delete</button>" not in card
+    assert f'Part of saved work: used in <a href="/mentorship/reviews/{review.id}">a mentor review</a>' in card

@@ -36,6 +36,19 @@ def index():
     return _page()
 
 
+def _used_in(file) -> dict | None:
+    """Where an upload is part of saved work, as the page names and links it; None while it is not attached.
+    The files service refuses to discard an attached upload (services/files.py delete_file), so the page offers
+    no Delete for one."""
+    if file.capstone_id is not None:
+        return {"label": "a capstone", "url": url_for("capstones.detail", capstone_id=file.capstone_id)}
+    if file.review_id is not None:
+        return {"label": "a mentor review", "url": url_for("mentorship.review", review_id=file.review_id)}
+    if file.portfolio_item_id is not None:
+        return {"label": "a portfolio item", "url": url_for("portfolio.detail", item_id=file.portfolio_item_id)}
+    return None
+
+
 @bp.get("/media")
 @login_required
 def media():
@@ -44,7 +57,9 @@ def media():
 
     max_mb = current_app.config["MAX_UPLOAD_MB"]
     limits = {k: min(kind.max_mb, max_mb) for k, kind in KINDS.items()}
-    return render_template("account/media.html", uploads=files_service.list_uploads(current_user), limits=limits)
+    uploads = files_service.list_uploads(current_user)
+    used_in = {f.id: used for f in uploads if (used := _used_in(f)) is not None}
+    return render_template("account/media.html", uploads=uploads, used_in=used_in, limits=limits)
 
 
 @bp.post("/profile")
