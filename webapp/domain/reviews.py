@@ -10,6 +10,8 @@ from .errors import Conflict, Invalid
 MAX_TOTAL_PHASES = 5
 REVIEW_STATUSES = ("draft", "submitted")
 REVIEW_DECISIONS = ("approve", "request_changes")
+# What the review form's decision buttons read.
+DECISION_LABELS = {"approve": "Approve", "request_changes": "Request changes"}
 OVERALL = "overall"
 
 
@@ -105,23 +107,80 @@ def check_editable(status: str) -> None:
                        fields={"status": "submitted"})
 
 
-def check_score(value: object, field_name: str) -> Decimal | None:
-    """A score on 0-100 with at most two decimals; blank is None."""
+def check_score(value: object, field_name: str, label: str | None = None) -> Decimal | None:
+    """A score on 0-100 with at most two decimals; blank is None. The message names the field by `label`
+    (as the form shows it; default field_label(field_name)), the fields by their key."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    label = label or field_label(field_name)
     if isinstance(value, bool):
-        raise Invalid(f"{field_name} must be a number from 0 to 100.",
+        raise Invalid(f"{label} must be a number from 0 to 100.",
                       fields={field_name: "must be a number from 0 to 100"})
     try:
         number = Decimal(str(value).strip())
     except (ArithmeticError, ValueError):
-        raise Invalid(f"{field_name} must be a number from 0 to 100.",
+        raise Invalid(f"{label} must be a number from 0 to 100.",
                       fields={field_name: "must be a number from 0 to 100"}) from None
     if not number.is_finite() or not Decimal(0) <= number <= Decimal(100):
-        raise Invalid(f"{field_name} must be between 0 and 100.", fields={field_name: "must be between 0 and 100"})
+        raise Invalid(f"{label} must be between 0 and 100.", fields={field_name: "must be between 0 and 100"})
     if number != number.quantize(TWO_PLACES):
-        raise Invalid(f"{field_name} takes at most two decimals.", fields={field_name: "at most two decimals"})
+        raise Invalid(f"{label} takes at most two decimals.", fields={field_name: "at most two decimals"})
     return number.quantize(TWO_PLACES)
+
+
+# The review form's names for the fields (API keys stay the `fields` keys of an error; people read these).
+FIELD_LABELS = {
+    "overall_score": "Overall score",
+    "written_feedback": "Written feedback",
+    "meeting_notes": "Meeting notes",
+    "meeting_duration_minutes": "Meeting duration (minutes)",
+    "is_scoring_meeting": "Scoring meeting",
+    "audio_transcript": "Audio transcript",
+    "video_transcript": "Video transcript",
+    "recommended_next_steps": "Recommended next steps",
+    "recommended_recipes": "Recommended recipes",
+    "rubric_scores": "Rubric",
+    "rubric_comments": "Rubric comments",
+    "subtask_scores": "Subtask scores",
+    "feedback_per_subtask": "Subtask feedback",
+    "feedback_per_decision": "Decision feedback",
+    "phase": "Reviewed part",
+    "decision": "Decision",
+    "reopen_phases": "Phases to reopen",
+    "total_phases": "Number of review phases",
+    "review_phase": "Review phase",
+}
+
+
+def field_label(key: str, subtasks: list[Mapping] | None = None, rubric: list[Mapping] | None = None) -> str:
+    """What the review form calls the field an error key names: `subtask_scores.1` is "Score for subtask 1
+    (Triage)", `rubric_comments.analysis` "Comment on Analysis", `recommended_next_steps.0.deadline`
+    "Next step 1, deadline". Unknown keys are returned as they are."""
+    name, _, rest = key.partition(".")
+    if name in ("subtask_scores", "feedback_per_subtask") and rest:
+        title = next((s.get("title") for s in subtasks or [] if str(s.get("id")) == rest), None)
+        what = "Score for subtask" if name == "subtask_scores" else "Feedback on subtask"
+        return f"{what} {rest}" + (f" ({title})" if title else "")
+    if name == "feedback_per_decision" and rest:
+        prompt = next((d.get("prompt") for s in subtasks or [] for d in s.get("decisions") or []
+                       if str(d.get("id")) == rest), None)
+        return f"Feedback on decision \u201c{prompt}\u201d" if prompt else f"Feedback on decision {rest}"
+    if name in ("rubric_scores", "rubric_comments") and rest:
+        criterion = next((c.get("criterion") for c in rubric or [] if str(c.get("id")) == rest), None)
+        if name == "rubric_scores":
+            return f"Rubric level for {criterion}" if criterion else f"Rubric criterion {rest}"
+        return f"Comment on {criterion}" if criterion else f"Rubric comment {rest}"
+    if name == "recommended_next_steps" and rest:
+        index, _, part = rest.partition(".")
+        if index.isdigit():
+            return f"Next step {int(index) + 1}" + (f", {part}" if part else "")
+    return FIELD_LABELS.get(key, key)
+
+
+def describe_problems(problems: Mapping[str, str], subtasks: list[Mapping] | None = None,
+                      rubric: list[Mapping] | None = None) -> str:
+    """"Label: problem; Label: problem" for a message people read, each field named as the form names it."""
+    return "; ".join(f"{field_label(k, subtasks, rubric)}: {v}" for k, v in problems.items())
 
 
 def subtask_ids(subtasks: list[Mapping]) -> list[str]:
@@ -216,8 +275,7 @@ def check_next_steps(rows: list[object], today: date) -> list[dict]:
                 problems[f"{path}.deadline"] = f"{day.isoformat()} is in the past"
         clean.append({"title": title, "priority": priority, "deadline": day.isoformat() if day else None})
     if problems:
-        raise Invalid("Some next steps are not valid: " + "; ".join(f"{k}: {v}" for k, v in problems.items()) + ".",
-                      fields=problems)
+        raise Invalid("Some next steps are not valid: " + describe_problems(problems) + ".", fields=problems)
     return clean
 
 
@@ -258,12 +316,16 @@ def check_submit(last: bool, overall_score: Decimal | None, decision: str | None
             raise Invalid("Only the last review phase takes a decision.", fields={"decision": "only on the last phase"})
         return
     problems = {}
+    said = {}                   # the message's wording where it differs from the field's (the form's labels)
     if overall_score is None:
         problems["overall_score"] = "the last phase needs an overall score (0-100)"
     if reviewable_phases is None and decision is None:
         pass                    # an attempt's review just completes; a decision is optional
     elif decision not in REVIEW_DECISIONS:
-        problems["decision"] = "choose approve or request_changes"
+        problems["decision"] = "choose approve or request_changes"     # the API's values
+        said["decision"] = (f"choose {DECISION_LABELS['approve']} or {DECISION_LABELS['request_changes']}"
+                            if reviewable_phases is not None else
+                            f"choose {DECISION_LABELS['approve']} or leave the decision empty")
     elif decision == "request_changes" and reviewable_phases is not None:
         if not reopen:
             problems["reopen_phases"] = "name the capstone phases to reopen"
@@ -274,7 +336,8 @@ def check_submit(last: bool, overall_score: Decimal | None, decision: str | None
     elif decision == "approve" and reopen:
         problems["reopen_phases"] = "only a request for changes reopens phases"
     if problems:
-        raise Invalid("The review cannot be submitted yet: " + "; ".join(problems.values()) + ".", fields=problems)
+        raise Invalid("The review cannot be submitted yet: " + "; ".join(said.get(k, v) for k, v in problems.items())
+                      + ".", fields=problems)
 
 
 def check_previous_submitted(previous_statuses: Iterable[str]) -> None:

@@ -280,8 +280,9 @@ def clean(review: MI, data: dict[str, Any]) -> dict[str, Any]:
         if review.attempt_id and out.get("phase") not in (None, rules.OVERALL):
             problems["phase"] = "an attempt is reviewed as a whole: overall"
     if problems:
-        raise Invalid("Some fields need fixing: " + "; ".join(f"{k}: {v}" for k, v in problems.items()) + ".",
-                      fields=problems)
+        # The message names each field as the form does; `fields` keeps the keys API clients rely on.
+        raise Invalid("Some fields need fixing: " + rules.describe_problems(problems, subtasks, mission.rubric or [])
+                      + ".", fields=problems)
     return out
 
 
