@@ -32,6 +32,20 @@ def _score(value) -> str:
     return f"{float(value):.2f}".rstrip("0").rstrip(".")
 
 
+# Words of escalation event types written in capitals (sms_swap -> "SMS swap").
+ACRONYMS = frozenset({"api", "ceo", "cfo", "ciso", "dns", "dpo", "edr", "iam", "ip", "kev", "mfa", "msp", "oem", "ot",
+                      "pci", "pii", "rdp", "siem", "sms", "soc", "sql", "sso", "tls", "vpn", "waf", "wmi"})
+
+
+def _event_title(event_type: str | None) -> str:
+    """An event type as a title: first word capitalised, known acronyms in capitals."""
+    words = [w for w in (event_type or "").split("_") if w]
+    out = [w.upper() if w in ACRONYMS else w for w in words]
+    if out and out[0] == words[0]:
+        out[0] = out[0].capitalize()
+    return " ".join(out)
+
+
 def _duration(minutes: int | None) -> str:
     if not minutes:
         return ""
@@ -137,7 +151,7 @@ def render_page(title: str, content: str, meta: str = "") -> str:
 def init_templating(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(markdown=render_markdown, when=_when, date=_date, duration=_duration,
-                               filesize=_filesize, score=_score)
+                               filesize=_filesize, score=_score, event_title=_event_title)
     app.jinja_env.globals.update(
         TRACKS=catalogue.TRACKS, TRACK_LABELS=catalogue.TRACK_LABELS, TIERS=catalogue.TIERS,
         TIER_LABELS=catalogue.TIER_LABELS, PHASE_LABELS=phases.PHASE_LABELS,

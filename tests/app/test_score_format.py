@@ -22,3 +22,10 @@ def test_a_final_score_with_no_cents_shows_without_them(client, login_as):
                                                        "reporting", "presentation"),
                         mentor_approved=True, mentor_final_score=Decimal("85.00"))
     assert "Final score: <strong>85</strong>" in text(client.get(f"/capstones/{cap.id}"))
+
+
+@pytest.mark.parametrize("event_type, title", [("sms_swap", "SMS swap"), ("ceo_pressure", "CEO pressure"),
+                                               ("second_wave", "Second wave"), ("soc_alert", "SOC alert"),
+                                               ("vendor_pressure_from_msp", "Vendor pressure from MSP"), ("", "")])
+def test_event_titles_keep_acronyms_in_capitals(app, event_type, title):
+    assert app.jinja_env.filters["event_title"](event_type) == title
