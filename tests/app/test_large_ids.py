@@ -4,15 +4,13 @@ the database's integer range (webapp/routing.py), so every such URL answers the 
 logged in, HTML or API, and a refused write changes nothing."""
 from __future__ import annotations
 
-import hashlib
 
 import pytest
-from sqlalchemy import select
 
 from tests.conftest import log_in
 from tests.factories import make_capstone, make_item, make_mission, make_review, make_token, make_user
+from tests.snapshots import database_snapshot
 from webapp.api.schemas import MAX_ID
-from webapp.extensions import db
 
 SQLITE_OVERFLOW = 2**63          # one past SQLite's (and PostgreSQL's bigint) INTEGER
 HUGE_IDS = [SQLITE_OVERFLOW, 10**30, MAX_ID + 1, 2**63 - 1]
@@ -24,16 +22,6 @@ WRITES = ["/capstones/{id}/delete", "/portfolio/items/{id}/delete", "/mentorship
           "/portfolio/items/{id}", "/mentorship/reviews/{id}",
           "/attempts/{id}/subtasks/{id}", "/mentorship/reviews/1/steps/{id}/toggle",
           "/admin/users/{id}/deactivate", "/account/tokens/{id}/revoke"]
-
-
-def _snapshot() -> dict[str, tuple[int, str]]:
-    db.session.expire_all()
-    out = {}
-    with db.engine.connect() as conn:
-        for table in db.metadata.sorted_tables:
-            rows = sorted(repr(tuple(r)) for r in conn.execute(select(table)))
-            out[table.name] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
-    return out
 
 
 def _world():
@@ -67,12 +55,12 @@ def test_post_with_id_past_database_range_is_404_and_changes_nothing(client, act
     people = _world()
     if people[actor]:
         log_in(client, people[actor])
-    before = _snapshot()
+    before = database_snapshot()
     for huge in HUGE_IDS:
         url = action.format(id=huge)
         _assert_not_found_page(client.post(url, data={"written_feedback": "x", "role": "admin"}),
                                f"POST {url} as {actor}")
-    after = _snapshot()
+    after = database_snapshot()
     assert {t for t in before if before[t] != after[t]} == set()
 
 
@@ -93,14 +81,14 @@ def test_api_with_huge_id_is_json_404_and_changes_nothing(client, path, method):
     user = _world()["learner"]
     headers = {"Authorization": f"Bearer {make_token(user)[1]}"}
     assert client.get("/api/v1/me", headers=headers).status_code == 200   # stamps the token before the snapshot
-    before = _snapshot()
+    before = database_snapshot()
     for huge in HUGE_IDS:
         if method == "DELETE" and "mentorship" in path:
             continue   # reviews have no DELETE: 405 for any id
         resp = client.open(path.format(id=huge), method=method, headers=headers, json={"title": "Renamed"})
         assert resp.status_code == 404, f"{method} {path} {huge}: {resp.status_code}"
         assert resp.get_json()["error"]["code"] == "not_found"
-    after = _snapshot()
+    after = database_snapshot()
     assert {t for t in before if before[t] != after[t]} == set()
 
 

@@ -7,17 +7,16 @@ The rows live in tests/app/matrix_table.py; a route without a row fails test_eve
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 
 import pytest
-from sqlalchemy import select
 
 from tests.app.matrix_table import ACTORS, POLICIES, TABLE
 from tests.conftest import log_in
 from tests.factories import assign, make_capstone, make_item, make_mission, make_review, make_token, make_user
 from tests.media_samples import sample
+from tests.snapshots import database_snapshot
 from webapp.extensions import db
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -122,17 +121,6 @@ def _body(spec, rule: str, values: dict):
     return {k: fill(v) for k, v in body.items()}, False
 
 
-def _snapshot() -> dict[str, tuple[int, str]]:
-    """Every table's row count and a checksum of all its rows."""
-    db.session.expire_all()
-    out = {}
-    with db.engine.connect() as conn:
-        for table in db.metadata.sorted_tables:
-            rows = sorted(repr(tuple(r)) for r in conn.execute(select(table)))
-            out[table.name] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
-    return out
-
-
 @pytest.mark.parametrize("rule,method,actor", list(_cases()))
 def test_route_matrix(client, rule, method, actor):
     spec = TABLE[(rule, method)]
@@ -158,7 +146,7 @@ def test_route_matrix(client, rule, method, actor):
         else:
             kwargs["data"] = body
 
-    before = _snapshot() if method in WRITES else None
+    before = database_snapshot() if method in WRITES else None
     resp = client.open(url, method=method, **kwargs)
     code, location = resp.status_code, resp.headers.get("Location", "")
     to_login = code == 302 and "/auth/login" in location
@@ -176,6 +164,6 @@ def test_route_matrix(client, rule, method, actor):
 
     refused = code in (401, 403, 404) or to_login
     if method in WRITES and refused:
-        after = _snapshot()
+        after = database_snapshot()
         changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
         assert not changed, f"{where}\nrefused, yet these tables changed: {sorted(changed)}"
