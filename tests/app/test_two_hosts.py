@@ -128,4 +128,4 @@ def test_the_login_rate_limit_holds_across_both_hosts(hosts):
     for base in (a, b):
         refused = log_in(visitor, base, "ada@example.com", factories.PASSWORD)
         assert refused.status_code == 429
-        assert "Too many login attempts" in refused.text
+        assert "Too many failed login attempts from your address. Try again in 1 minute." in refused.text

@@ -113,6 +113,12 @@ def wait_until(page, expression: str, timeout: float = 10.0, interval: float = 0
     _auto_check(page)   # what the journey waited for (often an htmx swap) is there: check the page
 
 
+def wait_settled(page) -> None:
+    """Wait until htmx has finished processing swapped-in content: new elements carry `htmx-added` until htmx
+    has attached their triggers, so acting on them earlier (a file chosen right after a swap) can go unheard."""
+    wait_until(page, "document.querySelector('.htmx-added, .htmx-settling, .htmx-swapping') === null")
+
+
 def log_in(page, email: str, password: str | None = None) -> None:
     """Log in through the real form and wait for the dashboard."""
     from tests.factories import PASSWORD

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.browser.conftest import log_in, shot, wait_until
+from tests.browser.conftest import log_in, shot, wait_settled, wait_until
 from tests.factories import make_user
 from tests.media_samples import sample
 from webapp.extensions import db
@@ -71,6 +71,7 @@ def test_learner_takes_capstone_through_five_phases_and_submits_it(page):
     page.get_by_role("button", name="Save draft").click()
     page.locator("#capstone-phase-form .flash-success").wait_for()
     assert page.locator("#investigation_artifacts-0-url-error").count() == 0
+    wait_settled(page)   # the upload form was just swapped in: its change trigger must be attached first
     page.set_input_files("#upload-investigation_artifacts-input", files=[{
         "name": "timeline.pdf", "mimeType": "application/pdf", "buffer": sample("pdf")}])
     wait_until(page, "document.querySelectorAll('#files-investigation_artifacts li.file-card').length === 1")
