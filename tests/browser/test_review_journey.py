@@ -91,8 +91,19 @@ def test_mentor_reviews_in_two_phases_with_recorded_audio_and_learner_hears_it(b
         page.screenshot(path=str(ARTIFACTS / "review-workspace-390.png"))
         page.set_viewport_size({"width": 1280, "height": 900})
 
+        # Submitting asks first; cancelling leaves the draft a draft.
+        dismissed = []
+        page.once("dialog", lambda dialog: (dismissed.append(dialog.message), dialog.dismiss()))
+        page.get_by_role("button", name="Submit phase 1").click()
+        wait_until(page, "true")   # let a request that should not be sent go out, if it were
+        assert dismissed and "/mentorship/reviews/" in page.url
+        db.session.expire_all()
+        assert db.session.scalars(select(MentorshipInteraction.status)).all() == ["draft"]
+        dialogs = []
+        page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
         with page.expect_navigation():
             page.get_by_role("button", name="Submit phase 1").click()
+        assert dialogs and "can no longer be changed" in dialogs[0]
         assert page.locator("h1").inner_text().startswith("Reviews of")
         db.session.expire_all()
         first = db.session.scalars(select(MentorshipInteraction).where(MentorshipInteraction.review_phase == 1)).one()
@@ -110,8 +121,11 @@ def test_mentor_reviews_in_two_phases_with_recorded_audio_and_learner_hears_it(b
         wait_until(page, "document.querySelector('#overall-score').value === '94.44'")
         page.get_by_label("Overall score (0–100)").fill("92")
         page.get_by_label("Approve").check()
+        dialogs = []
+        page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
         with page.expect_navigation():
             page.get_by_role("button", name="Submit phase 2").click()
+        assert dialogs and "can no longer be changed" in dialogs[0]
         assert page.locator("h1").inner_text().startswith("Reviews of")
         db.session.expire_all()
         c = db.session.get(CapstoneProject, cap.id)
