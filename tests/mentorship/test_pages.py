@@ -111,6 +111,11 @@ def test_recipe_search_and_step_row_fragments(client):
     assert "Sysmon basics" not in excluded.text
     row = client.get(f"/mentorship/reviews/{review.id}/step-row", headers=hx("review-steps"))
     assert 'name="step_title"' in row.text and row.text.lstrip().startswith("<li")
+    # Opened as a page, the same URL is a whole page with a search form, not a bare fragment.
+    page = client.get("/mentorship/recipes?recipe_q=sysmon")
+    assert page.status_code == 200 and "<html" in page.text and "<h1>Recipes</h1>" in page.text
+    assert "Sysmon basics" in page.text and "Phishing" not in page.text and 'name="recipe_q" value="sysmon"' in page.text
+    assert "No recipe matches “nothing-like-it”" in client.get("/mentorship/recipes?recipe_q=nothing-like-it").text
 
 
 def test_media_upload_sets_url_and_server_duration(client):

@@ -355,8 +355,10 @@ def step_row(review_id: int):
 def recipes():
     results = service.search_recipes(request.args.get("recipe_q", ""), exclude=request.args.getlist("recipe"),
                                      track=request.args.get("track") or None)
-    return render_template("mentorship/_recipe_options.html", recipe_results=results,
-                           recipe_q=request.args.get("recipe_q", ""))
+    ctx = {"recipe_results": results, "recipe_q": request.args.get("recipe_q", "")}
+    if not htmx.is_htmx():   # opened as a page: the search with its results, not a bare fragment
+        return render_page("Recipes", render_template("mentorship/_recipes_page.html", **ctx))
+    return render_template("mentorship/_recipe_options.html", **ctx)
 
 
 # ---- the learner's side ----------------------------------------------------------------------------------------
