@@ -32,6 +32,14 @@ def _world():
     return {"anon": None, "learner": learner, "mentor": mentor, "admin": make_user("admin"), "capstone": cap}
 
 
+def _world_as(client, actor: str) -> dict:
+    """The world, with `client` logged in as `actor` (or anonymous)."""
+    people = _world()
+    if people[actor]:
+        log_in(client, people[actor])
+    return people
+
+
 def _assert_not_found_page(resp, where: str) -> None:
     body = resp.get_data(as_text=True)
     assert resp.status_code == 404, f"{where}: {resp.status_code} {body[:300]!r}"
@@ -41,9 +49,7 @@ def _assert_not_found_page(resp, where: str) -> None:
 @pytest.mark.parametrize("actor", ["anon", "learner", "mentor", "admin"])
 @pytest.mark.parametrize("page", PAGES)
 def test_page_with_id_past_database_range_is_404_page(client, page, actor):
-    people = _world()
-    if people[actor]:
-        log_in(client, people[actor])
+    _world_as(client, actor)
     for huge in HUGE_IDS:
         url = page.format(id=huge)
         _assert_not_found_page(client.get(url), f"GET {url} as {actor}")
@@ -52,9 +58,7 @@ def test_page_with_id_past_database_range_is_404_page(client, page, actor):
 @pytest.mark.parametrize("actor", ["anon", "learner", "mentor", "admin"])
 @pytest.mark.parametrize("action", WRITES)
 def test_post_with_id_past_database_range_is_404_and_changes_nothing(client, action, actor):
-    people = _world()
-    if people[actor]:
-        log_in(client, people[actor])
+    _world_as(client, actor)
     before = database_snapshot()
     for huge in HUGE_IDS:
         url = action.format(id=huge)

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .capstone_rules import FILE_FIELDS, check_file_field
 from .errors import DomainError, Invalid
 
 MB = 1024 * 1024
@@ -151,16 +152,12 @@ _CAPSTONE_CONTEXT = re.compile(r"capstone:[0-9]{1,18}:[a-z_]{1,40}")
 
 
 def capstone_upload_context(capstone_id: int, file_field: str) -> str:
-    from .capstone_rules import check_file_field
-
     check_file_field(file_field)
     return f"capstone:{int(capstone_id)}:{file_field}"
 
 
 def clean_upload_context(value: object) -> str | None:
     """A context sent with an upload, or None when it is not one this module makes."""
-    from .capstone_rules import FILE_FIELDS
-
     if value == PORTFOLIO_CONTEXT:
         return PORTFOLIO_CONTEXT
     if not isinstance(value, str) or not _CAPSTONE_CONTEXT.fullmatch(value):
