@@ -51,6 +51,7 @@ def create_app(config: dict | None = None):
 
     from . import models  # noqa: F401  (registers every table)
     from .auth.login import init_login
+    from .boundary import init_boundary
     from .cache import init_cache
     from .errors import register_error_handlers
     from .quickread import init_quickread
@@ -58,6 +59,7 @@ def create_app(config: dict | None = None):
     from .security import init_security
     from .templating import init_templating
 
+    init_boundary(app)     # the request and response classes: what is read and how text goes out
     init_login(app)
     init_cache(app)
     init_quickread()

@@ -49,6 +49,10 @@ def defaults() -> dict:
         "ALLOW_REGISTRATION": True,
         "STORAGE_BACKEND": "local",
         "MAX_UPLOAD_MB": 200,
+        # Bodies that are not multipart uploads are read whole into memory: a JSON body (or any other) at most
+        # MAX_JSON_KB, an urlencoded form (the pages' forms) at most MAX_FORM_KB (webapp/boundary.py).
+        "MAX_JSON_KB": 1024,
+        "MAX_FORM_KB": 4096,
         "API_MAX_PER_PAGE": 100,
         "FORCE_HTTPS": False,
         "TRUSTED_PROXY_COUNT": 0,
@@ -85,6 +89,9 @@ def load_config(environ: Mapping[str, str]) -> dict:
             cfg[key] = environ[key]
     if "MAX_UPLOAD_MB" in environ:
         cfg["MAX_UPLOAD_MB"] = _int(environ, "MAX_UPLOAD_MB", 200)
+    for key in ("MAX_JSON_KB", "MAX_FORM_KB"):
+        if key in environ:
+            cfg[key] = _int(environ, key, defaults()[key])
     if "ALLOW_REGISTRATION" in environ:
         cfg["ALLOW_REGISTRATION"] = _bool(environ.get("ALLOW_REGISTRATION"), True)
     if "TRUSTED_PROXY_COUNT" in environ:

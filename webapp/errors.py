@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from . import htmx
+from .boundary import too_large_message
 from .domain.errors import DomainError
 
 SESSION_EXPIRED = "Your session expired. Reload the page."
@@ -103,8 +104,7 @@ def register_error_handlers(app) -> None:
         status = exc.code or 500
         message = HTTP_MESSAGES.get(status) or exc.description or "Request failed."
         if status == 413:
-            mb = app.config.get("MAX_UPLOAD_MB")
-            message = f"The upload is too large: the limit is {mb} MB."
+            message = too_large_message(request.mimetype, app.config)
         if status in (400, 429) and exc.description and exc.description != type(exc).description \
                 and not exc.description[:1].isdigit():
             message = exc.description

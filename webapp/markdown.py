@@ -7,6 +7,8 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from .boundary import replace_surrogates
+
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
     ["table", "strikethrough"])
 
@@ -36,7 +38,8 @@ def _render_cached(text: str) -> Markup:
 
 
 def _render(text: str) -> Markup:
-    html = _md.render(text)
+    # nh3 takes only UTF-8: a lone surrogate stored before the request boundary refused them becomes U+FFFD.
+    html = _md.render(replace_surrogates(text))
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                       url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
     # The HTML was sanitised by nh3 just above, so it may be marked safe.

@@ -85,48 +85,6 @@ def _allow_storage_origins(response):
     return response
 
 
-def _nul_path(value, path: str = "") -> str | None:
-    """The path of the first string (or key) in a JSON document that holds a NUL character."""
-    if isinstance(value, str):
-        return path or "body" if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            if "\x00" in str(key):
-                return where
-            found = _nul_path(item, where)
-            if found:
-                return found
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            found = _nul_path(item, f"{path}.{i}" if path else str(i))
-            if found:
-                return found
-    return None
-
-
-def _refuse_nul_characters():
-    """No text may carry a NUL character: PostgreSQL cannot store one, and no person types one.
-    Checked once for every request (query string, form fields, JSON), so no view meets one."""
-    from flask import request
-
-    from .domain.errors import Invalid
-
-    sources = [request.args]
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            sources.append(request.form)
-    for source in sources:
-        for key, value in source.items(multi=True):
-            if "\x00" in key or "\x00" in value:
-                name = key.replace("\x00", "")
-                raise Invalid(f"Text may not contain NUL characters: {name}.", fields={name: "contains a NUL character"})
-    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.is_json:
-        where = _nul_path(request.get_json(silent=True))
-        if where:
-            raise Invalid(f"Text may not contain NUL characters: {where}.", fields={where: "contains a NUL character"})
-
-
 RESIGN_AFTER = 60   # seconds a signed CSRF token is reused for (capped at a tenth of WTF_CSRF_TIME_LIMIT)
 
 
@@ -158,7 +116,6 @@ def csrf_token() -> str:
 
 
 def init_security(app) -> None:
-    app.before_request(_refuse_nul_characters)
     # Registered before Talisman's hook, so it runs after it (Flask runs after_request hooks in reverse).
     app.after_request(_allow_storage_origins)
     csp = dict(CSP)

@@ -77,7 +77,7 @@ def nav_section(path: str) -> str:
 
 
 # What render_page() puts into a stored layout on each request. NUL never occurs in our HTML (no text may hold
-# one: webapp/security.py), so these cannot collide with content.
+# one: webapp/boundary.py), so these cannot collide with content.
 TITLE_MARK = "\x00title\x00"
 META_MARK = "\x00meta\x00"
 CONTENT_MARK = "\x00content\x00"

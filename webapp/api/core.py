@@ -97,10 +97,14 @@ def authenticate():
 
 
 def json_body() -> dict:
-    if not request.data:
-        return {}
+    """The request's JSON object, {} for no body. Read only here, after routing and the token check, and never past
+    MAX_JSON_KB; what it holds is checked once for NUL and invalid Unicode (webapp/boundary.py)."""
     if not request.is_json:
-        raise Invalid("Send the body as JSON with 'Content-Type: application/json'.")
+        if request.content_length or request.headers.get("Transfer-Encoding"):
+            raise Invalid("Send the body as JSON with 'Content-Type: application/json'.")
+        return {}       # nothing sent, and nothing read
+    if not request.get_data():
+        return {}
     data = request.get_json(silent=True)
     if data is None:
         from ..domain.errors import DomainError
