@@ -1,7 +1,7 @@
 """Marshmallow schemas: they validate API input and describe every response in the OpenAPI document."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from ..domain.catalogue import ROLES, TIERS, TRACKS
 
@@ -32,16 +32,10 @@ class PageArgs(Schema):
         min=1, max=MAX_PER_PAGE, error=f"must be between 1 and {MAX_PER_PAGE}"))
 
 
-def no_nul(value: str) -> None:
-    """PostgreSQL cannot hold NUL in text, so a query with one would fail there (500) instead of answering."""
-    if "\x00" in value:
-        raise ValidationError("must not contain NUL characters")
-
-
 class MissionFilterArgs(PageArgs):
     track = fields.String(validate=validate.OneOf(TRACKS))
     tier = fields.String(validate=validate.OneOf(TIERS))
-    q = fields.String(validate=[validate.Length(max=100), no_nul])
+    q = fields.String(validate=validate.Length(max=100))
 
 
 class UserSchema(Schema):
@@ -148,7 +142,7 @@ MissionPage = page_schema(MissionSummarySchema, "MissionPage")
 from ..domain.capstone_rules import ARTIFACT_TYPES, FILE_FIELDS  # noqa: E402
 from ..domain.phases import COMPLETED, FINDING_KINDS, PHASES, PRESENTATION_TYPES, REVIEW_STAGE  # noqa: E402
 
-TEXT = {"allow_none": True, "validate": no_nul}
+TEXT = {"allow_none": True}
 
 
 class FindingsSchema(Schema):
@@ -205,13 +199,13 @@ class CapstonePatchSchema(CapstoneFieldsSchema):
 
 
 class CapstoneCreateSchema(Schema):
-    mission = fields.String(required=True, validate=[validate.Length(min=1, max=200), no_nul],
+    mission = fields.String(required=True, validate=validate.Length(min=1, max=200),
                             metadata={"description": "the slug of a mastery mission"})
 
 
 class CapstoneListArgs(PageArgs):
-    mission = fields.String(validate=[validate.Length(max=200), no_nul], metadata={"description": "mission slug"})
-    learner = fields.String(validate=[validate.Length(max=100), no_nul], metadata={"description": "learner handle"})
+    mission = fields.String(validate=validate.Length(max=200), metadata={"description": "mission slug"})
+    learner = fields.String(validate=validate.Length(max=100), metadata={"description": "learner handle"})
     status = fields.String(validate=validate.OneOf(("in_progress", "in_review", "approved")))
 
 
@@ -343,12 +337,12 @@ class PortfolioFilterArgs(PageArgs):
     item_type = fields.String(validate=validate.OneOf(ITEM_TYPES))
     status = fields.String(validate=validate.OneOf(STATUSES))
     visibility = fields.String(validate=validate.OneOf(VISIBILITIES))
-    owner = fields.String(validate=[validate.Length(max=40), no_nul], metadata={
+    owner = fields.String(validate=validate.Length(max=40), metadata={
         "description": "a learner's handle (mentors and admins); default: the caller"})
 
 
 class PortfolioItemUpdate(Schema):
-    title = fields.String(validate=[validate.Length(min=1, max=200), no_nul])
+    title = fields.String(validate=validate.Length(min=1, max=200))
     summary = fields.String(validate=[validate.Length(max=20000)])
     item_type = fields.String(validate=validate.OneOf(ITEM_TYPES))
     skill_tags = fields.List(fields.String(validate=validate.Length(max=40)), validate=validate.Length(max=20))
@@ -358,7 +352,7 @@ class PortfolioItemUpdate(Schema):
 
 
 class PortfolioItemCreate(PortfolioItemUpdate):
-    title = fields.String(required=True, validate=[validate.Length(min=1, max=200), no_nul])
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     item_type = fields.String(required=True, validate=validate.OneOf(ITEM_TYPES))
 
 
@@ -412,7 +406,7 @@ from ..domain.reviews import (MAX_TOTAL_PHASES as _MAX_REVIEW_PHASES, PRIORITIES
 
 
 class NextStepSchema(Schema):
-    title = fields.String(required=True, validate=no_nul)
+    title = fields.String(required=True)
     priority = fields.String(load_default="medium", metadata={"enum": list(_REVIEW_PRIORITIES)})
     deadline = fields.String(allow_none=True, metadata={"description": "ISO date (YYYY-MM-DD), not in the past"})
 
@@ -422,7 +416,7 @@ class ReviewFieldsSchema(Schema):
     most two decimals; rubric values are level scores of the mission's rubric."""
 
     phase = fields.String(metadata={"enum": list(_REVIEW_TARGETS)})
-    written_feedback = fields.String(validate=no_nul, metadata={"description": "Markdown"})
+    written_feedback = fields.String(metadata={"description": "Markdown"})
     feedback_per_subtask = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
     feedback_per_decision = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
     rubric_scores = fields.Dict(keys=fields.String(), values=fields.Raw(),
@@ -431,12 +425,12 @@ class ReviewFieldsSchema(Schema):
     subtask_scores = fields.Dict(keys=fields.String(), values=fields.Raw(), metadata={"description": "{subtask_id: 0-100}"})
     overall_score = fields.Raw(allow_none=True, metadata={"type": "number", "description": "0-100, two decimals"})
     is_scoring_meeting = fields.Boolean()
-    meeting_notes = fields.String(validate=no_nul, metadata={"description": "Markdown"})
+    meeting_notes = fields.String(metadata={"description": "Markdown"})
     meeting_duration_minutes = fields.Integer(allow_none=True)
     recommended_next_steps = fields.List(fields.Raw(), metadata={"description": "[{title, priority, deadline}]"})
     recommended_recipes = fields.List(fields.String(), metadata={"description": "recipe slugs"})
-    audio_transcript = fields.String(validate=no_nul)
-    video_transcript = fields.String(validate=no_nul)
+    audio_transcript = fields.String()
+    video_transcript = fields.String()
 
 
 class ReviewPatchSchema(ReviewFieldsSchema):
