@@ -382,6 +382,7 @@ def submit(review: MI, user: User, *, data: dict[str, Any] | None = None, expect
     request_changes reopens the named phases."""
     _editable(review, user)
     _check_version(review, expected_version)
+    read_version = review.version_id
     if data:
         values = clean(review, data)
         for name, value in values.items():
@@ -394,10 +395,11 @@ def submit(review: MI, user: User, *, data: dict[str, Any] | None = None, expect
     reviewable = phase_rules.PHASES if review.capstone_id else None
     rules.check_submit(last, review.overall_score, decision, reopen, reviewable)
     now = utcnow()
-    review.status = "submitted"
-    review.submitted_at = now
-    review.decision = decision if last else None
-    review.reopen_phases = reopen if decision == "request_changes" else []
+    # Draft to submitted once: of two submissions at once (two tabs, or the mentor and an admin) one decides.
+    transitions.transition(review, {"status": "submitted", "submitted_at": now,
+                                    "decision": decision if last else None,
+                                    "reopen_phases": reopen if decision == "request_changes" else []},
+                           when=[MI.status == "draft"], expected_version=read_version, conflict=_submitted_meanwhile)
     subject = subject_of(review)
     if last and review.capstone_id:
         cap = review.capstone
@@ -411,6 +413,16 @@ def submit(review: MI, user: User, *, data: dict[str, Any] | None = None, expect
     _touch_claim(subject, user)
     _commit(review)
     return review
+
+
+def _submitted_meanwhile(current: MI) -> Conflict:
+    if current.status != "submitted":
+        return StaleReview(current.version_id)      # still a draft, saved elsewhere meanwhile
+    work = "capstone" if current.capstone_id else "attempt"
+    outcome = {"approve": f": the {work} is approved", "request_changes": ": changes were requested"}
+    return Conflict(f"This review phase was already submitted{outcome.get(current.decision, '')}. Nothing of yours "
+                    "was saved; reload the page to see it.",
+                    fields={"status": "submitted", "decision": current.decision or ""})
 
 
 def _approve(cap: CapstoneProject, last: MI, user: User, now: datetime) -> None:

@@ -34,22 +34,26 @@ CHANGED_MEANWHILE = "This changed while you were working on it. Reload the page 
 def compare_and_set(obj: Any, values: dict[str, Any], *, when: Iterable = (),
                     expected_version: int | None = None) -> bool:
     """Write `values` onto `obj`'s row only if the row still matches `when` (SQL conditions on its columns) and,
-    if given, `expected_version`. True when this request won: `obj` then holds the new values (and version)
+    if given, `expected_version` (the version the request read; its own pending changes flush first). True when this request won: `obj` then holds the new values (and version)
     as committed state. False when it lost: the transaction is rolled back and `obj` re-read."""
     session = db.session
+    mapper = sa_inspect(type(obj))
+    version = mapper.version_id_col
+    version_key = mapper.get_property_by_column(version).key if version is not None else None
+    if expected_version is not None and getattr(obj, version_key) != int(expected_version):
+        return _lost(obj)
     try:
         session.flush()
     except StaleDataError:
         return _lost(obj)
-    mapper = sa_inspect(type(obj))
     table = mapper.local_table
     conditions = [col == getattr(obj, mapper.get_property_by_column(col).key) for col in mapper.primary_key]
     conditions += list(when)
     sets = {mapper.columns[name]: value for name, value in values.items()}
-    version = mapper.version_id_col
     if version is not None:
         if expected_version is not None:
-            conditions.append(version == int(expected_version))
+            # Still the version this request read, moved on only by this request's own flush just now.
+            conditions.append(version == getattr(obj, version_key))
         sets[version] = version + 1
     # What the database itself computes for this row (the new version, an `onupdate` timestamp) comes back.
     returned = [c for c in table.columns if c is version or (c.onupdate is not None and c not in sets)]
