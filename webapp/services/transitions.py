@@ -21,21 +21,31 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import inspect as sa_inspect, update
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import cache
-from ..domain.errors import Conflict, DomainError
+from ..domain.errors import Conflict, DomainError, NotFound
 from ..extensions import db
 
 CHANGED_MEANWHILE = "This changed while you were working on it. Reload the page to see it as it is now."
+DELETED_MEANWHILE = "This was deleted while you were working on it."
+
+
+WON, LOST, GONE = "won", "lost", "gone"
 
 
 def compare_and_set(obj: Any, values: dict[str, Any], *, when: Iterable = (),
                     expected_version: int | None = None) -> bool:
     """Write `values` onto `obj`'s row only if the row still matches `when` (SQL conditions on its columns) and,
-    if given, `expected_version` (the version the request read; its own pending changes flush first). True when this request won: `obj` then holds the new values (and version)
-    as committed state. False when it lost: the transaction is rolled back and `obj` re-read."""
+    if given, `expected_version` (the version the request read; its own pending changes are flushed first).
+    True when this request won: `obj` then holds the new values (and version) as committed state. False when
+    it lost: the transaction is rolled back and `obj` re-read as the winner left it."""
+    return _compare_and_set(obj, values, when, expected_version) == WON
+
+
+def _compare_and_set(obj: Any, values: dict[str, Any], when: Iterable, expected_version: int | None) -> str:
     session = db.session
     mapper = sa_inspect(type(obj))
     version = mapper.version_id_col
@@ -75,23 +85,27 @@ def compare_and_set(obj: Any, values: dict[str, Any], *, when: Iterable = (),
         set_committed_value(obj, name, value)      # written already: nothing left for the next flush
     for col, value in zip(returned, row or ()):
         set_committed_value(obj, mapper.get_property_by_column(col).key, value)
-    return True
+    return WON
 
 
 def transition(obj: Any, values: dict[str, Any], *, when: Iterable = (), expected_version: int | None = None,
                conflict: Callable[[Any], DomainError | None] | None = None) -> None:
     """compare_and_set(), raising when this request lost: `conflict(obj)` is called with `obj` as it is now and
     raises (or returns) the error that says so; when it names none, a plain 409 does."""
-    if compare_and_set(obj, values, when=when, expected_version=expected_version):
+    outcome = _compare_and_set(obj, values, when, expected_version)
+    if outcome == WON:
         return
+    if outcome == GONE:
+        raise NotFound(DELETED_MEANWHILE)
     error = conflict(obj) if conflict is not None else None
     raise error or Conflict(CHANGED_MEANWHILE)
 
 
-def _lost(obj: Any) -> bool:
+def _lost(obj: Any) -> str:
+    """Roll the request back and re-read the row as the winner left it."""
     db.session.rollback()
     try:
         db.session.refresh(obj)
-    except Exception:  # noqa: BLE001 - deleted meanwhile: the caller's message still applies
-        pass
-    return False
+    except InvalidRequestError:      # the row was deleted meanwhile
+        return GONE
+    return LOST

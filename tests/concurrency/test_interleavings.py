@@ -1,4 +1,4 @@
-"""Attempt transitions read a state, then write one. Here the other request's write lands between the read and
+"""Transitions read a state, then write one. Here the other request's write lands between the read and
 the write (committed on its own connection), the interleaving a race produces; the second writer must notice."""
 from __future__ import annotations
 
@@ -49,3 +49,24 @@ def test_a_scope_acknowledgement_racing_another_keeps_the_first_and_the_clock():
     db.session.expire_all()
     row = db.session.get(MissionAttempt, attempt.id)
     assert (row.scope_acknowledged_at, row.started_at) == (first, first)
+
+
+def test_reviewing_an_item_deleted_meanwhile_is_404_and_records_nothing():
+    import pytest
+    from sqlalchemy import delete, func, select
+
+    from tests.factories import assign, make_item
+    from webapp.domain.errors import NotFound
+    from webapp.models import PortfolioItem, PortfolioTransition
+    from webapp.services import portfolio
+
+    owner, mentor = make_user("learner"), make_user("mentor")
+    assign(mentor, owner)
+    item = make_item(owner, status="submitted", submitted_at=utcnow())
+    actor = actor_for(mentor)
+    assert item.status == "submitted"                    # what the mentor's request read
+    with db.engine.begin() as conn:                      # the owner deleted it meanwhile
+        conn.execute(delete(PortfolioItem).where(PortfolioItem.id == item.id))
+    with pytest.raises(NotFound, match="deleted while you were working on it"):
+        portfolio.review_item(actor, item, "approve")
+    assert db.session.scalar(select(func.count()).select_from(PortfolioTransition)) == 0
