@@ -94,10 +94,17 @@ def status_after_edit(status: str, content_changed: bool) -> str:
 
 def check_can_submit(status: str) -> None:
     if status == "submitted":
-        raise Conflict("This item is already waiting for a mentor's review.", fields={"status": "submitted"})
+        raise Conflict("This item was already submitted: it is now Submitted. It waits for a mentor's review.",
+                       fields={"status": "submitted"})
     if status == "approved":
-        raise Conflict("This item is already approved; edit it to change it (it then goes back to draft).",
-                       fields={"status": "approved"})
+        raise Conflict("This item was already approved: it is now Approved. Edit it to change it (it then goes "
+                       "back to draft).", fields={"status": "approved"})
+
+
+def changed_while_editing(status: str) -> Conflict:
+    """An edit that lost a race: the item's status moved on (reviewed, submitted) while the owner edited it."""
+    return Conflict(f"This item changed while you edited it: it is now {STATUS_LABELS.get(status, status)}. Your "
+                    "changes were not saved: reload the page and make them again.", fields={"status": status})
 
 
 def check_can_review(status: str, decision: str, note: str) -> str:
@@ -107,9 +114,11 @@ def check_can_review(status: str, decision: str, note: str) -> str:
     if decision not in DECISIONS:
         raise Invalid(f"Unknown decision “{decision}”. Choose one of: {', '.join(DECISIONS)}.",
                       fields={"decision": f"must be one of {', '.join(DECISIONS)}"})
+    if status in DECISIONS.values():
+        raise Conflict(f"This item was already reviewed: it is now {STATUS_LABELS[status]}.", fields={"status": status})
     if status != "submitted":
-        raise Conflict(f"Only submitted items are reviewed; this one is {STATUS_LABELS.get(status, status).lower()}.",
-                       fields={"status": status})
+        raise Conflict(f"Only submitted items are reviewed: it is now {STATUS_LABELS.get(status, status)} (its owner "
+                       "changed it or has not submitted it).", fields={"status": status})
     if decision == "request_changes" and not (note or "").strip():
         raise Invalid("Say what should change: a note is required when asking for changes.",
                       fields={"note": "required when asking for changes"})

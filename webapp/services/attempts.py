@@ -16,6 +16,7 @@ from ..domain.policies import Actor, require
 from ..extensions import db
 from ..models import Mission, MissionAttempt, User
 from ..models.base import utcnow
+from . import transitions
 
 
 def content_of(attempt: MissionAttempt) -> dict:
@@ -117,10 +118,15 @@ def acknowledge_scope(attempt: MissionAttempt, actor: Actor, *, confirmed: bool 
     if attempt.status != "in_progress":
         raise Conflict("This attempt has ended.")
     now = now or utcnow()
-    attempt.scope_acknowledged_at = now
+    values = {"scope_acknowledged_at": now}
     if not attempt.responses and not attempt.fired_events:
-        attempt.started_at = now
-    db.session.commit()
+        values["started_at"] = now
+    # Once: a second tab acknowledging at the same moment keeps the first time (and the clock it started).
+    if transitions.compare_and_set(attempt, values, when=[MissionAttempt.status == "in_progress",
+                                                          MissionAttempt.scope_acknowledged_at.is_(None)]):
+        db.session.commit()
+    elif attempt.scope_acknowledged_at is None:
+        raise Conflict("This attempt has ended.")
     return attempt
 
 
@@ -219,8 +225,10 @@ def request_review(attempt: MissionAttempt, actor: Actor, now: datetime | None =
             "Only the learner who made this attempt can ask for its review.")
     if attempt.status != "completed":
         raise Conflict("Finish the attempt before asking for a review: submit every subtask first.")
-    if attempt.review_requested_at is None:
-        attempt.review_requested_at = now or utcnow()
+    # Once: of two requests at once the first time is kept (the other answers as a repeated request does).
+    if attempt.review_requested_at is None and transitions.compare_and_set(
+            attempt, {"review_requested_at": now or utcnow()},
+            when=[MissionAttempt.status == "completed", MissionAttempt.review_requested_at.is_(None)]):
         db.session.commit()
     return attempt
 

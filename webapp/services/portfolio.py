@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import cache, quickread
 from ..domain import portfolio as rules
 from ..domain import redaction, uploads
-from ..domain.errors import Forbidden, Invalid, NotFound
+from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..domain.policies import Actor, can_read_learner_work
 from ..extensions import db
 from ..models import (CapstoneProject, MentorshipInteraction, Mission, MissionAttempt, PortfolioItem,
@@ -23,6 +23,7 @@ from ..models import (CapstoneProject, MentorshipInteraction, Mission, MissionAt
 from ..models.base import utcnow
 from ..storage import get_storage
 from . import files as files_service
+from . import transitions
 
 EVIDENCE_FIELD = "evidence"
 SCAN_MAX_BYTES = 1024 * 1024      # text evidence is scanned up to its first MiB
@@ -234,13 +235,20 @@ def update_item(actor: Actor, item: PortfolioItem, data: dict, file_keys: list[s
 
 
 def _after_content_change(actor: Actor, item: PortfolioItem, changed: bool) -> None:
-    new_status = rules.status_after_edit(item.status, changed)
-    if new_status != item.status:
+    """A content change is a transition from the status this request read (a submitted or approved item goes
+    back to draft): if a review or a submission got there first, the edit is refused (409) and nothing of it
+    is kept, so an approval never covers content the mentor did not see."""
+    if not changed:
+        return
+    before = item.status
+    new_status = rules.status_after_edit(before, changed)
+    values = {"status": new_status} if new_status == before else {"status": new_status, "submitted_at": None}
+    transitions.transition(item, values, when=[PortfolioItem.status == before],
+                           conflict=lambda now: rules.changed_while_editing(now.status))
+    if new_status != before:
         note = ("Edited after approval: back to draft and off the public page until approved again."
-                if item.status == "approved" else "Edited while waiting for review: back to draft.")
-        _record(item, actor.id, item.status, new_status, note)
-        item.status = new_status
-        item.submitted_at = None
+                if before == "approved" else "Edited while waiting for review: back to draft.")
+        _record(item, actor.id, before, new_status, note)
 
 
 def _apply_visibility(item: PortfolioItem, visibility: str) -> None:
@@ -338,23 +346,34 @@ def submit_item(actor: Actor, item: PortfolioItem, confirm: list[str] | None = N
     finding still unconfirmed refuses the submission (422, listing every finding)."""
     _require_edit(actor, item)
     rules.check_can_submit(item.status)
+    before, seen = item.status, item.updated_at
     findings = scan_item(item)
     current = {f.fingerprint for f in findings}
     confirmed = set(item.confirmed_findings or [])
     newly = [fp for fp in dict.fromkeys(confirm or []) if fp in current and fp not in confirmed]
-    if newly:
-        item.confirmed_findings = list(item.confirmed_findings or []) + newly
-        confirmed.update(newly)
+    confirmed.update(newly)
     left = redaction.unconfirmed(findings, confirmed)
     if left:
         if newly:
+            item.confirmed_findings = list(item.confirmed_findings or []) + newly
             _commit()      # keep what was confirmed, even though the submission is refused
         raise UnconfirmedFindings(left)
-    _record(item, actor.id, item.status, "submitted")
-    item.status = "submitted"
-    item.submitted_at = utcnow()
+    values = {"status": "submitted", "submitted_at": utcnow()}
+    if newly:
+        values["confirmed_findings"] = list(item.confirmed_findings or []) + newly
+    # From the status read, and the content scanned: an edit saved meanwhile (even one that kept the status)
+    # moved updated_at, and its text was not scanned.
+    transitions.transition(item, values, when=[PortfolioItem.status == before, PortfolioItem.updated_at == seen],
+                           conflict=_submit_conflict)
+    _record(item, actor.id, before, "submitted")
     _commit()
     return item
+
+
+def _submit_conflict(item: PortfolioItem) -> Conflict:
+    rules.check_can_submit(item.status)         # submitted or approved meanwhile: says so
+    return Conflict("This item changed while you submitted it: check it, then submit it again.",
+                    fields={"status": item.status})
 
 
 def review_item(actor: Actor, item: PortfolioItem, decision: str, note: str = "") -> PortfolioItem:
@@ -364,11 +383,14 @@ def review_item(actor: Actor, item: PortfolioItem, decision: str, note: str = ""
         raise Forbidden("Only the learner's assigned mentors and admins review this item.")
     note = (note or "").strip()
     new_status = rules.check_can_review(item.status, decision, note)
-    _record(item, actor.id, item.status, new_status, note)
-    item.status = new_status
-    item.reviewed_by_id = actor.id
-    item.reviewed_at = utcnow()
-    item.review_note = note
+
+    def conflict(now: PortfolioItem) -> None:
+        rules.check_can_review(now.status, decision, note)   # reviewed or changed meanwhile: says which
+
+    transitions.transition(item, {"status": new_status, "reviewed_by_id": actor.id, "reviewed_at": utcnow(),
+                                  "review_note": note},
+                           when=[PortfolioItem.status == "submitted"], conflict=conflict)
+    _record(item, actor.id, "submitted", new_status, note)
     _commit()
     return item
 

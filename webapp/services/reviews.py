@@ -6,11 +6,11 @@ so and changes nothing. Only services commit.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, BinaryIO
 
 from flask import current_app, url_for
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -23,6 +23,7 @@ from ..models import (CapstoneActivity, CapstoneProject, MentorshipInteraction, 
                       Recipe, StoredFile, User)
 from ..models.base import utcnow
 from . import files as files_service
+from . import transitions
 from .actors import actor_for
 
 MI = MentorshipInteraction
@@ -381,6 +382,7 @@ def submit(review: MI, user: User, *, data: dict[str, Any] | None = None, expect
     request_changes reopens the named phases."""
     _editable(review, user)
     _check_version(review, expected_version)
+    read_version = review.version_id
     if data:
         values = clean(review, data)
         for name, value in values.items():
@@ -393,10 +395,11 @@ def submit(review: MI, user: User, *, data: dict[str, Any] | None = None, expect
     reviewable = phase_rules.PHASES if review.capstone_id else None
     rules.check_submit(last, review.overall_score, decision, reopen, reviewable)
     now = utcnow()
-    review.status = "submitted"
-    review.submitted_at = now
-    review.decision = decision if last else None
-    review.reopen_phases = reopen if decision == "request_changes" else []
+    # Draft to submitted once: of two submissions at once (two tabs, or the mentor and an admin) one decides.
+    transitions.transition(review, {"status": "submitted", "submitted_at": now,
+                                    "decision": decision if last else None,
+                                    "reopen_phases": reopen if decision == "request_changes" else []},
+                           when=[MI.status == "draft"], expected_version=read_version, conflict=_submitted_meanwhile)
     subject = subject_of(review)
     if last and review.capstone_id:
         cap = review.capstone
@@ -410,6 +413,16 @@ def submit(review: MI, user: User, *, data: dict[str, Any] | None = None, expect
     _touch_claim(subject, user)
     _commit(review)
     return review
+
+
+def _submitted_meanwhile(current: MI) -> Conflict:
+    if current.status != "submitted":
+        return StaleReview(current.version_id)      # still a draft, saved elsewhere meanwhile
+    work = "capstone" if current.capstone_id else "attempt"
+    outcome = {"approve": f": the {work} is approved", "request_changes": ": changes were requested"}
+    return Conflict(f"This review phase was already submitted{outcome.get(current.decision, '')}. Nothing of yours "
+                    "was saved; reload the page to see it.",
+                    fields={"status": "submitted", "decision": current.decision or ""})
 
 
 def _approve(cap: CapstoneProject, last: MI, user: User, now: datetime) -> None:
@@ -492,17 +505,45 @@ def _queued_subject(kind: str, subject_id: int):
     raise NotFound("Unknown kind of submission.")
 
 
+def waiting_sql(model):
+    """SQL twin of _waiting(): the capstone or attempt waits in the review queue."""
+    if model is CapstoneProject:
+        return and_(CapstoneProject.submitted_at.is_not(None), CapstoneProject.mentor_approved.is_(False))
+    return and_(MissionAttempt.review_requested_at.is_not(None), ~attempt_review_done())
+
+
+def claim_free_sql(model, user_id: int, now: datetime):
+    """SQL twin of the claim test in _check_claimable(): nobody else holds a live claim."""
+    return or_(model.claimed_by_id.is_(None), model.claimed_by_id == user_id, model.claimed_at.is_(None),
+               model.claimed_at <= now - timedelta(hours=claim_hours()))
+
+
+def _holder_name(subject) -> str | None:
+    holder = db.session.get(User, subject.claimed_by_id) if subject.claimed_by_id else None
+    return holder.display_name if holder else None
+
+
+def _check_claimable(subject, user: User, now: datetime) -> None:
+    if not _waiting(subject):
+        raise Conflict("This submission is not waiting for a review.", fields={"submission": "not waiting"})
+    if subject.claimed_by_id not in (None, user.id) and rules.claim_is_live(subject.claimed_at, now, claim_hours()):
+        name = _holder_name(subject) or "another mentor"
+        raise Conflict(f"Another mentor, {name}, claimed this submission first.",
+                       fields={"submission": "claimed", "claimed_by": name})
+
+
 def claim(user: User, kind: str, subject_id: int) -> CapstoneProject | MissionAttempt:
-    """A mentor claims a waiting submission that nobody holds (or whose claim lapsed)."""
+    """A mentor claims a waiting submission that nobody holds (or whose claim lapsed). Of two mentors claiming at
+    once exactly one gets it; the other gets 409 naming the holder."""
     actor = actor_for(user)
     policies.require(actor.is_mentor, "Only mentors can claim submissions.")
     subject = _queued_subject(kind, subject_id)
-    if not _waiting(subject):
-        raise Conflict("This submission is not waiting for a review.", fields={"submission": "not waiting"})
     now = utcnow()
-    if subject.claimed_by_id not in (None, user.id) and rules.claim_is_live(subject.claimed_at, now, claim_hours()):
-        raise Conflict("Another mentor has claimed this submission.", fields={"submission": "claimed"})
-    subject.claimed_by_id, subject.claimed_at = user.id, now
+    _check_claimable(subject, user, now)
+    model = type(subject)
+    transitions.transition(subject, {"claimed_by_id": user.id, "claimed_at": now},
+                           when=[waiting_sql(model), claim_free_sql(model, user.id, now)],
+                           conflict=lambda current: _check_claimable(current, user, utcnow()))
     db.session.commit()
     return subject
 
@@ -515,7 +556,19 @@ def reassign(user: User, kind: str, subject_id: int, mentor_email: str) -> User:
     mentor = db.session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
     if mentor is None or mentor.role not in ("mentor", "admin") or not mentor.is_active:
         raise Invalid("There is no active mentor with that email.", fields={"mentor_email": "not an active mentor"})
-    subject.claimed_by_id, subject.claimed_at = mentor.id, utcnow()
+    model, held_by, held_at = type(subject), subject.claimed_by_id, subject.claimed_at
+
+    def conflict(current) -> Conflict:
+        name = _holder_name(current)
+        return Conflict(f"The claim on this submission changed while you reassigned it: "
+                        f"{f'{name} holds it now' if name else 'nobody holds it now'}. Nothing was reassigned; "
+                        "reload the queue and choose again.", fields={"submission": "claimed",
+                                                                       "claimed_by": name or ""})
+
+    # From the claim the admin's request read: a mentor claiming at the same moment is not silently overridden.
+    transitions.transition(subject, {"claimed_by_id": mentor.id, "claimed_at": utcnow()}, when=[
+        model.claimed_by_id.is_(None) if held_by is None else model.claimed_by_id == held_by,
+        model.claimed_at.is_(None) if held_at is None else model.claimed_at == held_at], conflict=conflict)
     col = MI.capstone_id if isinstance(subject, CapstoneProject) else MI.attempt_id
     for draft in db.session.scalars(select(MI).where(col == subject.id, MI.status == "draft")).all():
         draft.mentor_id = mentor.id

@@ -1,0 +1,111 @@
+"""Workflow transitions that two requests may race (issue #15): one compare-and-set for all of them.
+
+A transition is one statement, ``UPDATE … SET <new state> WHERE id = :id AND <the state this request read>``
+(a status, a claim that is free or lapsed, a version), and the database decides. Of two concurrent
+transitions exactly one matches the row: PostgreSQL makes the second UPDATE wait for the first one's row
+lock and then re-checks its WHERE against the committed row; SQLite lets one writer at a time. The loser
+matches no row: its transaction is rolled back (nothing of the request is kept), the instance is re-read, and
+it gets a 409 that names the state now.
+
+Models with a version column (``version_id_col``: capstones, review phases) get their version bumped by the
+same UPDATE, so a stale form, or an ORM flush built on the old version, fails as well; content edited in two
+tabs keeps its version check (``expected_version``). The pending ORM changes of the request are flushed
+first, so a versioned row's own optimistic lock counts as losing too.
+
+Used by services.portfolio (submit, review, edits that take an item back to draft), services.reviews
+(claims, reassignment, submitting a review phase) and services.attempts (review requests, scope).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import inspect as sa_inspect, update
+from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import cache
+from ..domain.errors import Conflict, DomainError, NotFound
+from ..extensions import db
+
+CHANGED_MEANWHILE = "This changed while you were working on it. Reload the page to see it as it is now."
+DELETED_MEANWHILE = "This was deleted while you were working on it."
+
+
+WON, LOST, GONE = "won", "lost", "gone"
+
+
+def compare_and_set(obj: Any, values: dict[str, Any], *, when: Iterable = (),
+                    expected_version: int | None = None) -> bool:
+    """Write `values` onto `obj`'s row only if the row still matches `when` (SQL conditions on its columns) and,
+    if given, `expected_version` (the version the request read; its own pending changes are flushed first).
+    True when this request won: `obj` then holds the new values (and version) as committed state. False when
+    it lost: the transaction is rolled back and `obj` re-read as the winner left it."""
+    return _compare_and_set(obj, values, when, expected_version) == WON
+
+
+def _compare_and_set(obj: Any, values: dict[str, Any], when: Iterable, expected_version: int | None) -> str:
+    session = db.session
+    mapper = sa_inspect(type(obj))
+    version = mapper.version_id_col
+    version_key = mapper.get_property_by_column(version).key if version is not None else None
+    if expected_version is not None and getattr(obj, version_key) != int(expected_version):
+        return _lost(obj)
+    try:
+        session.flush()
+    except StaleDataError:
+        return _lost(obj)
+    table = mapper.local_table
+    conditions = [col == getattr(obj, mapper.get_property_by_column(col).key) for col in mapper.primary_key]
+    conditions += list(when)
+    sets = {mapper.columns[name]: value for name, value in values.items()}
+    if version is not None:
+        if expected_version is not None:
+            # Still the version this request read, moved on only by this request's own flush just now.
+            conditions.append(version == getattr(obj, version_key))
+        sets[version] = version + 1
+    # What the database itself computes for this row (the new version, an `onupdate` timestamp) comes back.
+    returned = [c for c in table.columns if c is version or (c.onupdate is not None and c not in sets)]
+    with session.no_autoflush:
+        # Set through the ORM first, so the cache sees which areas this change makes stale (as a flush would).
+        for name, value in values.items():
+            setattr(obj, name, value)
+        for area in sorted(cache.areas_of(session, obj, False) - session.info.get(cache.BUMPED, set())):
+            cache.bump(session, area)
+        stmt = update(table).where(*conditions).values(sets)
+        if returned:
+            row = session.execute(stmt.returning(*returned)).first()
+            won = row is not None
+        else:
+            row, won = None, session.execute(stmt).rowcount == 1
+    if not won:
+        return _lost(obj)
+    for name, value in values.items():
+        set_committed_value(obj, name, value)      # written already: nothing left for the next flush
+    for col, value in zip(returned, row or ()):
+        set_committed_value(obj, mapper.get_property_by_column(col).key, value)
+    return WON
+
+
+def transition(obj: Any, values: dict[str, Any], *, when: Iterable = (), expected_version: int | None = None,
+               conflict: Callable[[Any], DomainError | None] | None = None) -> None:
+    """compare_and_set(), raising when this request lost: `conflict(obj)` is called with `obj` as it is now and
+    raises (or returns) the error that says so; when it names none, a plain 409 does."""
+    outcome = _compare_and_set(obj, values, when, expected_version)
+    if outcome == WON:
+        return
+    if outcome == GONE:
+        raise NotFound(DELETED_MEANWHILE)
+    error = conflict(obj) if conflict is not None else None
+    raise error or Conflict(CHANGED_MEANWHILE)
+
+
+def _lost(obj: Any) -> str:
+    """Roll the request back and re-read the row as the winner left it."""
+    db.session.rollback()
+    try:
+        db.session.refresh(obj)
+    except InvalidRequestError:      # the row was deleted meanwhile
+        return GONE
+    return LOST
