@@ -322,3 +322,19 @@ def test_deactivated_owner_public_page_link_api_and_downloads_are_404(client, pe
     assert client.get(f"/files/{key}").status_code == 404
     act_as(client, people, "anonymous")
     assert client.get(f"/files/{key}").status_code in (302, 401, 404)
+
+
+def test_approving_a_capstone_result_whose_capstone_is_no_longer_approved_is_422_and_changes_nothing(client, people):
+    cap = approved_capstone(people)
+    item = make_item(people["owner"], title="Stale", item_type="capstone_result", capstone_id=cap.id,
+                     status="submitted", submitted_at=utcnow(), visibility="public")
+    edit_capstone_behind_the_back(cap.id, mentor_approved=False)
+    act_as(client, people, "assigned_mentor")
+    before = state()
+    resp = client.post(f"/portfolio/items/{item.id}/review", data={"decision": "approve"})
+    assert resp.status_code == 422 and "approved capstone" in text(resp)
+    assert state() == before
+    db.session.expire_all()
+    assert db.session.get(PortfolioItem, item.id).case_study is None
+    act_as(client, people, "owner")
+    assert client.post(f"/portfolio/items/{item.id}/submit").status_code in (409, 422)

@@ -162,12 +162,20 @@ def _check_links(owner_id: int, data: dict) -> dict:
     return out
 
 
-def _check_backing(item_type: str, capstone_id: int | None) -> None:
-    """A capstone_result item is made from (or linked to) an approved capstone only: 422 naming capstone_id."""
+def _check_backing(item_type: str, capstone_id: int | None, *, lock: bool = False) -> CapstoneProject | None:
+    """A capstone_result item is made from (or linked to) an approved capstone only: 422 naming capstone_id.
+    With `lock` the capstone row is read afresh and locked (PostgreSQL), so an approval waits for a reopening
+    that is under way and then sees it."""
     if item_type != rules.CAPSTONE_RESULT:
-        return
-    cap = db.session.get(CapstoneProject, capstone_id) if capstone_id else None
+        return None
+    cap = None
+    if capstone_id and lock:
+        cap = db.session.scalar(select(CapstoneProject).where(CapstoneProject.id == capstone_id).with_for_update()
+                                .execution_options(populate_existing=True))
+    elif capstone_id:
+        cap = db.session.get(CapstoneProject, capstone_id)
     rules.check_capstone_backing(item_type, None if cap is None else bool(cap.mentor_approved))
+    return cap
 
 
 def _clean(data: dict, owner_id: int) -> dict:
@@ -380,8 +388,7 @@ def review_item(actor: Actor, item: PortfolioItem, decision: str, note: str = ""
     new_status = rules.check_can_review(item.status, decision, note)
     if new_status == "approved" and item.item_type == rules.CAPSTONE_RESULT:
         # Approval covers what the mentor saw: the capstone as it is now, kept on the item.
-        _check_backing(item.item_type, item.capstone_id)
-        item.case_study = take_case_study(item.capstone)
+        item.case_study = take_case_study(_check_backing(item.item_type, item.capstone_id, lock=True))
     _record(item, actor.id, item.status, new_status, note)
     item.status = new_status
     item.reviewed_by_id = actor.id
