@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import log_in, shot, wait_until
 from tests.factories import assign, make_capstone, make_item, make_mission, make_review, make_user
 from webapp.models.base import utcnow
+from webapp.services.portfolio import take_case_study
 
 PHASES = ("investigation", "decision_making", "design_remediation", "reporting", "presentation")
 
@@ -37,9 +38,10 @@ def test_learner_publishes_an_item_and_a_visitor_downloads_its_evidence(browser,
                         presentation_url="https://example.org/slides", presentation_type="slides")
     make_review(mentor, cap, status="submitted", written_feedback="Calm under pressure; clear trade-offs.",
                 rubric_scores={"containment": 4, "analysis": 3, "communication": 3})
+    # Approved items show the snapshot of the capstone taken at their approval.
     make_item(learner, title="Capstone: Ransomware on the Night Shift", item_type="capstone_result",
               capstone_id=cap.id, status="approved", visibility="public", reviewed_by_id=mentor.id,
-              reviewed_at=utcnow(), skill_tags=["Incident response"])
+              reviewed_at=utcnow(), skill_tags=["Incident response"], case_study=take_case_study(cap))
     evidence = tmp_path / "timeline.md"
     evidence.write_text("# Timeline\n\n02:14 alert on the file server\n02:20 host isolated\n")
 

@@ -125,6 +125,21 @@ def test_seed_demo_creates_demo_accounts_assignment_and_prints_password(runner):
     assert counts["portfolio_items"] >= 1
 
 
+def test_seed_demo_capstone_results_are_approved_capstones_shown_as_snapshots(runner, client):
+    from webapp.models import CapstoneProject, PortfolioItem
+
+    assert invoke(runner, "seed", "--demo").exit_code == 0
+    items = db.session.scalars(select(PortfolioItem).where(PortfolioItem.item_type == "capstone_result")).all()
+    assert items
+    for item in items:
+        cap = db.session.get(CapstoneProject, item.capstone_id)
+        assert cap is not None and cap.mentor_approved
+        assert item.status == "approved" and item.case_study["capstone_id"] == cap.id
+        assert item.case_study["capstone"]["report_summary"] == cap.report_summary
+    page = client.get("/p/learner").get_data(as_text=True)
+    assert items[0].title in page and "Mentor verdict" in page
+
+
 def test_seed_demo_accounts_can_log_in(runner, client):
     assert invoke(runner, "seed", "--demo").exit_code == 0
     resp = client.post("/auth/login", data={"email": "mentor@example.com", "password": "mastery-demo"})

@@ -245,9 +245,12 @@ def test_capstone_result_shows_score_rubric_chart_and_case_study(client, people)
                         presentation_url="https://example.org/talk", presentation_type="slides")
     make_review(people["assigned_mentor"], cap, status="submitted", written_feedback="Calm, well-argued work.",
                 rubric_scores={"containment": 4, "analysis": 3, "communication": 2}, overall_score=Decimal("87.5"))
-    make_item(owner, title="Night Shift capstone", item_type="capstone_result", capstone_id=cap.id,
-              status="approved", visibility="public", reviewed_by_id=people["assigned_mentor"].id,
-              reviewed_at=utcnow(), skill_tags=["Incident response"])
+    item = make_item(owner, title="Night Shift capstone", item_type="capstone_result", capstone_id=cap.id,
+                     status="submitted", visibility="public", skill_tags=["Incident response"])
+    # Approved the way a mentor does: the item keeps the snapshot of the capstone it shows.
+    act_as(client, people, "assigned_mentor")
+    assert client.post(f"/portfolio/items/{item.id}/review", data={"decision": "approve"}).status_code == 303
+    act_as(client, people, "anonymous")
     page = text(client.get("/p/lea"))
     assert "87.5" in page and "/100" in page
     assert '<svg role="img"' in page and "<title" in page and "Rubric scores" in page

@@ -81,3 +81,41 @@ def test_rubric_chart_rows():
     assert rows[0] | {} == {"id": "c", "criterion": "Containment", "weight": 3, "score": 3, "best": 4, "label": "L3",
                             "fraction": 0.75}
     assert rows[1]["score"] is None and rows[1]["fraction"] == 0.0
+
+
+def test_only_an_approved_capstone_backs_a_capstone_result():
+    rules.check_capstone_backing("writeup", None)
+    rules.check_capstone_backing("writeup", False)
+    rules.check_capstone_backing("capstone_result", True)
+    for approved in (None, False):
+        with pytest.raises(Invalid) as exc:
+            rules.check_capstone_backing("capstone_result", approved)
+        assert list(exc.value.fields) == ["capstone_id"]
+
+
+def _study(**capstone):
+    return rules.make_case_study(
+        capstone_id=7, mission={"slug": "m", "title": "M", "track": "defender", "tier": "mastery", "summary": "S",
+                                "scenario": "never kept"},
+        capstone=capstone, approved=True, score="87.50", reviewed_at="2026-12-01T10:00:00+00:00", chart=[],
+        verdict="Good.", mentor="Max", taken_at="2026-12-02T10:00:00+00:00",
+        files={"report_document": {"key": "files/document/k1", "filename": "r.pdf", "content_type": "application/pdf",
+                                   "size": 3}, "design_documents": {"key": "files/document/k2"}})
+
+
+def test_case_study_keeps_the_capstone_fields_and_only_report_and_presentation_files():
+    study = _study(report_summary="Done.", presentation_url="https://example.org/t", secret_column="x")
+    assert "scenario" not in study["mission"] and "secret_column" not in study["capstone"]
+    assert study["capstone"]["report_summary"] == "Done." and set(study["capstone"]) == set(rules.CASE_STUDY_FIELDS)
+    assert rules.case_study_file_keys(study) == {"files/document/k1"}
+    assert rules.case_study_file_keys(None) == set()
+
+
+def test_case_study_view_offers_stored_files_and_http_links_only():
+    view = rules.case_study_view(_study(presentation_url="javascript:alert(1)", presentation_type="video"),
+                                 snapshot=True)
+    assert view["report"]["file"]["key"] == "files/document/k1" and view["presentation"] is None
+    assert view["reviewed_at"].year == 2026 and view["score"] == "87.50" and view["snapshot"]
+    view = rules.case_study_view(_study(presentation_url="https://example.org/t"), snapshot=False)
+    assert view["presentation"] == {"file": None, "url": "https://example.org/t"} and not view["snapshot"]
+    assert rules.case_study_view(None, snapshot=True) is None

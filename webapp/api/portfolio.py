@@ -96,7 +96,8 @@ def list_portfolio_items(args):
              response=PortfolioItemSchema, status=201)
 def create_portfolio_item(body):
     """A new draft item owned by the caller (private unless `visibility` says otherwise). Upload evidence
-    with `POST /portfolio-items/{id}/evidence`."""
+    with `POST /portfolio-items/{id}/evidence`. A `capstone_result` item names one of the caller's approved
+    capstones in `capstone` (else 422 naming `capstone`)."""
     user, _ = _me()
     try:
         item = service.create_item(user, _links(body))
@@ -117,8 +118,9 @@ def get_portfolio_item(item_id):
 @routes.patch("/portfolio-items/<int:item_id>", summary="Edit a portfolio item", body=PortfolioItemUpdate,
               response=PortfolioItemSchema, errors=(403, 404))
 def update_portfolio_item(item_id, body):
-    """Owner only. Changing the title, summary, type, tags or evidence of a submitted or approved item
-    sends it back to `draft` (and off the public page); visibility changes do not."""
+    """Owner only. Changing the title, summary, type, tags, evidence, `mission` or `capstone` of a submitted or
+    approved item sends it back to `draft` (and off the public page); visibility changes do not. A
+    `capstone_result` item needs one of the caller's approved capstones (else 422 naming `capstone`)."""
     user, actor = _me()
     item = service.get_for(actor, item_id)
     try:

@@ -24,7 +24,8 @@ def reachable_by_link(status: str, visibility: str) -> bool:
 from .errors import Conflict, Invalid  # noqa: E402  (kept below the keys other modules import)
 
 # Changing any of these on an approved (or submitted) item sends it back to draft: what was approved is gone.
-CONTENT_FIELDS = ("title", "summary", "item_type", "skill_tags", "evidence_files")
+# The links are content too: they say which mission and capstone the item vouches for.
+CONTENT_FIELDS = ("title", "summary", "item_type", "skill_tags", "evidence_files", "mission_id", "capstone_id")
 DECISIONS = {"approve": "approved", "request_changes": "changes_requested"}
 STATUS_LABELS = {"draft": "Draft", "submitted": "Submitted", "approved": "Approved",
                  "changes_requested": "Changes requested"}
@@ -191,3 +192,95 @@ def rubric_chart(rubric: list[dict] | None, scores: dict | None) -> list[dict]:
                      "weight": criterion.get("weight", 1), "score": score, "best": best, "label": label or "",
                      "fraction": (score / best) if (score is not None and best) else 0.0})
     return rows
+
+
+# ---- capstone results: the case study (SPEC §6 "approval covers what the mentor saw") -------------------------
+
+CAPSTONE_RESULT = "capstone_result"
+# What of the capstone a case study keeps: every phase text, finding and link.
+CASE_STUDY_FIELDS = ("investigation_findings", "investigation_artifacts", "decisions_made", "decision_analysis",
+                     "design_documents", "remediation_plan", "report_document_url", "report_summary",
+                     "report_key_findings", "presentation_url", "presentation_type", "presentation_notes")
+# The case study's files a visitor may download (SPEC §6): the report and the presentation, by the capstone field
+# that names them.
+CASE_STUDY_FILES = {"report_document": "report_document_url", "presentation": "presentation_url"}
+CASE_STUDY_VERSION = 1
+
+
+def check_capstone_backing(item_type: str, capstone_approved: bool | None) -> None:
+    """Only a mentor-approved capstone backs a capstone_result item (`capstone_approved` is None: no capstone)."""
+    if item_type != CAPSTONE_RESULT:
+        return
+    if capstone_approved is None:
+        raise Invalid("A capstone result shows one of your approved capstones: choose it under Capstone.",
+                      fields={"capstone_id": "choose one of your approved capstones"})
+    if not capstone_approved:
+        raise Invalid("Only an approved capstone can back a capstone result; this capstone has not been approved "
+                      "by a mentor.", fields={"capstone_id": "not an approved capstone"})
+
+
+def make_case_study(*, capstone_id: int, mission: dict, capstone: dict, approved: bool, score: str | None,
+                    reviewed_at: str | None, chart: list[dict], verdict: str, mentor: str | None,
+                    files: dict[str, dict], taken_at: str | None = None) -> dict:
+    """A capstone as a JSON document: the snapshot an approved item keeps, and the shape the live view uses.
+
+    `files` maps a key of CASE_STUDY_FILES to the {key, filename, content_type, size} of the file of this capstone
+    that the field names; only those files are ever offered (and authorised) for download."""
+    return {
+        "version": CASE_STUDY_VERSION, "taken_at": taken_at, "capstone_id": capstone_id,
+        "mission": {k: mission.get(k) for k in ("slug", "title", "track", "tier", "summary")},
+        "capstone": {name: capstone.get(name) for name in CASE_STUDY_FIELDS},
+        "approved": bool(approved), "score": score, "reviewed_at": reviewed_at,
+        "chart": list(chart or []), "verdict": verdict or "", "mentor": mentor,
+        "files": {name: dict(f) for name, f in (files or {}).items() if name in CASE_STUDY_FILES and f},
+    }
+
+
+def case_study_file_keys(snapshot: dict | None) -> set[str]:
+    """The stored files a case study offers (its report and presentation)."""
+    files = (snapshot or {}).get("files") or {}
+    return {f["key"] for f in files.values() if isinstance(f, dict) and f.get("key")}
+
+
+def _parse_time(value):
+    from datetime import datetime
+
+    if not value or not isinstance(value, str):
+        return value or None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _document(url, file: dict | None) -> dict | None:
+    """A report or presentation as shown: the stored file, else an http(s) link, else nothing."""
+    if file:
+        return {"file": file, "url": None}
+    url = str(url or "")
+    if url.lower().startswith(("https://", "http://")):
+        return {"file": None, "url": url}
+    return None
+
+
+def case_study_view(study: dict | None, *, snapshot: bool) -> dict | None:
+    """What a case study template needs, from a document of make_case_study."""
+    if not study:
+        return None
+    cap = study.get("capstone") or {}
+    files = study.get("files") or {}
+    return {
+        "snapshot": snapshot, "taken_at": _parse_time(study.get("taken_at")),
+        "mission": study.get("mission") or {}, "approved": bool(study.get("approved")),
+        "score": study.get("score") if study.get("approved") else None,
+        "reviewed_at": _parse_time(study.get("reviewed_at")), "chart": study.get("chart") or [],
+        "decisions": [d for d in cap.get("decisions_made") or [] if isinstance(d, dict)],
+        "decision_analysis": cap.get("decision_analysis") or "",
+        "remediation_plan": cap.get("remediation_plan") or "",
+        "report_summary": cap.get("report_summary") or "",
+        "key_findings": [f for f in cap.get("report_key_findings") or [] if isinstance(f, dict)],
+        "report": _document(cap.get("report_document_url"), files.get("report_document")),
+        "presentation": _document(cap.get("presentation_url"), files.get("presentation")),
+        "presentation_type": cap.get("presentation_type") or "",
+        "verdict": study.get("verdict") or "", "mentor": study.get("mentor"),
+    }

@@ -10,12 +10,14 @@ from .policies import Actor, can_read_learner_work
 class FileFacts:
     owner_id: int                  # the learner whose work the file is part of
     uploaded_by_id: int | None     # who uploaded it (a mentor for review media)
-    public: bool = False           # evidence of an approved, public portfolio item
+    public: bool = False           # shown by an approved, public portfolio item (evidence, or a case study's file)
+    owner_active: bool = True      # a deactivated owner's files are public to nobody
 
 
 def can_download_file(actor: Actor, facts: FileFacts) -> bool:
-    """Anyone for public evidence; otherwise the owner, the uploader, the owner's mentors and admins."""
-    if facts.public:
+    """Anyone for a file an approved public item shows (while its owner is active); otherwise the owner, the
+    uploader, the owner's mentors and admins."""
+    if facts.public and facts.owner_active:
         return True
     if actor.id is None:
         return False

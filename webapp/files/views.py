@@ -7,8 +7,9 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import htmx
-from ..domain.errors import DomainError, Forbidden, Invalid
+from ..domain.errors import DomainError, Forbidden, Invalid, NotFound
 from ..domain.uploads import KINDS
+from ..domain.visibility import can_download_file
 from ..services import files as files_service
 from ..services.actors import actor_for
 from ..security import talisman
@@ -22,7 +23,11 @@ bp = Blueprint("files", __name__, url_prefix="/files")
 def download(key: str):
     actor = actor_for(current_user)
     row = files_service.get_file(key)
-    if not files_service.can_download(actor, row):
+    facts = files_service.facts(row)
+    if not can_download_file(actor, facts):
+        if not facts.owner_active:
+            # A deactivated owner's public files are gone, as their public page is (404, not a login page).
+            raise NotFound("That file does not exist.")
         if actor.id is None:
             return current_app.login_manager.unauthorized()
         raise Forbidden("You do not have access to this file.")

@@ -41,6 +41,9 @@ class PortfolioItem(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Fingerprints of the likely secrets found in the item that the owner confirmed as safe or redacted.
     confirmed_findings: Mapped[list] = mapped_column(JSONDoc, default=list)
+    # A capstone_result's case study as the mentor approved it (domain.portfolio.make_case_study), taken when the
+    # item is approved: what an approved item shows, never the live capstone. None until the first approval.
+    case_study: Mapped[dict | None] = mapped_column(JSONDoc)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

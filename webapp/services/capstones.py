@@ -414,6 +414,9 @@ def reopen(cap: CapstoneProject, phases: list[str] | tuple[str, ...], actor: Use
     cap.mentor_approved = False
     names = ", ".join(rules.PHASE_LABELS[p] for p in cleared)
     _log(cap, actor, "reopened", cleared[0], f"Reopened for changes: {names}.")
+    from . import portfolio as portfolio_service
+
+    portfolio_service.capstone_reopened(cap, acting.id)   # its capstone results leave the public page
     if commit:
         _commit(cap)
     return cleared

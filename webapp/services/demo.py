@@ -199,10 +199,17 @@ def _approve_with_reviews(cap, mission, learner, mentor, when) -> None:
     cap.mentor_final_score = total
     cap.mentor_reviewed_at = when + timedelta(days=2)
     cap.mentor_review_phases = phases
+    # The capstone result is approved and public, showing the snapshot of the capstone taken at its approval.
+    from . import portfolio as portfolio_service
+
+    db.session.flush()
     db.session.add(PortfolioItem(
-        owner_id=learner.id, title=f"Capstone: {mission.title}", item_type="capstone_result", status="draft",
-        visibility="private", summary=f"Capstone project for the mission {mission.title}.",
-        skill_tags=list(mission.skills[:4]), mission_id=mission.id, capstone_id=cap.id))
+        owner_id=learner.id, title=f"Capstone: {mission.title}", item_type="capstone_result", status="approved",
+        visibility="public", summary=f"Capstone project for the mission {mission.title}.",
+        skill_tags=list(mission.skills[:4]), mission_id=mission.id, capstone_id=cap.id,
+        submitted_at=when + timedelta(days=2), reviewed_by_id=mentor.id, reviewed_at=when + timedelta(days=3),
+        review_note="Approved: the case study matches the capstone I reviewed.",
+        case_study=portfolio_service.take_case_study(cap)))
 
 
 def seed_scale(n: int, progress: Callable[[int], None] | None = None, batch: int = 250) -> dict:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from ..domain import uploads
 from ..domain.errors import Forbidden, Invalid, NotFound
+from ..domain.portfolio import CAPSTONE_RESULT, case_study_file_keys, publicly_listed, reachable_by_link
 from ..domain.policies import Actor
 from ..domain.visibility import FileFacts, can_delete_file, can_download_file
 from ..extensions import db
@@ -159,19 +160,32 @@ def get_file(key: str) -> StoredFile:
 
 
 def facts(row: StoredFile) -> FileFacts:
+    """Whose file it is, and whether an approved public item shows it: as evidence, or as the report or
+    presentation of a capstone_result's case study (captions go with the recording they caption)."""
+    subject = row
+    if row.parent_id is not None and row.portfolio_item_id is None:
+        subject = db.session.get(StoredFile, row.parent_id) or row
+    owner_id, uploader = subject.owner_id, subject.uploaded_by_id
+    owner_active = bool(db.session.scalar(select(User.is_active).where(User.id == owner_id)))
     public = False
-    item_id = row.portfolio_item_id
-    if row.parent_id is not None and item_id is None:
-        parent = db.session.get(StoredFile, row.parent_id)
-        item_id = parent.portfolio_item_id if parent else None
-        owner_id, uploader = (parent.owner_id, parent.uploaded_by_id) if parent else (row.owner_id, row.uploaded_by_id)
-    else:
-        owner_id, uploader = row.owner_id, row.uploaded_by_id
-    if item_id is not None:
-        item = db.session.get(PortfolioItem, item_id)
-        public = item is not None and item.status == "approved" and item.visibility == "public" \
-            and row.type_key != "zip"
-    return FileFacts(owner_id=owner_id, uploaded_by_id=uploader, public=public)
+    if owner_active and row.type_key != "zip":
+        if subject.portfolio_item_id is not None:
+            item = db.session.get(PortfolioItem, subject.portfolio_item_id)
+            public = item is not None and publicly_listed(item.status, item.visibility)
+        elif subject.capstone_id is not None:
+            public = _in_public_case_study(subject)
+    return FileFacts(owner_id=owner_id, uploaded_by_id=uploader, public=public, owner_active=owner_active)
+
+
+def _in_public_case_study(row: StoredFile) -> bool:
+    """The file is the report or presentation in the snapshot of an approved, public capstone_result item of its
+    owner (never a file the live capstone names later, nor any other file of the capstone)."""
+    items = db.session.scalars(select(PortfolioItem).where(
+        PortfolioItem.capstone_id == row.capstone_id, PortfolioItem.owner_id == row.owner_id,
+        PortfolioItem.item_type == CAPSTONE_RESULT, PortfolioItem.status == "approved",
+        PortfolioItem.visibility == "public")).all()
+    return any(publicly_listed(i.status, i.visibility) and row.key in case_study_file_keys(i.case_study)
+               for i in items)
 
 
 def can_download(actor: Actor, row: StoredFile) -> bool:
@@ -196,13 +210,16 @@ def captions_parent(actor: Actor, key: str) -> StoredFile:
 
 
 def shared_evidence(token: str, key: str) -> StoredFile:
-    """A file of an approved item reached through the item's current secret link (never archives)."""
-    from ..domain.portfolio import reachable_by_link
-
+    """A file of an approved item reached through the item's current secret link (never archives): its evidence,
+    or the report or presentation of its case study snapshot. Nothing while the owner is deactivated."""
     row = get_file(key)
     item = db.session.scalar(select(PortfolioItem).where(PortfolioItem.share_token == token)) if token else None
-    if item is None or not reachable_by_link(item.status, item.visibility) or row.portfolio_item_id != item.id \
-            or row.type_key == "zip":
+    shown = item is not None and (
+        row.portfolio_item_id == item.id
+        or (item.item_type == CAPSTONE_RESULT and item.capstone_id is not None and row.capstone_id == item.capstone_id
+            and row.key in case_study_file_keys(item.case_study)))
+    if not shown or not reachable_by_link(item.status, item.visibility) or row.type_key == "zip" \
+            or not db.session.scalar(select(User.is_active).where(User.id == item.owner_id)):
         raise NotFound("That file does not exist, or the link has changed.")
     return row
 

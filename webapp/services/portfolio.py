@@ -163,6 +163,22 @@ def _check_links(owner_id: int, data: dict) -> dict:
     return out
 
 
+def _check_backing(item_type: str, capstone_id: int | None, *, lock: bool = False) -> CapstoneProject | None:
+    """A capstone_result item is made from (or linked to) an approved capstone only: 422 naming capstone_id.
+    With `lock` the capstone row is read afresh and locked (PostgreSQL), so an approval waits for a reopening
+    that is under way and then sees it."""
+    if item_type != rules.CAPSTONE_RESULT:
+        return None
+    cap = None
+    if capstone_id and lock:
+        cap = db.session.scalar(select(CapstoneProject).where(CapstoneProject.id == capstone_id).with_for_update()
+                                .execution_options(populate_existing=True))
+    elif capstone_id:
+        cap = db.session.get(CapstoneProject, capstone_id)
+    rules.check_capstone_backing(item_type, None if cap is None else bool(cap.mentor_approved))
+    return cap
+
+
 def _clean(data: dict, owner_id: int) -> dict:
     out: dict = {}
     if "title" in data:
@@ -198,6 +214,7 @@ def create_item(user: User, data: dict, file_keys: list[str] | None = None) -> P
         raise Invalid("Give the item a title.", fields={"title": "required"})
     values.setdefault("item_type", "project")
     values.setdefault("skill_tags", [])
+    _check_backing(values["item_type"], values.get("capstone_id"))
     item = PortfolioItem(owner_id=user.id, status="draft", evidence_files=[], **values)
     if item.visibility == "unlisted":
         item.share_token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -218,6 +235,10 @@ def update_item(actor: Actor, item: PortfolioItem, data: dict, file_keys: list[s
     item takes it back to draft (recorded as a transition)."""
     _require_edit(actor, item)
     values = _clean(data, item.owner_id)
+    item_type = values.get("item_type", item.item_type)
+    capstone_id = values.get("capstone_id", item.capstone_id)
+    if (item_type, capstone_id) != (item.item_type, item.capstone_id):
+        _check_backing(item_type, capstone_id)      # making or relinking a capstone result
     changed = False
     for name, value in values.items():
         if name == "visibility":
@@ -346,6 +367,7 @@ def submit_item(actor: Actor, item: PortfolioItem, confirm: list[str] | None = N
     finding still unconfirmed refuses the submission (422, listing every finding)."""
     _require_edit(actor, item)
     rules.check_can_submit(item.status)
+    _check_backing(item.item_type, item.capstone_id)
     before, seen = item.status, item.updated_at
     findings = scan_item(item)
     current = {f.fingerprint for f in findings}
@@ -383,13 +405,15 @@ def review_item(actor: Actor, item: PortfolioItem, decision: str, note: str = ""
         raise Forbidden("Only the learner's assigned mentors and admins review this item.")
     note = (note or "").strip()
     new_status = rules.check_can_review(item.status, decision, note)
+    values = {"status": new_status, "reviewed_by_id": actor.id, "reviewed_at": utcnow(), "review_note": note}
+    if new_status == "approved" and item.item_type == rules.CAPSTONE_RESULT:
+        # Approval covers what the mentor saw: the capstone as it is now, kept on the item.
+        values["case_study"] = take_case_study(_check_backing(item.item_type, item.capstone_id, lock=True))
 
     def conflict(now: PortfolioItem) -> None:
         rules.check_can_review(now.status, decision, note)   # reviewed or changed meanwhile: says which
 
-    transitions.transition(item, {"status": new_status, "reviewed_by_id": actor.id, "reviewed_at": utcnow(),
-                                  "review_note": note},
-                           when=[PortfolioItem.status == "submitted"], conflict=conflict)
+    transitions.transition(item, values, when=[PortfolioItem.status == "submitted"], conflict=conflict)
     _record(item, actor.id, "submitted", new_status, note)
     _commit()
     return item
@@ -403,7 +427,8 @@ def shared_item(token: str) -> PortfolioItem:
         joinedload(PortfolioItem.owner), joinedload(PortfolioItem.reviewed_by),
         joinedload(PortfolioItem.capstone).joinedload(CapstoneProject.mission))
         .where(PortfolioItem.share_token == token)) if token else None
-    if item is None or not rules.reachable_by_link(item.status, item.visibility):
+    # A deactivated owner's links lead nowhere, as their public page does not exist.
+    if item is None or not item.owner.is_active or not rules.reachable_by_link(item.status, item.visibility):
         raise NotFound("This link does not lead anywhere: it may have been replaced by a new one.")
     return item
 
@@ -418,32 +443,82 @@ def latest_reviews(capstone_ids: list[int]) -> dict[int, MentorshipInteraction]:
     return {r.capstone_id: r for r in rows}
 
 
-def case_study(item: PortfolioItem, review: MentorshipInteraction | None) -> dict | None:
-    """What a capstone_result item shows: the score, a rubric chart and the story of the capstone."""
-    cap = item.capstone
-    if item.item_type != "capstone_result" or cap is None:
-        return None
+def _capstone_files(cap: CapstoneProject) -> dict[str, dict]:
+    """The report and presentation files of this capstone that its fields name (one query, none for links).
+    Only files attached to this capstone count: a field naming anything else offers no download."""
+    wanted: dict[str, list[str]] = {}
+    prefix = "/files/"
+    for name, column in rules.CASE_STUDY_FILES.items():
+        url = getattr(cap, column) or ""
+        if url.startswith(prefix):
+            wanted.setdefault(url[len(prefix):], []).append(name)
+    if not wanted:
+        return {}
+    rows = db.session.scalars(select(StoredFile).where(
+        StoredFile.key.in_(list(wanted)), StoredFile.capstone_id == cap.id, StoredFile.owner_id == cap.learner_id,
+        StoredFile.stored_at.is_not(None))).all()
+    return {name: row.as_evidence() for row in rows for name in wanted[row.key]}
+
+
+def _study_document(cap: CapstoneProject, review: MentorshipInteraction | None, taken_at: str | None = None) -> dict:
+    """The capstone (with its latest submitted review) as a case-study document of domain.portfolio."""
     mission = cap.mission
-    return {
-        "capstone": cap, "mission": mission,
-        "score": cap.mentor_final_score if cap.mentor_approved else None,
-        "approved": cap.mentor_approved, "reviewed_at": cap.mentor_reviewed_at,
-        "chart": rules.rubric_chart(mission.rubric, review.rubric_scores) if review and review.rubric_scores else [],
-        "decisions": [d for d in cap.decisions_made or [] if isinstance(d, dict)],
-        "verdict": (review.written_feedback if review else "") or "",
-        "mentor": review.mentor if review else None,
-    }
+    return rules.make_case_study(
+        capstone_id=cap.id, taken_at=taken_at,
+        mission={"slug": mission.slug, "title": mission.title, "track": mission.track, "tier": mission.tier,
+                 "summary": mission.summary},
+        capstone={name: getattr(cap, name) for name in rules.CASE_STUDY_FIELDS},
+        approved=bool(cap.mentor_approved),
+        score=str(cap.mentor_final_score) if cap.mentor_final_score is not None else None,
+        reviewed_at=cap.mentor_reviewed_at.isoformat() if cap.mentor_reviewed_at else None,
+        chart=rules.rubric_chart(mission.rubric, review.rubric_scores) if review and review.rubric_scores else [],
+        verdict=(review.written_feedback if review else "") or "",
+        mentor=review.mentor.display_name if review and review.mentor else None,
+        files=_capstone_files(cap))
+
+
+def take_case_study(cap: CapstoneProject) -> dict:
+    """The snapshot an approved capstone_result item keeps (taken in the approving transaction)."""
+    return _study_document(cap, latest_reviews([cap.id]).get(cap.id), taken_at=utcnow().isoformat())
+
+
+def case_study(item: PortfolioItem, review: MentorshipInteraction | None) -> dict | None:
+    """What a capstone_result item shows: the score, a rubric chart and the story of the capstone. An approved
+    item shows the snapshot taken at its approval (nothing, for one approved before snapshots existed); any other
+    shows the live capstone, which is what a reviewing mentor is asked to approve."""
+    if item.item_type != rules.CAPSTONE_RESULT:
+        return None
+    if item.status == "approved":
+        return rules.case_study_view(item.case_study, snapshot=True)
+    if item.capstone is None:
+        return None
+    return rules.case_study_view(_study_document(item.capstone, review), snapshot=False)
 
 
 def case_studies(items: list[PortfolioItem]) -> dict[int, dict]:
-    caps = [i.capstone_id for i in items if i.item_type == "capstone_result" and i.capstone_id]
-    reviews = latest_reviews(caps)
+    live = [i.capstone_id for i in items
+            if i.item_type == rules.CAPSTONE_RESULT and i.capstone_id and i.status != "approved"]
+    reviews = latest_reviews(live)
     out = {}
     for item in items:
         cs = case_study(item, reviews.get(item.capstone_id))
         if cs:
             out[item.id] = cs
     return out
+
+
+def capstone_reopened(cap: CapstoneProject, actor_id: int | None) -> None:
+    """The capstone went back to its learner: its capstone_result items that are approved or waiting for review
+    return to draft (off the public page until approved again), recorded. In the caller's transaction."""
+    items = db.session.scalars(select(PortfolioItem).where(
+        PortfolioItem.capstone_id == cap.id, PortfolioItem.item_type == rules.CAPSTONE_RESULT,
+        PortfolioItem.status.in_(("approved", "submitted")))).all()
+    for item in items:
+        _record(item, actor_id, item.status, "draft",
+                "The capstone was reopened for changes: back to draft and off the public page until the capstone "
+                "and this item are approved again.")
+        item.status = "draft"
+        item.submitted_at = None
 
 
 # What a public portfolio shows of a mission: never the scenario, subtasks, events or mentor notes (large
