@@ -385,11 +385,21 @@ def has_reviews(cap: CapstoneProject) -> bool:
     return bool(db.session.scalar(select(exists().where(MentorshipInteraction.capstone_id == cap.id))))
 
 
+def _delete_facts(cap: CapstoneProject) -> tuple[bool, bool]:
+    """(submitted, reviewed): what phases.can_delete decides on."""
+    return cap.submitted_at is not None or bool(cap.mentor_approved), has_reviews(cap)
+
+
+def can_delete(user: User | None, cap: CapstoneProject) -> bool:
+    """Whether the page offers Delete: the owner, and the same rule `delete` enforces."""
+    return is_owner(user, cap) and rules.can_delete(*_delete_facts(cap))
+
+
 def delete(cap: CapstoneProject, actor: User) -> None:
     """The owner deletes a capstone before it is submitted or reviewed. Its files become unattached (swept
     later with `flask files sweep`); its history goes with it."""
     _require_owner(actor, cap, "delete it")
-    rules.check_can_delete(cap.submitted_at is not None or bool(cap.mentor_approved), has_reviews(cap))
+    rules.check_can_delete(*_delete_facts(cap))
     for row in files_of(cap):
         row.capstone_id, row.field, row.attached_at = None, None, None
     # SQLite enforces no ON DELETE CASCADE here, so the history goes explicitly.
