@@ -288,3 +288,21 @@ def test_sweep_removes_capstone_files_their_capstone_no_longer_names(client, bac
     assert result.exit_code == 0 and "Removed 1 " in result.output, result.output
     gone(client, backend, [learner, mentor], old)
     kept(client, backend, [learner, mentor], kept_key)
+
+
+# ---- two at once ------------------------------------------------------------------------------------------------
+
+def test_two_replacements_at_once_leave_exactly_the_recording_the_review_names(app, client, backend):
+    from tests.capstones.test_concurrency import _race
+
+    w = _review_world()
+    log_in(client, w["mentor"])
+    review = _upload_media(client, w["review"])
+    review_id = review.id
+    results = _race(app, w["mentor"], lambda c: c.post(
+        f"/mentorship/reviews/{review_id}/media", headers=hx("review-media-audio-slot"),
+        data={"kind": "audio", "file": (io.BytesIO(sample("webm-audio")), "again.webm")}))
+    assert sorted(s for s, _ in results) in ([201, 201], [201, 409]), results
+    named = _key(reload(review).audio_feedback_url)
+    assert set(rows()) == {named} and backend.keys("") == [named]
+    kept(client, backend, [w["mentor"], w["learner"]], named)
