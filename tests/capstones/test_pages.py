@@ -4,11 +4,13 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+import pytest
+
 from sqlalchemy import func, select
 
 from tests.capstones.helpers import FORM, VALUES, activities, capstone_for, reload, snapshot, world
 from tests.conftest import hx
-from tests.factories import make_mission, make_user
+from tests.factories import make_mission, make_review, make_user
 from tests.media_samples import sample
 from tests.web.helpers import field_error, flashes, location, text
 from webapp.domain.phases import PHASES
@@ -447,6 +449,27 @@ def test_delete_by_owner_redirects_to_the_list(client, login_as):
     resp = client.post(f"/capstones/{cap.id}/delete")
     assert resp.status_code == 303 and location(resp) == "/capstones"
     assert reload(cap.id) is None
+
+
+@pytest.mark.parametrize("status", ["draft", "submitted"])
+def test_capstone_with_a_review_offers_no_delete_and_the_post_is_409(client, login_as, status):
+    """Reopened after a review (so neither submitted nor approved): the page still offers no Delete."""
+    w = world()
+    cap = capstone_for(w["owner"], w["mission"], done=("investigation",))
+    make_review(w["assigned_mentor"], cap, status=status)
+    login_as(w["owner"])
+    page = text(client.get(f"/capstones/{cap.id}"))
+    assert 'id="phase-form"' in page
+    assert "Delete capstone" not in page and f"/capstones/{cap.id}/delete" not in page
+    assert client.post(f"/capstones/{cap.id}/delete").status_code == 409
+    assert reload(cap.id) is not None
+
+
+def test_capstone_without_a_review_offers_delete_to_its_owner(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner, done=("investigation",))
+    page = text(client.get(f"/capstones/{cap.id}"))
+    assert "Delete capstone" in page and f'action="/capstones/{cap.id}/delete"' in page
 
 
 def test_list_shows_own_capstones_with_phase_and_status_and_mentors_see_their_learners(client, login_as):

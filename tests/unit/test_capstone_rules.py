@@ -5,8 +5,8 @@ import pytest
 
 from webapp.domain import capstone_rules as cr
 from webapp.domain.errors import Conflict, Invalid
-from webapp.domain.phases import (PHASE_FIELDS, PHASES, check_can_delete, check_can_edit, is_under_review,
-                                  phase_of_field, reopen_plan)
+from webapp.domain.phases import (PHASE_FIELDS, PHASES, can_delete, check_can_delete, check_can_edit,
+                                  is_under_review, phase_of_field, reopen_plan)
 
 
 # ---- review lock and read-only phases ------------------------------------------------------------------------
@@ -48,6 +48,12 @@ def test_check_can_delete_after_submission_or_review_is_409(submitted, reviewed)
 
 def test_check_can_delete_before_submission_passes():
     check_can_delete(False, False)
+
+
+@pytest.mark.parametrize("submitted, reviewed, expected", [(False, False, True), (True, False, False),
+                                                           (False, True, False), (True, True, False)])
+def test_can_delete_answers_what_check_can_delete_enforces(submitted, reviewed, expected):
+    assert can_delete(submitted, reviewed) is expected
 
 
 # ---- reopening -------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 import time
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -16,8 +17,10 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes to the dashboard."""
-    if target:
+    """Only same-site relative paths; anything else goes to the dashboard. A backslash, a line break or any other
+    control character is refused outright: browsers read "\\" as "/" and drop tabs and line breaks, and a raw
+    line break cannot go into the Location header at all."""
+    if target and not any(ch == "\\" or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target

@@ -65,6 +65,7 @@ def _context(cap, shown: str, *, typed: dict | None = None, errors: dict | None 
         "cap": cap, "shown": shown, "current": cap.get_current_phase(), "done": cap.completed_phases(),
         "values": values, "errors": errors or {}, "message": message, "previews": previews or {},
         "typed": bool(typed), "saved": saved, "owner": owner, "editable": shown in editable,
+        "can_delete": service.can_delete(current_user, cap),
         "under_review": service.under_review(cap), "files": files,
         "pending": service.pending_uploads(current_user, cap, file_field) if owner and shown in editable
         and file_field else [],

@@ -7,7 +7,7 @@ sent, blank rows included, so an error can be shown beside the row the learner t
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -48,6 +48,7 @@ FIELD_LABELS = {
     "presentation_type": "presentation type", "presentation_notes": "presenter notes",
 }
 FILE_FIELD_OF_PHASE = {phase: name for name, (phase, _, _) in FILE_FIELDS.items()}
+FILE_TARGETS = tuple(dict.fromkeys(target for _, target, _ in FILE_FIELDS.values()))
 
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _FILE_URL = re.compile(r"^/files/[A-Za-z0-9/_.\-]+$")
@@ -56,6 +57,25 @@ _FILE_URL = re.compile(r"^/files/[A-Za-z0-9/_.\-]+$")
 def is_link(value: str) -> bool:
     """An http(s) link, or the download path of an uploaded file."""
     return bool(_URL.match(value) or _FILE_URL.match(value))
+
+
+def file_links(values: Mapping[str, Any]) -> set[str]:
+    """Every link in the fields that record uploads (FILE_TARGETS): the URL fields and each row's url."""
+    links: set[str] = set()
+    for target in FILE_TARGETS:
+        value = values.get(target)
+        if isinstance(value, list):
+            links.update(r["url"] for r in value if isinstance(r, dict) and isinstance(r.get("url"), str))
+        elif isinstance(value, str):
+            links.add(value)
+    return links
+
+
+def links_to_file(links: Iterable[str | None], key: str) -> bool:
+    """Whether one of `links` is the site's download path of the stored file `key` (whatever prefix the site is
+    served under): a file that saved work no longer links to is no longer part of it."""
+    tail = f"/files/{key}"
+    return any(isinstance(link, str) and link.startswith("/") and link.endswith(tail) for link in links)
 
 
 def _text(value: Any, path: str, problems: dict, limit: int = MAX_TEXT) -> str:

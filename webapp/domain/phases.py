@@ -159,9 +159,14 @@ def check_can_edit(phase: str, done: set[str], under_review: bool) -> None:
                        "if it needs changes.", fields={phase: "complete and read-only"})
 
 
+def can_delete(submitted: bool, reviewed: bool) -> bool:
+    """The owner may delete a capstone until it has been submitted or reviewed (a review, draft or submitted,
+    keeps it even after a reopening clears the submission)."""
+    return not (submitted or reviewed)
+
+
 def check_can_delete(submitted: bool, reviewed: bool) -> None:
-    """The owner may delete a capstone until it has been submitted or reviewed."""
-    if submitted or reviewed:
+    if not can_delete(submitted, reviewed):
         raise Conflict("This capstone has been submitted for review, so it can no longer be deleted.",
                        fields={"capstone": "submitted or reviewed"})
 

@@ -219,7 +219,9 @@ def save_phase(cap: CapstoneProject, phase: str, data: dict[str, Any], actor: Us
         return cap
     what = ", ".join([capstone_rules.FIELD_LABELS[n] for n in changed] + [f"the file {f.filename}" for f in attached])
     _log(cap, actor, "saved", phase, f"Saved a draft of {rules.PHASE_LABELS[phase]}: {what}.")
+    unlinked = _release_unlinked(cap)
     _commit(cap)
+    files_service.purge(unlinked)
     return cap
 
 
@@ -261,7 +263,9 @@ def save_fields(cap: CapstoneProject, data: dict[str, Any], actor: User,
         names = [n for n in changed if rules.phase_of_field(n) == phase]
         labels = ", ".join(capstone_rules.FIELD_LABELS[n] for n in names)
         _log(cap, actor, "saved", phase, f"Saved a draft of {rules.PHASE_LABELS[phase]}: {labels}.")
+    unlinked = _release_unlinked(cap)
     _commit(cap)
+    files_service.purge(unlinked)
     return cap
 
 
@@ -347,11 +351,13 @@ def upload(cap: CapstoneProject, field: str, stream: BinaryIO | None, client_nam
         if description:
             _describe(cap, field, file_url(row.key), description)
         _log(cap, actor, "saved", phase, f"Added the file {row.filename} to {rules.PHASE_LABELS[phase]}.")
+        replaced = _release_unlinked(cap)
         _commit(cap)
     except Exception:
         db.session.rollback()
         files_service.delete_file(actor_for(actor), row.key)
         raise
+    files_service.purge(replaced)
     return row
 
 
@@ -362,6 +368,14 @@ def _describe(cap: CapstoneProject, field: str, url: str, description: str) -> N
             if r.get("url") == url:
                 r["description"] = description
         setattr(cap, field, rows)
+
+
+def _release_unlinked(cap: CapstoneProject) -> list[str]:
+    """Files attached to the capstone that its fields no longer link to (a report or presentation replaced, an
+    artifact or design document row removed) stop being part of it in this transaction; the caller purges the
+    returned keys after the commit (files_service.release)."""
+    links = capstone_rules.file_links({name: getattr(cap, name) for name in capstone_rules.FILE_TARGETS})
+    return files_service.release([r for r in files_of(cap) if not capstone_rules.links_to_file(links, r.key)])
 
 
 def files_of(cap: CapstoneProject) -> list[StoredFile]:
@@ -385,17 +399,27 @@ def has_reviews(cap: CapstoneProject) -> bool:
     return bool(db.session.scalar(select(exists().where(MentorshipInteraction.capstone_id == cap.id))))
 
 
+def _delete_facts(cap: CapstoneProject) -> tuple[bool, bool]:
+    """(submitted, reviewed): what phases.can_delete decides on."""
+    return cap.submitted_at is not None or bool(cap.mentor_approved), has_reviews(cap)
+
+
+def can_delete(user: User | None, cap: CapstoneProject) -> bool:
+    """Whether the page offers Delete: the owner, and the same rule `delete` enforces."""
+    return is_owner(user, cap) and rules.can_delete(*_delete_facts(cap))
+
+
 def delete(cap: CapstoneProject, actor: User) -> None:
-    """The owner deletes a capstone before it is submitted or reviewed. Its files become unattached (swept
-    later with `flask files sweep`); its history goes with it."""
+    """The owner deletes a capstone before it is submitted or reviewed. Its files and its history go with it
+    (the files' objects once the deletion is saved)."""
     _require_owner(actor, cap, "delete it")
-    rules.check_can_delete(cap.submitted_at is not None or bool(cap.mentor_approved), has_reviews(cap))
-    for row in files_of(cap):
-        row.capstone_id, row.field, row.attached_at = None, None, None
+    rules.check_can_delete(*_delete_facts(cap))
+    doomed = files_service.release(files_of(cap))
     # SQLite enforces no ON DELETE CASCADE here, so the history goes explicitly.
     db.session.execute(sa_delete(CapstoneActivity).where(CapstoneActivity.capstone_id == cap.id))
     db.session.delete(cap)
     _commit(cap)
+    files_service.purge(doomed)
 
 
 def reopen(cap: CapstoneProject, phases: list[str] | tuple[str, ...], actor: User,

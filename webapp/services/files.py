@@ -5,14 +5,19 @@ committed, then the object is stored, then the row is marked stored (`stored_at`
 removed again. That order means no object ever exists without a row naming it, even when the process dies in
 between (a killed worker, a lost machine). Until it is marked stored a row is nobody's file: it is not listed,
 downloaded, attached or deleted, and `flask files sweep` removes it (and its object, if one got stored).
+
+Files taken off saved work (a recording replaced or removed, a capstone file no longer linked, a deleted capstone)
+go back to that state inside the transaction that takes them off (`release`), and are deleted, objects first, once
+it has committed (`purge`): they answer 404 at once, and a write that fails never deletes a file still in use.
 """
 from __future__ import annotations
 
 from datetime import timedelta
+from collections.abc import Iterable
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..domain import uploads
 from ..domain.errors import Forbidden, Invalid, NotFound
@@ -274,15 +279,99 @@ def attach(keys: list[str], *, owner_id: int, field: str, capstone_id: int | Non
     return rows
 
 
+def release(rows: Iterable[StoredFile]) -> list[str]:
+    """Take files (and their captions) off saved work, in the caller's transaction (the caller commits).
+
+    Each row goes back to the state of an upload still being stored (`stored_at` and `attached_at` empty, no
+    work named): nobody's file, so once committed `/files/<key>` answers 404 to everyone, and nothing lists or
+    attaches it. Pass the keys returned to `purge` after the commit. A transaction that rolls back restores the
+    rows untouched, and their objects were never touched: a failed write never deletes a file still in use.
+    Should the process die between the commit and `purge`, `flask files sweep` removes the rows and objects."""
+    keys: list[str] = []
+    for row in rows:
+        for r in [row, *row.captions]:
+            r.stored_at = r.attached_at = None
+            r.capstone_id = r.review_id = r.portfolio_item_id = None
+            r.field = r.uploaded_for = None
+            keys.append(r.key)
+    return keys
+
+
+def purge(keys: list[str]) -> None:
+    """After the commit that released them: delete the objects, then the rows (and any captions added to them
+    meanwhile). Objects go first, so no object outlives its row; a failure here leaves released rows the sweep
+    removes later, and never fails the request whose change is already saved."""
+    if not keys:
+        return
+    try:
+        rows = db.session.scalars(select(StoredFile).where(StoredFile.key.in_(keys),
+                                                           StoredFile.stored_at.is_(None))).all()
+        ids = [r.id for r in rows]
+        children = db.session.scalars(select(StoredFile).where(StoredFile.parent_id.in_(ids))).all() if ids else []
+        storage = get_storage()
+        for row in [*children, *rows]:
+            storage.delete(row.key)
+        for row in [*children, *rows]:
+            db.session.delete(row)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.warning("Could not delete released files %s yet; flask files sweep will", keys,
+                                   exc_info=True)
+
+
+def _unnamed(rows: list[StoredFile]) -> list[StoredFile]:
+    """The attached rows whose work no longer names them: a capstone or review that links elsewhere, a portfolio
+    item whose evidence list does not hold the key (capstone_rules.links_to_file)."""
+    from ..domain.capstone_rules import FILE_TARGETS, file_links, links_to_file
+    from ..models import CapstoneProject, MentorshipInteraction
+
+    def load(model, ids):
+        ids = {i for i in ids if i is not None}
+        return {o.id: o for o in db.session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
+
+    caps = load(CapstoneProject, (r.capstone_id for r in rows))
+    reviews = load(MentorshipInteraction, (r.review_id for r in rows))
+    items = load(PortfolioItem, (r.portfolio_item_id for r in rows))
+    links: dict[tuple[str, int], set[str]] = {}
+    for cap in caps.values():
+        links[("capstone", cap.id)] = file_links({name: getattr(cap, name) for name in FILE_TARGETS})
+    for review in reviews.values():
+        links[("review", review.id)] = {review.audio_feedback_url, review.video_feedback_url} - {None}
+    out = []
+    for row in rows:
+        if row.portfolio_item_id is not None:
+            item = items.get(row.portfolio_item_id)
+            if item is None or row.key not in {e.get("key") for e in item.evidence_files or []}:
+                out.append(row)
+        else:
+            work = ("capstone", row.capstone_id) if row.capstone_id is not None else ("review", row.review_id)
+            if not links_to_file(links.get(work, ()), row.key):
+                out.append(row)
+    return out
+
+
 def sweep_unattached(now=None, grace: timedelta = UNATTACHED_GRACE) -> int:
-    """Delete uploads never attached to saved work within the grace period, objects first."""
+    """Delete uploads never attached to saved work within the grace period (and released files a process left
+    behind when it died before `purge`), objects first. Files attached for longer than the grace period that
+    their work no longer names (left attached by replacements before those deleted them) go too; the grace
+    period keeps the sweep away from work being saved while it runs."""
     cutoff = (now or utcnow()) - grace
+    attached = db.session.scalars(select(StoredFile).where(
+        StoredFile.attached_at < cutoff, StoredFile.parent_id.is_(None),
+        or_(StoredFile.capstone_id.is_not(None), StoredFile.review_id.is_not(None),
+            StoredFile.portfolio_item_id.is_not(None)))).all()
+    unnamed = _unnamed(attached) if attached else []
+    release(unnamed)
     rows = db.session.scalars(select(StoredFile).where(StoredFile.attached_at.is_(None),
                                                        StoredFile.created_at < cutoff)).all()
+    rows += [r for r in unnamed if r not in rows]
+    parents = {r.id for r in rows}
+    rows = [r for r in rows if r.parent_id not in parents]     # captions go with their recording
     storage = get_storage()
     for row in rows:
-        for key in [c.key for c in row.captions] + [row.key]:
-            storage.delete(key)
-        db.session.delete(row)
+        for r in [*row.captions, row]:      # the captions' rows too: the ORM would only unlink them
+            storage.delete(r.key)
+            db.session.delete(r)
     db.session.commit()
     return len(rows)

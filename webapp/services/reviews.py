@@ -329,16 +329,26 @@ def file_url(key: str) -> str:
     return url_for("files.download", key=key, _external=False)
 
 
+def _media_rows(review: MI, kind: str) -> list[StoredFile]:
+    """The recordings of `kind` attached to this review (one, or more left by replacements before they were
+    deleted), with their captions."""
+    return db.session.scalars(select(StoredFile).where(StoredFile.review_id == review.id, StoredFile.kind == kind,
+                                                       StoredFile.parent_id.is_(None))
+                              .options(selectinload(StoredFile.captions))).all()
+
+
 def upload_media(review: MI, user: User, stream: BinaryIO | None, client_name: str | None, kind: str,
                  expected_version: int | None = None) -> StoredFile:
     """Store audio or video feedback (checked by the files layer, owned by the learner) and attach it at once:
-    the review's url points at it and its duration is the one read from the stored file."""
+    the review's url points at it and its duration is the one read from the stored file. The recording it
+    replaces (and its captions) is deleted once the change is saved; if saving fails, it stays."""
     if kind not in MEDIA_KINDS:
         raise Invalid("kind must be audio or video.", fields={"kind": "audio or video"})
     _editable(review, user)
     _check_version(review, expected_version)
     row = files_service.store_upload(user, stream, client_name, kind, owner=review.learner)
     try:
+        replaced = files_service.release(_media_rows(review, kind))
         files_service.attach([row.key], owner_id=review.learner_id, field=f"{kind}_feedback", review_id=review.id)
         setattr(review, f"{kind}_feedback_url", file_url(row.key))
         setattr(review, f"{kind}_duration_seconds", row.duration_seconds)
@@ -348,27 +358,32 @@ def upload_media(review: MI, user: User, stream: BinaryIO | None, client_name: s
         db.session.rollback()
         _drop(row)
         raise
+    files_service.purge(replaced)
     return row
 
 
 def _drop(row: StoredFile) -> None:
-    from ..storage import get_storage
-
+    """Delete a new upload whose review change failed (the transaction is rolled back): released and committed
+    first, so a failure half-way leaves a row the sweep removes, never an object nothing names."""
     obj = db.session.get(StoredFile, row.id)
-    if obj is not None:
-        db.session.delete(obj)
-        db.session.commit()
-    get_storage().delete(row.key)
+    if obj is None:
+        return
+    keys = files_service.release([obj])
+    db.session.commit()
+    files_service.purge(keys)
 
 
 def remove_media(review: MI, user: User, kind: str, expected_version: int | None = None) -> MI:
+    """Take the recording of `kind` off the draft; it and its captions are deleted once that is saved."""
     if kind not in MEDIA_KINDS:
         raise Invalid("kind must be audio or video.", fields={"kind": "audio or video"})
     _editable(review, user)
     _check_version(review, expected_version)
+    removed = files_service.release(_media_rows(review, kind))
     setattr(review, f"{kind}_feedback_url", None)
     setattr(review, f"{kind}_duration_seconds", None)
     _commit(review)
+    files_service.purge(removed)
     return review
 
 
