@@ -14,6 +14,9 @@ from .forms import LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
+REGISTERED = ("Thanks for registering. Log in with your email and password to start. "
+              "(If this address already had an account, its password has not changed.)")
+
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths; anything else goes to the dashboard."""
@@ -80,8 +83,7 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(form.email.data, form.display_name.data, form.handle.data,
-                                        form.password.data, role="learner")
+            accounts.register(form.email.data, form.display_name.data, form.handle.data, form.password.data)
         except DomainError as exc:
             for name, message in exc.fields.items():
                 if name in form:
@@ -89,9 +91,9 @@ def register():
             if not exc.fields:
                 flash(exc.message, "error")
         else:
-            login_user(user)
-            flash("Your account is ready. Pick a mission to start.", "success")
-            return redirect(url_for("missions.index"), 303)
+            # The same answer for a new address and one that has an account: no login here, no hint either way.
+            flash(REGISTERED, "success")
+            return redirect(url_for("auth.login"), 303)
     status = 422 if request.method == "POST" else 200
     return render_template("auth/register.html", form=form), status
 

@@ -82,6 +82,22 @@ def create_user(email: str, display_name: str, handle: str, password: str, role:
     return user
 
 
+def register(email: str, display_name: str, handle: str, password: str) -> None:
+    """Self-registration of a learner, answering the same whether or not the address already has an account,
+    so the form does not tell a stranger who is registered. A new address gets its account; for a taken one
+    nothing is made or changed (and once the app sends e-mail, issue #19, the address's owner gets a notice that
+    someone tried to register with it). Both take the same time: the password is hashed either way.
+    A taken handle is still reported (Conflict): handles are public at /p/<handle> anyway."""
+    email = normalise_email(email)
+    try:
+        create_user(email, display_name, handle, password, role="learner")
+    except Conflict as exc:
+        if "handle" in exc.fields:
+            raise Conflict("That handle is taken.", fields={"handle": exc.fields["handle"]}) from exc
+        # The address is taken (perhaps by a registration a moment ago): the answer stays "registered".
+        generate_password_hash(password)
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The user for these credentials, or None. Inactive accounts never authenticate."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
