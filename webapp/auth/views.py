@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..domain.errors import DomainError
 from ..extensions import limiter
-from ..services import accounts
+from ..services import accounts, sessions
 from .forms import LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -64,7 +64,7 @@ def login():
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        user = accounts.log_in(form.email.data, form.password.data, remember=form.remember.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
             flash(f"Welcome back, {user.display_name}.", "success")
@@ -101,6 +101,8 @@ def register():
 @bp.post("/logout")
 @login_required
 def logout():
+    # The session ends on the server: a copy of this browser's cookies no longer logs anyone in.
+    sessions.end_session(current_user)
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"), 303)
