@@ -394,6 +394,90 @@ def test_login_page_get_is_not_rate_limited(client):
         assert resp.status_code == 200 and "X-RateLimit-Remaining" not in resp.headers
 
 
+def from_address(n: int) -> dict:
+    return {"environ_base": {"REMOTE_ADDR": f"198.51.100.{n}"}}
+
+
+def test_login_failures_on_one_account_from_many_addresses_are_limited_too(client):
+    # 20 failed attempts a 10 minutes per account (LOGIN_ACCOUNT_RATE_LIMIT), each from an address of its own:
+    # no address reaches its own limit.
+    make_user(email="ann@example.com", display_name="Ann Analyst")
+    bob = make_user(email="bob@example.com", display_name="Bob Builder")
+    for n in range(20):
+        resp = client.post("/auth/login", data={"email": "ann@example.com", "password": "guess"}, **from_address(n))
+        assert resp.status_code == 422
+    resp = client.post("/auth/login", data={"email": " ANN@example.com", "password": "guess"}, **from_address(99))
+    assert resp.status_code == 429
+    page = text(resp)
+    assert "Too many failed login attempts for this account. Try again in 10 minutes." in page
+    assert "from your address" not in page
+    assert 9 * 60 < int(resp.headers["Retry-After"]) <= 10 * 60
+    # Even the right password, from a fresh address, waits.
+    resp = client.post("/auth/login", data={"email": "ann@example.com", "password": PASSWORD}, **from_address(98))
+    assert resp.status_code == 429
+    assert current_user_name(client) is None
+    # Another account from the same addresses is not held back.
+    resp = client.post("/auth/login", data={"email": bob.email, "password": PASSWORD}, **from_address(3))
+    assert resp.status_code == 303
+
+
+def test_login_limit_per_account_does_not_tell_a_registered_address_from_an_unknown_one(client):
+    make_user(email="ann@example.com")
+    answers = {}
+    for email in ("ann@example.com", "nobody@example.com"):
+        for n in range(20):
+            client.post("/auth/login", data={"email": email, "password": "guess"}, **from_address(n))
+        resp = client.post("/auth/login", data={"email": email, "password": "guess"}, **from_address(50))
+        answers[email] = (resp.status_code, _without_csrf(text(resp)).replace(email, "EMAIL"))
+    assert answers["ann@example.com"] == answers["nobody@example.com"]
+    assert answers["ann@example.com"][0] == 429
+
+
+def test_login_successes_do_not_count_toward_the_account_limit(client):
+    user = make_user(email="ann@example.com", display_name="Ann Analyst")
+    for n in range(25):
+        resp = client.post("/auth/login", data={"email": user.email, "password": PASSWORD}, **from_address(n))
+        assert resp.status_code == 303
+        assert client.post("/auth/logout", **from_address(n)).status_code == 303
+    for n in range(19):
+        assert client.post("/auth/login", data={"email": user.email, "password": "guess"},
+                           **from_address(n)).status_code == 422
+    assert client.post("/auth/login", data={"email": user.email, "password": PASSWORD},
+                       **from_address(30)).status_code == 303
+
+
+def test_register_is_limited_per_address_and_the_429_names_the_wait(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTER_RATE_LIMIT", "3 per hour")
+    for n in range(3):
+        resp = client.post("/auth/register", data=register_form(email=f"p{n}@example.com", handle=f"person-{n}"))
+        assert resp.status_code == 303
+    before = user_count()
+    resp = client.post("/auth/register", data=register_form(email="p9@example.com", handle="person-9"))
+    assert resp.status_code == 429
+    page = text(resp)
+    assert "Too many registrations from your address. Try again in 60 minutes." in page
+    assert "<html" in page
+    assert int(resp.headers["Retry-After"]) > 59 * 60
+    assert user_count() == before
+    # Another address may still register.
+    resp = client.post("/auth/register", data=register_form(email="p9@example.com", handle="person-9"),
+                       **from_address(7))
+    assert resp.status_code == 303
+
+
+def test_register_limit_counts_answered_registrations_not_forms_sent_back_to_fix(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTER_RATE_LIMIT", "2 per hour")
+    for _ in range(5):
+        assert client.post("/auth/register", data=register_form(confirm="typo-typo-typo")).status_code == 422
+    assert client.post("/auth/register", data=register_form()).status_code == 303
+    make_user(email="taken@example.com")
+    # An existing address counts like a new one (the limit must not tell them apart either).
+    assert client.post("/auth/register", data=register_form(email="taken@example.com",
+                                                            handle="other-one")).status_code == 303
+    assert client.post("/auth/register", data=register_form(email="x@example.com",
+                                                            handle="x-person")).status_code == 429
+
+
 # --- CSRF -------------------------------------------------------------------------------------------------
 
 
