@@ -4,19 +4,18 @@ Each browser is a test client that logs in through the login form; a stolen cook
 client that carries nothing else."""
 from __future__ import annotations
 
+from datetime import timedelta
+from urllib.parse import urlsplit
+
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import hx
+from tests.conftest import count_queries, hx
 from tests.factories import PASSWORD, make_token, make_user
 from webapp.extensions import db
-from webapp.models import ApiToken
-
-
-def _rows_model():
-    from webapp.models import UserSession   # noqa: PLC0415 (the table this file is about)
-
-    return UserSession
+from webapp.models import ApiToken, UserSession
+from webapp.models.base import utcnow
+from webapp.services import sessions
 
 from .helpers import location_path, text
 
@@ -61,9 +60,13 @@ def greeted(client) -> str | None:
     return text(resp).split("Welcome, ", 1)[1].split("<", 1)[0].strip()
 
 
+def hx_redirect_path(resp) -> str:
+    return urlsplit(resp.headers["HX-Redirect"]).path
+
+
 def session_rows(user) -> int:
     db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(_rows_model()).where(_rows_model().user_id == user.id))
+    return db.session.scalar(select(func.count()).select_from(UserSession).where(UserSession.user_id == user.id))
 
 
 @pytest.fixture
@@ -82,14 +85,8 @@ def test_logout_then_replaying_the_old_session_cookie_is_not_logged_in(app, ann)
     thief = replay(app, **{SESSION_COOKIE: stolen})
     assert greeted(thief) is None
     resp = thief.get("/missions", headers=hx(target="mission-list"))
-    assert resp.status_code == 401 and location_path_of_hx(resp) == "/auth/login"
+    assert resp.status_code == 401 and hx_redirect_path(resp) == "/auth/login"
     assert session_rows(ann) == 0
-
-
-def location_path_of_hx(resp) -> str:
-    from urllib.parse import urlsplit
-
-    return urlsplit(resp.headers["HX-Redirect"]).path
 
 
 def test_logout_then_replaying_the_old_remember_me_cookie_is_not_logged_in(app, ann):
@@ -121,7 +118,7 @@ def test_each_login_starts_a_new_session_id_and_the_cookie_holds_no_user_id(app,
         assert one["_user_id"] != two["_user_id"]
         assert one["_user_id"] != str(ann.id) and len(one["_user_id"]) >= 40
     # The database keeps only a hash of each id.
-    hashes = db.session.scalars(select(_rows_model().token_hash)).all()
+    hashes = db.session.scalars(select(UserSession.token_hash)).all()
     assert len(hashes) == 2 and one["_user_id"] not in hashes
 
 
@@ -174,8 +171,6 @@ def test_password_change_leaves_other_users_sessions_alone(app, ann):
 
 
 def test_end_all_sessions_is_one_service_call_for_a_password_reset(app, ann):
-    from webapp.services import sessions
-
     laptop, phone = browser(app, ann.email), browser(app, ann.email, remember=True)
     remembered = cookie(phone, REMEMBER_COOKIE)
     assert sessions.end_all_sessions(ann) == 2
@@ -216,14 +211,10 @@ def test_deactivation_ends_every_session_and_api_token_even_after_reactivation(a
 # --- expiry -----------------------------------------------------------------------------------------------
 
 
-def test_a_session_unused_for_longer_than_its_lifetime_no_longer_logs_in(app, ann, monkeypatch):
-    from datetime import timedelta
-
-    from webapp.models.base import utcnow
-
+def test_a_session_unused_for_longer_than_its_lifetime_no_longer_logs_in(app, ann):
     laptop = browser(app, ann.email)
     remembered = browser(app, ann.email, remember=True)
-    db.session.execute(_rows_model().__table__.update().values(
+    db.session.execute(UserSession.__table__.update().values(
         last_seen_at=utcnow() - timedelta(seconds=app.config["PERMANENT_SESSION_LIFETIME"] + 60)))
     db.session.commit()
     assert greeted(laptop) is None              # a plain session lives two weeks unused
@@ -234,19 +225,14 @@ def test_a_session_unused_for_longer_than_its_lifetime_no_longer_logs_in(app, an
 
 
 def test_a_session_in_use_is_seen_at_most_once_an_hour(app, ann):
-    from datetime import timedelta
-
-    from tests.conftest import count_queries
-    from webapp.models.base import utcnow
-
     laptop = browser(app, ann.email)
     laptop.get("/")
     with count_queries() as q:
         laptop.get("/account")
     assert not any(s.lstrip().upper().startswith("UPDATE") for s in q.statements)
     two_hours_ago = utcnow() - timedelta(hours=2)
-    db.session.execute(_rows_model().__table__.update().values(last_seen_at=two_hours_ago))
+    db.session.execute(UserSession.__table__.update().values(last_seen_at=two_hours_ago))
     db.session.commit()
     assert greeted(laptop) == "Ann Analyst"
     db.session.expire_all()
-    assert db.session.scalar(select(_rows_model().last_seen_at)) > two_hours_ago + timedelta(hours=1)
+    assert db.session.scalar(select(UserSession.last_seen_at)) > two_hours_ago + timedelta(hours=1)
