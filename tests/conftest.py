@@ -133,8 +133,12 @@ def runner(app):
 
 
 def log_in(client, user) -> None:
+    """Log `client` in as `user` as the login form would: a new server-side session whose id the cookie carries."""
+    from webapp.services import sessions
+
+    token = sessions.start_session(user)
     with client.session_transaction() as sess:
-        sess["_user_id"] = str(user.id)
+        sess["_user_id"] = token
         sess["_fresh"] = True
 
 

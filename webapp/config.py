@@ -46,6 +46,11 @@ def defaults() -> dict:
         "RATELIMIT_STORAGE_URI": "database://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        # Failed logins per account (the e-mail typed), from any number of addresses: 100 guesses a day at most,
+        # and a stranger can hold the account's owner back for a day at worst (the 429 names the wait).
+        "LOGIN_ACCOUNT_RATE_LIMIT": "20 per 10 minutes;100 per day",
+        # Registrations answered (new address or not) per address.
+        "REGISTER_RATE_LIMIT": "10 per hour;50 per day",
         "ALLOW_REGISTRATION": True,
         "STORAGE_BACKEND": "local",
         "MAX_UPLOAD_MB": 200,

@@ -39,6 +39,11 @@ def _may_read_outside(session) -> bool:
     return not session.info.get(CONNECTED) and not (session.new or session.dirty or session.deleted)
 
 
+def may_read_outside() -> bool:
+    """Whether a read now would run outside the request's transaction (the session has not begun one)."""
+    return _may_read_outside(_session())
+
+
 def _rows(statement, params: dict | None) -> list:
     from .extensions import db
 

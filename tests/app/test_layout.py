@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from tests import factories
 from tests.conftest import log_in
+from webapp.services import sessions
 from webapp.templating import nav_section, render_page
 
 
@@ -35,6 +36,7 @@ def test_the_stored_layout_reads_as_a_full_render(app, role, path):
     for title, meta in titles:
         with app.test_request_context(path):
             if user is not None:
+                sessions.start_session(user)   # login_user stores the session's id (services/sessions.py)
                 login_user(user)
             # Twice: the first call renders and stores the layout, the second fills in the stored one.
             first = render_page(title, "<p>Body</p>", meta)

@@ -6,6 +6,7 @@ import threading
 from sqlalchemy import func, select
 
 from tests.capstones.helpers import VALUES, activities, capstone_for, reload
+from tests.conftest import log_in
 from tests.factories import make_mission, make_token, make_user
 from webapp.extensions import db
 from webapp.models import CapstoneActivity, CapstoneProject
@@ -14,21 +15,21 @@ from webapp.models import CapstoneActivity, CapstoneProject
 def _race(app, user, request, n=2):
     """Run `request(client)` in n threads released together; returns the responses' (status, body)."""
     barrier = threading.Barrier(n)
-    user_id = user.id
     results, errors = [], []
+    clients = []
+    for _ in range(n):
+        clients.append(app.test_client())
+        log_in(clients[-1], user)
 
-    def worker():
+    def worker(client):
         try:
-            client = app.test_client()
-            with client.session_transaction() as sess:
-                sess["_user_id"], sess["_fresh"] = str(user_id), True
             barrier.wait(timeout=10)
             resp = request(client)
             results.append((resp.status_code, resp.get_data(as_text=True)))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker) for _ in range(n)]
+    threads = [threading.Thread(target=worker, args=(client,)) for client in clients]
     for t in threads:
         t.start()
     for t in threads:

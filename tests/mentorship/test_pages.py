@@ -189,6 +189,9 @@ def test_capstone_and_attempt_partials_render_in_a_request_context(app, client):
     with app.test_request_context("/"):
         from flask_login import login_user
 
+        from webapp.services import sessions
+
+        sessions.start_session(learner)   # login_user stores the session's id (services/sessions.py)
         login_user(learner)
         html = render_template("mentorship/_capstone_reviews.html", capstone=reload(cap))
         assert html.lstrip().startswith('<section id="capstone-reviews"')

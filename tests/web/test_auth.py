@@ -1,6 +1,7 @@
 """Registration, login, logout, the login rate limit, CSRF and what logged-out visitors get."""
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -48,10 +49,16 @@ def test_register_page_shows_the_form(client):
         assert f'name="{name}"' in page
 
 
-def test_register_valid_form_creates_logged_in_learner_with_lowercased_email(client):
+REGISTERED = ("Thanks for registering. Log in with your email and password to start. "
+              "(If this address already had an account, its password has not changed.)")
+
+
+def test_register_valid_form_creates_learner_with_lowercased_email_and_sends_to_login(client):
+    # Registration does not log in: an address that already has an account gets the very same answer
+    # (see test_register_existing_email_answers_exactly_as_a_new_one_and_creates_nothing).
     resp = client.post("/auth/register", data=register_form())
     assert resp.status_code == 303
-    assert location_path(resp) == "/missions"
+    assert location_path(resp) == "/auth/login"
     user = db.session.scalar(select(User).where(User.handle == "new-person"))
     assert user is not None
     assert user.email == "new.person@example.com"
@@ -59,27 +66,53 @@ def test_register_valid_form_creates_logged_in_learner_with_lowercased_email(cli
     assert user.is_active
     assert user.display_name == "New Person"
     assert "a-long-enough-password" not in user.password_hash
-    follow = client.get("/missions")
-    assert follow.status_code == 200
-    assert "Your account is ready" in " ".join(flashes(text(follow)))
-    assert current_user_name(client) == "New Person"
+    follow = client.get("/auth/login")
+    assert REGISTERED in flashes(text(follow))
+    assert current_user_name(client) is None
 
 
 def test_register_new_account_can_log_in_with_its_password_later(client):
     client.post("/auth/register", data=register_form())
-    client.post("/auth/logout")
     resp = client.post("/auth/login", data={"email": "NEW.person@example.com", "password": "a-long-enough-password"})
     assert resp.status_code == 303
     assert current_user_name(client) == "New Person"
 
 
-def test_register_taken_email_in_other_case_is_422_with_message_beside_email(client):
-    make_user(email="taken@example.com")
-    before = user_count()
-    resp = client.post("/auth/register", data=register_form(email="Taken@Example.com"))
-    assert resp.status_code == 422
-    assert field_error(text(resp), "email") == "An account with this email already exists."
-    assert user_count() == before
+def _without_csrf(page: str) -> str:
+    return re.sub(r'(name="csrf_token" type="hidden" value=")[^"]+"', r'\1"',
+                  re.sub(r'("X-CSRFToken": ")[^"]+"', r'\1"', page))
+
+
+def test_register_existing_email_answers_exactly_as_a_new_one_and_creates_nothing(app):
+    owner = make_user(email="taken@example.com", display_name="Original Owner", handle="original")
+    before = db_state()
+    new_visitor, prober = app.test_client(), app.test_client()
+    fresh = new_visitor.post("/auth/register", data=register_form(email="fresh@example.com", handle="fresh-one"))
+    probe = prober.post("/auth/register", data=register_form(email="Taken@Example.com", handle="probe-one"))
+    assert (probe.status_code, probe.headers["Location"]) == (fresh.status_code, fresh.headers["Location"])
+    assert text(probe) == text(fresh)
+    assert sorted(probe.headers.keys()) == sorted(fresh.headers.keys())
+    assert _without_csrf(text(prober.get("/auth/login"))) == _without_csrf(text(new_visitor.get("/auth/login")))
+    # Nothing was made for the taken address: no second account, no session, the owner's account unchanged.
+    after = db_state()
+    assert len(after["users"]) == len(before["users"]) + 1
+    assert [u for u in after["users"] if u[0] == owner.id] == [u for u in before["users"] if u[0] == owner.id]
+    assert db.session.scalar(select(User).where(User.handle == "probe-one")) is None
+    assert current_user_name(prober) is None
+    # The owner still logs in with their own password, the prober's does not work.
+    assert prober.post("/auth/login", data={"email": "taken@example.com",
+                                            "password": "a-long-enough-password"}).status_code == 422
+    assert prober.post("/auth/login", data={"email": "taken@example.com", "password": PASSWORD}).status_code == 303
+
+
+def test_register_existing_email_with_a_taken_handle_answers_as_a_new_email_would(client):
+    make_user(email="taken@example.com", handle="someone")
+    make_user(handle="taken-handle")
+    new = client.post("/auth/register", data=register_form(email="fresh@example.com", handle="taken-handle"))
+    old = client.post("/auth/register", data=register_form(email="taken@example.com", handle="taken-handle"))
+    assert new.status_code == old.status_code == 422
+    assert field_error(text(old), "handle") == field_error(text(new), "handle") == "This handle is taken; choose another."
+    assert field_error(text(old), "email") is None
 
 
 def test_register_taken_handle_is_422_with_message_beside_handle(client):
@@ -359,6 +392,90 @@ def test_login_page_get_is_not_rate_limited(client):
     for _ in range(15):
         resp = client.get("/auth/login")
         assert resp.status_code == 200 and "X-RateLimit-Remaining" not in resp.headers
+
+
+def from_address(n: int) -> dict:
+    return {"environ_base": {"REMOTE_ADDR": f"198.51.100.{n}"}}
+
+
+def test_login_failures_on_one_account_from_many_addresses_are_limited_too(client):
+    # 20 failed attempts a 10 minutes per account (LOGIN_ACCOUNT_RATE_LIMIT), each from an address of its own:
+    # no address reaches its own limit.
+    make_user(email="ann@example.com", display_name="Ann Analyst")
+    bob = make_user(email="bob@example.com", display_name="Bob Builder")
+    for n in range(20):
+        resp = client.post("/auth/login", data={"email": "ann@example.com", "password": "guess"}, **from_address(n))
+        assert resp.status_code == 422
+    resp = client.post("/auth/login", data={"email": " ANN@example.com", "password": "guess"}, **from_address(99))
+    assert resp.status_code == 429
+    page = text(resp)
+    assert "Too many failed login attempts for this account. Try again in 10 minutes." in page
+    assert "from your address" not in page
+    assert 9 * 60 < int(resp.headers["Retry-After"]) <= 10 * 60
+    # Even the right password, from a fresh address, waits.
+    resp = client.post("/auth/login", data={"email": "ann@example.com", "password": PASSWORD}, **from_address(98))
+    assert resp.status_code == 429
+    assert current_user_name(client) is None
+    # Another account from the same addresses is not held back.
+    resp = client.post("/auth/login", data={"email": bob.email, "password": PASSWORD}, **from_address(3))
+    assert resp.status_code == 303
+
+
+def test_login_limit_per_account_does_not_tell_a_registered_address_from_an_unknown_one(client):
+    make_user(email="ann@example.com")
+    answers = {}
+    for email in ("ann@example.com", "nobody@example.com"):
+        for n in range(20):
+            client.post("/auth/login", data={"email": email, "password": "guess"}, **from_address(n))
+        resp = client.post("/auth/login", data={"email": email, "password": "guess"}, **from_address(50))
+        answers[email] = (resp.status_code, _without_csrf(text(resp)).replace(email, "EMAIL"))
+    assert answers["ann@example.com"] == answers["nobody@example.com"]
+    assert answers["ann@example.com"][0] == 429
+
+
+def test_login_successes_do_not_count_toward_the_account_limit(client):
+    user = make_user(email="ann@example.com", display_name="Ann Analyst")
+    for n in range(25):
+        resp = client.post("/auth/login", data={"email": user.email, "password": PASSWORD}, **from_address(n))
+        assert resp.status_code == 303
+        assert client.post("/auth/logout", **from_address(n)).status_code == 303
+    for n in range(19):
+        assert client.post("/auth/login", data={"email": user.email, "password": "guess"},
+                           **from_address(n)).status_code == 422
+    assert client.post("/auth/login", data={"email": user.email, "password": PASSWORD},
+                       **from_address(30)).status_code == 303
+
+
+def test_register_is_limited_per_address_and_the_429_names_the_wait(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTER_RATE_LIMIT", "3 per hour")
+    for n in range(3):
+        resp = client.post("/auth/register", data=register_form(email=f"p{n}@example.com", handle=f"person-{n}"))
+        assert resp.status_code == 303
+    before = user_count()
+    resp = client.post("/auth/register", data=register_form(email="p9@example.com", handle="person-9"))
+    assert resp.status_code == 429
+    page = text(resp)
+    assert "Too many registrations from your address. Try again in 60 minutes." in page
+    assert "<html" in page
+    assert int(resp.headers["Retry-After"]) > 59 * 60
+    assert user_count() == before
+    # Another address may still register.
+    resp = client.post("/auth/register", data=register_form(email="p9@example.com", handle="person-9"),
+                       **from_address(7))
+    assert resp.status_code == 303
+
+
+def test_register_limit_counts_answered_registrations_not_forms_sent_back_to_fix(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTER_RATE_LIMIT", "2 per hour")
+    for _ in range(5):
+        assert client.post("/auth/register", data=register_form(confirm="typo-typo-typo")).status_code == 422
+    assert client.post("/auth/register", data=register_form()).status_code == 303
+    make_user(email="taken@example.com")
+    # An existing address counts like a new one (the limit must not tell them apart either).
+    assert client.post("/auth/register", data=register_form(email="taken@example.com",
+                                                            handle="other-one")).status_code == 303
+    assert client.post("/auth/register", data=register_form(email="x@example.com",
+                                                            handle="x-person")).status_code == 429
 
 
 # --- CSRF -------------------------------------------------------------------------------------------------

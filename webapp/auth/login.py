@@ -1,13 +1,11 @@
 """Flask-Login wiring: loading the user, and what an anonymous request to a protected page gets."""
 from __future__ import annotations
 
-from functools import cache as cache_function
 from urllib.parse import urlsplit
 
 from flask import redirect, request, url_for
-from sqlalchemy import bindparam, select
 
-from .. import cache, htmx, quickread
+from .. import htmx
 from ..errors import error_response, is_api_request
 from ..extensions import login_manager
 
@@ -23,38 +21,22 @@ def _return_path() -> str | None:
     return None
 
 
-@cache_function
-def _user_query():
-    """The user with the shared cache revisions and their own; built once (building a statement costs more than
-    running it)."""
-    from ..models import User
-
-    return (select(*quickread.columns(User), *cache.viewer_revision_columns(User.id))
-            .where(User.id == bindparam("uid")))
-
-
 def init_login(app) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        try:
-            uid = int(user_id)
-        except (TypeError, ValueError):
-            return None
-        from ..models import User
+    # The session cookie and the remember-me cookie carry the id of a server-side session (services/sessions.py),
+    # never the user's id: ending the session on the server ends it for every copy of those cookies.
+    login_manager.id_attribute = "get_session_id"
 
-        # The shared cache revisions come with the user: a cached page then needs no query of its own for them.
-        # One round trip, before any transaction (webapp/quickread.py).
-        row = quickread.first(_user_query(), {"uid": uid})
-        if row is None:
-            return None
-        cache.remember_viewer(uid, row)
-        user = quickread.adopt(User, row)
-        return user if user.is_active else None
+    @login_manager.user_loader
+    def load_user(session_token: str):
+        from ..services import sessions
+
+        # The session, its user and the shared cache revisions in one round trip, before any transaction.
+        return sessions.user_for_session(session_token)
 
     @login_manager.unauthorized_handler
     def unauthorized():

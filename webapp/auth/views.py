@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 import unicodedata
@@ -10,10 +11,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..domain.errors import DomainError
 from ..extensions import limiter
-from ..services import accounts
+from ..services import accounts, sessions
 from .forms import LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+REGISTERED = ("Thanks for registering. Log in with your email and password to start. "
+              "(If this address already had an account, its password has not changed.)")
 
 
 def _safe_next(target: str | None) -> str:
@@ -31,6 +35,29 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _register_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
+ACCOUNT_KEY = "account:"
+
+
+def _account_key() -> str:
+    """The per-account login limit counts by the e-mail typed (normalised as login reads it), whether or not it
+    has an account, so the limit tells nobody which addresses are registered. Kept as a hash: the counts table
+    holds no addresses."""
+    email = accounts.normalise_email(request.form.get("email", ""))[:254]
+    return ACCOUNT_KEY + hashlib.sha256(email.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _no_email() -> bool:
+    return not accounts.normalise_email(request.form.get("email", ""))
+
+
 def _login_failed(response) -> bool:
     """Only failed attempts count toward the login limits: the form answered 422 (wrong email or password, or a
     form that does not validate). A successful login (303) does not, so a classroom behind one address, or one
@@ -40,6 +67,12 @@ def _login_failed(response) -> bool:
     return response.status_code == 422
 
 
+def _registered(response) -> bool:
+    """Registrations count when answered (303, for a new address or a taken one alike), not forms sent back to
+    fix a field."""
+    return response.status_code == 303
+
+
 def _wait_text(seconds: float) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     if minutes > 90:
@@ -47,24 +80,40 @@ def _wait_text(seconds: float) -> str:
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
-def _login_limited_message() -> str:
-    """The 429 text, naming how long until every breached limit (the minute's or the hour's) lets a login through.
-    The limiter checks all the login's limits (`fail_on_first_breach=False`), so the longest wait is known."""
+def _wait_for_breached() -> str:
+    """How long until every breached limit (the minute's, the hour's, ...) lets a request through. The limiter
+    checks all of a view's limits (`fail_on_first_breach=False`), so the longest wait is known."""
     breached = [lim for lim in limiter.current_limits if lim.breached]
     reset_at = max((lim.reset_at for lim in breached), default=time.time() + 60)
     # Whole seconds, as the Retry-After header counts them.
-    return (f"Too many failed login attempts from your address. "
-            f"Try again in {_wait_text(int(reset_at - time.time()))}.")
+    return _wait_text(int(reset_at - time.time()))
+
+
+def _login_limited_message() -> str:
+    """The 429 text: whose limit held the login back (this address's, this account's or both), and the wait."""
+    breached = [lim for lim in limiter.current_limits if lim.breached]
+    by_account = any(ACCOUNT_KEY in str(lim.key) for lim in breached)
+    by_address = any(ACCOUNT_KEY not in str(lim.key) for lim in breached) or not breached
+    whose = " and ".join(w for w, hit in (("from your address", by_address), ("for this account", by_account))
+                         if hit)
+    return f"Too many failed login attempts {whose}. Try again in {_wait_for_breached()}."
+
+
+def _register_limited_message() -> str:
+    return f"Too many registrations from your address. Try again in {_wait_for_breached()}."
 
 
 @bp.route("/login", methods=["GET", "POST"])
+# The per-address limit is the innermost, so it is the one the X-RateLimit headers describe while none is hit.
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_login_failed,
+               exempt_when=_no_email, error_message=_login_limited_message)
 @limiter.limit(_login_limit, methods=["POST"], deduct_when=_login_failed, error_message=_login_limited_message)
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        user = accounts.log_in(form.email.data, form.password.data, remember=form.remember.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
             flash(f"Welcome back, {user.display_name}.", "success")
@@ -75,6 +124,7 @@ def login():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_limit, methods=["POST"], deduct_when=_registered, error_message=_register_limited_message)
 def register():
     if not current_app.config.get("ALLOW_REGISTRATION", True):
         abort(404)
@@ -83,8 +133,7 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(form.email.data, form.display_name.data, form.handle.data,
-                                        form.password.data, role="learner")
+            accounts.register(form.email.data, form.display_name.data, form.handle.data, form.password.data)
         except DomainError as exc:
             for name, message in exc.fields.items():
                 if name in form:
@@ -92,9 +141,9 @@ def register():
             if not exc.fields:
                 flash(exc.message, "error")
         else:
-            login_user(user)
-            flash("Your account is ready. Pick a mission to start.", "success")
-            return redirect(url_for("missions.index"), 303)
+            # The same answer for a new address and one that has an account: no login here, no hint either way.
+            flash(REGISTERED, "success")
+            return redirect(url_for("auth.login"), 303)
     status = 422 if request.method == "POST" else 200
     return render_template("auth/register.html", form=form), status
 
@@ -102,6 +151,8 @@ def register():
 @bp.post("/logout")
 @login_required
 def logout():
+    # The session ends on the server: a copy of this browser's cookies no longer logs anyone in.
+    sessions.end_session(current_user)
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"), 303)

@@ -8,7 +8,8 @@ from .mentorship import MentorshipInteraction
 from .portfolio import PortfolioItem, PortfolioTransition
 from .ratelimit import RateLimitCounter
 from .tokens import ApiToken
-from .users import MentorAssignment, User
+from .users import MentorAssignment, User, UserSession
 
 __all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstoneProject", "MentorAssignment", "MentorshipInteraction", "Mission",
-           "MissionAttempt", "PortfolioItem", "PortfolioTransition", "RateLimitCounter", "Recipe", "StoredFile", "User"]
+           "MissionAttempt", "PortfolioItem", "PortfolioTransition", "RateLimitCounter", "Recipe", "StoredFile", "User",
+           "UserSession"]

@@ -47,8 +47,35 @@ class User(UserMixin, db.Model):
     def is_mentor(self) -> bool:
         return self.role in ("mentor", "admin")
 
+    # The login session this instance was loaded for (services.sessions sets it; never stored in a column).
+    # Flask-Login keeps this id, not the user's, in the session and the remember-me cookie (see auth/login.py):
+    # a session that ends on the server then ends for every copy of its cookies.
+    session_token = None
+    session_id = None
+
+    def get_session_id(self) -> str:
+        if not self.session_token:
+            raise RuntimeError("Log in through services.sessions, which opens a session for the user.")
+        return self.session_token
+
     def __repr__(self) -> str:
         return f"<User {self.handle} {self.role}>"
+
+
+class UserSession(db.Model):
+    """A login session (one per login, on one device). The session cookie and the remember-me cookie carry a
+    random id whose SHA-256 hash is `token_hash`; the row going away ends the session wherever its cookies are."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # "Keep me logged in": the session lives as long as the remember-me cookie, else as the session cookie.
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Moved forward at most once an hour by a request of the session (services.sessions.TOUCH_EVERY).
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class MentorAssignment(db.Model):

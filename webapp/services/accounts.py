@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -11,8 +11,9 @@ from ..domain.catalogue import ROLES, TRACKS
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..domain.policies import Actor, can_manage_users, require
 from ..extensions import db
-from ..models import MentorAssignment, User
+from ..models import ApiToken, MentorAssignment, User
 from ..models.base import utcnow
+from . import sessions
 
 HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{1,38}[a-z0-9])$")
 RESERVED_HANDLES = {"admin-panel", "api", "static", "auth", "login", "logout", "p", "s", "me"}
@@ -82,6 +83,22 @@ def create_user(email: str, display_name: str, handle: str, password: str, role:
     return user
 
 
+def register(email: str, display_name: str, handle: str, password: str) -> None:
+    """Self-registration of a learner, answering the same whether or not the address already has an account,
+    so the form does not tell a stranger who is registered. A new address gets its account; for a taken one
+    nothing is made or changed (and once the app sends e-mail, issue #19, the address's owner gets a notice that
+    someone tried to register with it). Both take the same time: the password is hashed either way.
+    A taken handle is still reported (Conflict): handles are public at /p/<handle> anyway."""
+    email = normalise_email(email)
+    try:
+        create_user(email, display_name, handle, password, role="learner")
+    except Conflict as exc:
+        if "handle" in exc.fields:
+            raise Conflict("That handle is taken.", fields={"handle": exc.fields["handle"]}) from exc
+        # The address is taken (perhaps by a registration a moment ago): the answer stays "registered".
+        generate_password_hash(password)
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The user for these credentials, or None. Inactive accounts never authenticate."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
@@ -90,7 +107,17 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.is_active:
         return None
+    return user
+
+
+def log_in(email: str, password: str, remember: bool = False) -> User | None:
+    """Check the credentials and open a session (services.sessions) for them, in one commit: the user, with the
+    new session's id attached for the cookies, or None."""
+    user = authenticate(email, password)
+    if user is None:
+        return None
     user.last_login_at = utcnow()
+    sessions.open_session(user, remember)
     db.session.commit()
     return user
 
@@ -128,12 +155,16 @@ def change_password(user: User, current: str, new: str) -> None:
         raise Invalid("Your current password is not correct.", fields={"current_password": "Not correct."})
     check_password(new)
     user.password_hash = generate_password_hash(new)
+    # Whoever else holds a session of this account (a forgotten laptop, a stolen cookie) is out; this one stays.
+    sessions.delete_sessions(user, keep_id=user.session_id)
     db.session.commit()
 
 
 def set_password(user: User, new: str) -> None:
+    """A password set without the old one (the command line, a future reset link): every session ends."""
     check_password(new)
     user.password_hash = generate_password_hash(new)
+    sessions.delete_sessions(user)
     db.session.commit()
 
 
@@ -153,6 +184,13 @@ def set_active(actor: Actor, user: User, active: bool) -> User:
     if user.id == actor.id and not active:
         raise Conflict("You cannot deactivate your own account.")
     user.is_active = active
+    if not active:
+        # Deactivation ends every session and revokes every API token. Reactivating does not bring them back:
+        # the account logs in anew and makes new tokens, so nothing handed out before (perhaps the reason for
+        # the deactivation) works again unseen.
+        sessions.delete_sessions(user)
+        db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                           .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
     db.session.commit()
     return user
 
