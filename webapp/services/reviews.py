@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, BinaryIO
 
-from flask import current_app, url_for
+from flask import url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import (CapstoneActivity, CapstoneProject, MentorshipInteraction, MissionAttempt, PortfolioItem,
                       Recipe, StoredFile, User)
 from ..models.base import utcnow
+from . import access
 from . import files as files_service
 from .actors import actor_for
 
@@ -42,7 +43,7 @@ class StaleReview(Conflict):
 
 
 def claim_hours() -> float:
-    return float(current_app.config.get("REVIEW_CLAIM_HOURS", 48))
+    return access.claim_hours()
 
 
 def _today() -> date:
@@ -55,29 +56,22 @@ def subject_of(review: MI) -> CapstoneProject | MissionAttempt:
     return review.capstone if review.capstone_id else review.attempt
 
 
-def holds_claim(actor: policies.Actor, subject, now: datetime | None = None) -> bool:
-    return (actor.id is not None and subject is not None and subject.claimed_by_id == actor.id
-            and rules.claim_is_live(subject.claimed_at, now or utcnow(), claim_hours()))
-
-
 def can_review(actor: policies.Actor, subject) -> bool:
-    """May create or edit reviews of this capstone or attempt."""
-    return rules.can_edit_review(actor.id, actor.is_admin, actor.is_mentor, subject.learner_id in actor.mentees,
-                                 holds_claim(actor, subject))
+    """May create or edit reviews of this capstone or attempt (services.access decides)."""
+    return access.may_act(actor, access.work_of(subject))
 
 
 def can_read(actor: policies.Actor, review: MI) -> bool:
-    """Editors; the learner once the phase is submitted; nobody else."""
-    if review.status == "submitted" and actor.id == review.learner_id:
-        return True
-    return can_review(actor, subject_of(review))
+    """The learner once the phase is submitted; its author; whoever may read the reviewed work."""
+    return access.may_read_review(actor, access.work_of(subject_of(review)), author_id=review.mentor_id,
+                                  submitted=review.status == "submitted")
 
 
 def _require_review(user: User, subject) -> policies.Actor:
     actor = actor_for(user)
-    policies.require(can_review(actor, subject),
-                     "Only the learner's assigned mentor, a mentor who claimed this submission, or an admin can "
-                     "review it.")
+    refusal = access.act_refusal(actor, access.work_of(subject))
+    if refusal:
+        raise Forbidden(refusal)
     return actor
 
 
@@ -96,6 +90,8 @@ def get_for(user: User, review_id: int) -> MI:
     review = load_review(review_id)
     actor = actor_for(user)
     if not can_read(actor, review):
+        if actor.is_mentor and actor.id == review.learner_id:
+            raise Forbidden(access.OWN_WORK)
         raise Forbidden("You do not have access to this review.")
     return review
 
@@ -106,8 +102,7 @@ def can_edit(user: User, review: MI) -> bool:
 
 def require_edit(user: User, review: MI) -> None:
     """403 for someone who may not review this work; 409 for a phase that is already submitted."""
-    if not can_review(actor_for(user), subject_of(review)):
-        raise Forbidden("Only the learner's mentor, a mentor who claimed this work, or an admin may edit reviews.")
+    _require_review(user, subject_of(review))
     if review.status != "draft":
         raise Conflict("This review phase is submitted and can no longer be changed.")
 
@@ -493,14 +488,17 @@ def _queued_subject(kind: str, subject_id: int):
 
 
 def claim(user: User, kind: str, subject_id: int) -> CapstoneProject | MissionAttempt:
-    """A mentor claims a waiting submission that nobody holds (or whose claim lapsed)."""
+    """A mentor claims a waiting submission that nobody holds (or whose claim lapsed); never their own work."""
     actor = actor_for(user)
     policies.require(actor.is_mentor, "Only mentors can claim submissions.")
     subject = _queued_subject(kind, subject_id)
+    now = utcnow()
+    work = access.work_of(subject, now)
+    if actor.id == work.learner_id:
+        raise Forbidden(access.OWN_WORK)
     if not _waiting(subject):
         raise Conflict("This submission is not waiting for a review.", fields={"submission": "not waiting"})
-    now = utcnow()
-    if subject.claimed_by_id not in (None, user.id) and rules.claim_is_live(subject.claimed_at, now, claim_hours()):
+    if not access.may_claim(actor, work):
         raise Conflict("Another mentor has claimed this submission.", fields={"submission": "claimed"})
     subject.claimed_by_id, subject.claimed_at = user.id, now
     db.session.commit()
@@ -515,6 +513,9 @@ def reassign(user: User, kind: str, subject_id: int, mentor_email: str) -> User:
     mentor = db.session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
     if mentor is None or mentor.role not in ("mentor", "admin") or not mentor.is_active:
         raise Invalid("There is no active mentor with that email.", fields={"mentor_email": "not an active mentor"})
+    if mentor.id == subject.learner_id:
+        raise Invalid("Nobody reviews their own work: choose another mentor.",
+                      fields={"mentor_email": "the learner whose work this is"})
     subject.claimed_by_id, subject.claimed_at = mentor.id, utcnow()
     col = MI.capstone_id if isinstance(subject, CapstoneProject) else MI.attempt_id
     for draft in db.session.scalars(select(MI).where(col == subject.id, MI.status == "draft")).all():
