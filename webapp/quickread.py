@@ -72,6 +72,11 @@ def first(statement, params: dict | None = None):
     return rows[0] if rows else None
 
 
+def rows(statement, params: dict | None = None) -> list:
+    """Every row of a Core `statement`."""
+    return list(_rows(statement, params))
+
+
 def scalars(statement, params: dict | None = None) -> list:
     """The first column of every row of a Core `statement`."""
     return [row[0] for row in _rows(statement, params)]

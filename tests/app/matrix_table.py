@@ -2,26 +2,41 @@
 
 Each row names a policy (who may do it) and a minimal valid-looking body. The actors are:
 anon, owner (the learner who owns every object the URL names), other (another learner), mentor (assigned to
-the owner; also the mentor of the owner's review), stranger (a mentor not assigned to the owner), admin.
+the owner; also the mentor of the owner's review), stranger (a mentor not assigned to the owner), admin, and
+(issue 15 findings 1 and 7):
+scoped (a mentor assigned to the owner for another track than the work's: the GRC track, the work is Defender),
+holder (a mentor not assigned to the owner who holds a live claim on the submitted capstone the reviews are of),
+blocked (the assigned mentor while the holder's claim on that capstone is live),
+self_admin (the owner, made an admin: acting on their own work).
 
 `xfail` maps actor -> reason for cells where the app's behaviour looks wrong; those cells are marked
 xfail(strict=True) so the bug is recorded, not encoded.
 """
 from __future__ import annotations
 
-ACTORS = ("anon", "owner", "other", "mentor", "stranger", "admin")
+ACTORS = ("anon", "owner", "other", "mentor", "stranger", "admin", "scoped", "holder", "blocked", "self_admin")
 
 # policy -> the actors that may do it (everyone else is refused)
 POLICIES = {
     "public": set(ACTORS),
-    "auth": {"owner", "other", "mentor", "stranger", "admin"},
+    "auth": set(ACTORS) - {"anon"},
     "learner": {"owner", "other"},
-    "owner": {"owner"},
-    "owner_admin": {"owner", "admin"},
-    "owner_mentor": {"owner", "mentor", "admin"},
-    "mentor": {"mentor", "admin"},
-    "staff": {"mentor", "stranger", "admin"},
-    "admin": {"admin"},
+    "owner": {"owner", "self_admin"},
+    "owner_admin": {"owner", "admin", "self_admin"},
+    # read the owner's work: the owner, their mentors for its track, admins
+    "owner_mentor": {"owner", "mentor", "admin", "blocked", "self_admin"},
+    # read a review of the claimed capstone: as owner_mentor, and the claim holder
+    "review_read": {"owner", "mentor", "admin", "blocked", "self_admin", "holder"},
+    # act on the owner's unclaimed work (the attempt's time multiplier, a portfolio item): their mentors for its
+    # track and admins, never the owner themselves
+    "mentor": {"mentor", "admin", "blocked"},
+    # act on the claimed capstone's reviews: the claim holder, the assigned mentor unless another's claim is live,
+    # admins; never the owner
+    "review": {"mentor", "admin", "holder"},
+    # claim: any mentor but the owner (blocked: 409, the capstone is held)
+    "claim": {"mentor", "stranger", "admin", "scoped", "holder", "blocked"},
+    "staff": {"mentor", "stranger", "admin", "scoped", "holder", "blocked", "self_admin"},
+    "admin": {"admin", "self_admin"},
 }
 
 
@@ -62,11 +77,11 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/api/v1/me", "GET"): row("auth"),
     # API: reviews
     ("/api/v1/mentorship-interactions", "GET"): row("auth"),
-    ("/api/v1/mentorship-interactions", "POST"): row("mentor", {"capstone": "{capstone_id}", "review_phase": 2}),
-    ("/api/v1/mentorship-interactions/<int:review_id>", "GET"): row("owner_mentor"),
-    ("/api/v1/mentorship-interactions/<int:review_id>", "PATCH"): row("mentor", {"written_feedback": "More detail."}),
-    ("/api/v1/mentorship-interactions/<int:review_id>/media", "POST"): row("mentor", "FILE"),
-    ("/api/v1/mentorship-interactions/<int:review_id>/submit", "POST"): row("mentor", {}),
+    ("/api/v1/mentorship-interactions", "POST"): row("review", {"capstone": "{capstone_id}", "review_phase": 2}),
+    ("/api/v1/mentorship-interactions/<int:review_id>", "GET"): row("review_read"),
+    ("/api/v1/mentorship-interactions/<int:review_id>", "PATCH"): row("review", {"written_feedback": "More detail."}),
+    ("/api/v1/mentorship-interactions/<int:review_id>/media", "POST"): row("review", "FILE"),
+    ("/api/v1/mentorship-interactions/<int:review_id>/submit", "POST"): row("review", {}),
     # API: missions
     ("/api/v1/missions", "GET"): row("auth"),
     ("/api/v1/missions/<slug>", "GET"): row("auth"),
@@ -108,7 +123,8 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/capstones/<int:capstone_id>/rows/<field>", "GET"): row("owner_mentor"),
     # files
     ("/files", "POST"): row("auth", "FILE"),
-    ("/files/<path:key>", "GET"): row("owner_mentor"),
+    # An upload not yet part of saved work has no track: every mentor assigned to the owner reads it.
+    ("/files/<path:key>", "GET"): row("owner_mentor", allow={"scoped": {200}}),
     ("/files/<path:key>/delete", "POST"): row("owner_admin"),
     ("/files/direct", "POST"): row("auth", {"kind": "document", "filename": "r.pdf", "size": "100"}),
     ("/files/direct/confirm", "POST"): row("auth", {"token": "not-a-real-token"}),
@@ -116,21 +132,21 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/mentorship/", "GET"): row("auth"),
     ("/mentorship/badge", "GET"): row("public"),
     ("/mentorship/queue", "GET"): row("staff"),
-    ("/mentorship/queue/<any(capstone, attempt):kind>/<int:subject_id>/claim", "POST"): row("staff"),
+    ("/mentorship/queue/<any(capstone, attempt):kind>/<int:subject_id>/claim", "POST"): row("claim"),
     ("/mentorship/queue/<any(capstone, attempt):kind>/<int:subject_id>/reassign", "POST"): row(
         "admin", {"mentor": "{stranger_email}"}),
     ("/mentorship/recipes", "GET"): row("staff"),
     ("/mentorship/reviews", "GET"): row("auth"),
-    ("/mentorship/reviews", "POST"): row("mentor", {"kind": "capstone", "subject_id": "{capstone_id}"}),
-    ("/mentorship/reviews/<int:review_id>", "GET"): row("owner_mentor"),
-    ("/mentorship/reviews/<int:review_id>", "POST"): row("mentor", REVIEW_FORM),
+    ("/mentorship/reviews", "POST"): row("review", {"kind": "capstone", "subject_id": "{capstone_id}"}),
+    ("/mentorship/reviews/<int:review_id>", "GET"): row("review_read"),
+    ("/mentorship/reviews/<int:review_id>", "POST"): row("review", REVIEW_FORM),
     ("/mentorship/reviews/<int:review_id>/acknowledge", "POST"): row("owner"),
-    ("/mentorship/reviews/<int:review_id>/media", "POST"): row("mentor", "FILE"),
-    ("/mentorship/reviews/<int:review_id>/media/<any(audio, video):kind>/remove", "POST"): row("mentor"),
-    ("/mentorship/reviews/<int:review_id>/step-row", "GET"): row("mentor"),
+    ("/mentorship/reviews/<int:review_id>/media", "POST"): row("review", "FILE"),
+    ("/mentorship/reviews/<int:review_id>/media/<any(audio, video):kind>/remove", "POST"): row("review"),
+    ("/mentorship/reviews/<int:review_id>/step-row", "GET"): row("review"),
     ("/mentorship/reviews/<int:review_id>/steps/<int:index>/toggle", "POST"): row("owner"),
-    ("/mentorship/reviews/<int:review_id>/submit", "POST"): row("mentor"),
-    ("/mentorship/reviews/<int:review_id>/total", "POST"): row("mentor", REVIEW_FORM),
+    ("/mentorship/reviews/<int:review_id>/submit", "POST"): row("review"),
+    ("/mentorship/reviews/<int:review_id>/total", "POST"): row("review", REVIEW_FORM),
     # missions
     ("/missions", "GET"): row("auth"),
     ("/missions/<slug>", "GET"): row("auth"),

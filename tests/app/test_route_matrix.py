@@ -47,7 +47,7 @@ def test_every_route_has_a_row(app):
     assert not stale, "rows for routes the app no longer has: " + ", ".join(f"{m} {r}" for r, m in stale)
 
 
-def _build_world() -> dict:
+def _build_world(actor: str = "owner") -> dict:
     from tests.capstones.helpers import filled
     from webapp.domain.phases import PHASES
     from webapp.models.base import utcnow
@@ -56,8 +56,11 @@ def _build_world() -> dict:
     owner = make_user("learner")
     mentor = make_user("mentor")
     link = assign(mentor, owner)
+    scoped = make_user("mentor")
+    assign(scoped, owner, "grc")              # the world's work is all Defender
     people = {"owner": owner, "other": make_user("learner"), "mentor": mentor,
-              "stranger": make_user("mentor"), "admin": make_user("admin")}
+              "stranger": make_user("mentor"), "admin": make_user("admin"), "scoped": scoped,
+              "holder": make_user("mentor"), "blocked": mentor, "self_admin": owner}
     spare_token, _ = make_token(owner)
     mission = make_mission()
     cap = make_capstone(owner, mission, done=tuple(PHASES), submitted_at=utcnow(), **filled(tuple(PHASES)))
@@ -70,11 +73,16 @@ def _build_world() -> dict:
     draft = make_capstone(owner, other_mission, **filled(upto=PHASES[0]))
     stored = files.store_upload(owner, io.BytesIO(sample("pdf")), "r.pdf", "evidence")
     item = make_item(owner, status="approved", visibility="unlisted", share_token="matrix-share-token-abcdefghijk",
-                     evidence_files=[stored.as_evidence()])
+                     evidence_files=[stored.as_evidence()], mission_id=mission.id)
     stored.portfolio_item_id, stored.attached_at = item.id, stored.created_at
     db.session.commit()
     # The owner's own upload, not yet part of saved work: what /files/<key> and its delete name.
     loose = files.store_upload(owner, io.BytesIO(sample("pdf")), "notes.pdf", "document")
+    if actor in ("holder", "blocked"):
+        cap.claimed_by_id, cap.claimed_at = people["holder"].id, utcnow()
+    if actor == "self_admin":
+        owner.role = "admin"
+    db.session.commit()
     params = {
         "token_id": spare_token.id, "assignment_id": link.id, "user_id": owner.id, "action": "deactivate",
         "capstone_id": cap.id, "key": loose.key, "shared_key": stored.key, "phase": PHASES[0], "field": "investigation_artifacts",
@@ -124,7 +132,7 @@ def _body(spec, rule: str, values: dict):
 @pytest.mark.parametrize("rule,method,actor", list(_cases()))
 def test_route_matrix(client, rule, method, actor):
     spec = TABLE[(rule, method)]
-    world = _build_world()
+    world = _build_world(actor)
     api = rule.startswith("/api/")
     url = _url(rule, method, world["params"])
     headers = {}

@@ -1,6 +1,8 @@
 """services.capstones: the domain rules through the service, with the database."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -10,6 +12,7 @@ from webapp.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from webapp.domain.phases import PHASES, MissingFields, PhaseOrderError
 from webapp.extensions import db
 from webapp.models import CapstoneActivity, CapstoneProject
+from webapp.models.base import utcnow
 from webapp.services import capstones as svc
 
 
@@ -272,6 +275,10 @@ def test_read_access_learner_assigned_mentor_admin_and_claimer_only():
     for who in ("other_learner", "unassigned_mentor"):
         with pytest.raises(Forbidden):
             svc.get_for(w[who], cap.id)
-    cap.claimed_by_id = w["unassigned_mentor"].id
+    cap.claimed_by_id, cap.claimed_at = w["unassigned_mentor"].id, utcnow() - timedelta(days=30)
+    db.session.commit()
+    with pytest.raises(Forbidden):      # a lapsed claim grants nothing (issue 15 finding 7)
+        svc.get_for(w["unassigned_mentor"], cap.id)
+    cap.claimed_at = utcnow()
     db.session.commit()
     assert svc.get_for(w["unassigned_mentor"], cap.id).id == cap.id

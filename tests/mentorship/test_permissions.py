@@ -16,7 +16,10 @@ from ..media_samples import sample
 from .helpers import form_for, submitted_capstone
 
 ROLES = ("anonymous", "owner", "other_learner", "assigned_mentor", "unassigned_mentor", "claiming_mentor", "admin")
-EDITORS = {"assigned_mentor", "claiming_mentor", "admin"}
+# The claiming mentor's claim is live, so the assigned mentor (the review's author) reads the work but may not act
+# on it until the claim lapses (issue 15 finding 7: a live claim by another mentor excludes all but admins).
+EDITORS = {"claiming_mentor", "admin"}
+READERS = EDITORS | {"assigned_mentor"}
 
 
 def world(status: str = "draft"):
@@ -158,10 +161,12 @@ def test_reading_a_draft_review(client, role):
     users, cap, review = world()
     act(client, role, users)
     resp = client.get(f"/mentorship/reviews/{review.id}")
-    expected = {200} if role in EDITORS else ({302, 401} if role == "anonymous" else {403})
+    expected = {200} if role in READERS else ({302, 401} if role == "anonymous" else {403})
     assert resp.status_code in expected
     if role in EDITORS:
         assert 'name="written_feedback"' in resp.text
+    elif role in READERS:
+        assert 'name="written_feedback"' not in resp.text
 
 
 def test_csrf_is_required_for_review_writes(raw_client):

@@ -1,10 +1,11 @@
-"""domain.policies: who may read a learner's work and see mentor-only content (SPEC §1, §5)."""
+"""domain.policies: who may see mentor-only content and manage the site (SPEC §1, §5). Who may read a learner's
+work is services.access's rule: tests/unit/test_access.py."""
 from __future__ import annotations
 
 import pytest
 
 from webapp.domain.errors import Forbidden
-from webapp.domain.policies import (ANONYMOUS, Actor, can_manage_catalogue, can_manage_users, can_read_learner_work,
+from webapp.domain.policies import (ANONYMOUS, Actor, can_manage_catalogue, can_manage_users,
                                     can_see_mentor_notes, can_see_unpublished_missions, require)
 
 LEARNER_ID = 10
@@ -12,24 +13,17 @@ ACTORS = {
     "anonymous": ANONYMOUS,
     "owner": Actor(id=LEARNER_ID, role="learner"),
     "other_learner": Actor(id=11, role="learner"),
-    "unassigned_mentor": Actor(id=20, role="mentor", mentees=frozenset({11, 12})),
-    "assigned_mentor": Actor(id=21, role="mentor", mentees=frozenset({LEARNER_ID})),
+    "unassigned_mentor": Actor(id=20, role="mentor", assignments=frozenset({(11, None), (12, "grc")})),
+    "assigned_mentor": Actor(id=21, role="mentor", assignments=frozenset({(LEARNER_ID, None)})),
     "admin": Actor(id=30, role="admin"),
-    "learner_with_stray_mentees": Actor(id=12, role="learner", mentees=frozenset({LEARNER_ID})),
+    "learner_with_stray_mentees": Actor(id=12, role="learner", assignments=frozenset({(LEARNER_ID, None)})),
 }
 
 
-@pytest.mark.parametrize(("who", "allowed"), [
-    ("anonymous", False), ("owner", True), ("other_learner", False), ("unassigned_mentor", False),
-    ("assigned_mentor", True), ("admin", True), ("learner_with_stray_mentees", False),
-])
-def test_can_read_learner_work_by_actor_is_expected(who, allowed):
-    assert can_read_learner_work(ACTORS[who], LEARNER_ID) is allowed
-
-
-def test_can_read_learner_work_mentor_of_self_is_owner():
-    mentor = Actor(id=21, role="mentor")
-    assert can_read_learner_work(mentor, 21) is True
+def test_mentees_are_the_assigned_learners_of_a_mentor_only():
+    assert ACTORS["assigned_mentor"].mentees == {LEARNER_ID}
+    assert ACTORS["unassigned_mentor"].mentees == {11, 12}
+    assert ACTORS["learner_with_stray_mentees"].mentees == frozenset()
 
 
 @pytest.mark.parametrize(("who", "allowed"), [

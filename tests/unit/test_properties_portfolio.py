@@ -14,7 +14,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from webapp.domain import portfolio as pf
 from webapp.domain.catalogue import TIERS, TRACKS
 from webapp.domain.errors import Conflict, Invalid
-from webapp.domain.policies import ANONYMOUS, Actor, can_read_learner_work
+from webapp.domain.policies import ANONYMOUS, Actor
+from webapp.services import access
 
 SETTINGS = settings(max_examples=100, deadline=None)
 statuses = st.sampled_from(pf.STATUSES)
@@ -206,22 +207,25 @@ def test_public_page_groups_every_item_once_and_lists_each_skill_once(public_ite
 # ---- who may do what -----------------------------------------------------------------------------------------
 
 ids = st.integers(min_value=1, max_value=5)
-actors = st.one_of(st.just(ANONYMOUS), st.builds(Actor, id=ids, role=st.sampled_from(["learner", "mentor", "admin"]),
-                                                  mentees=st.frozensets(ids, max_size=3)))
+actors = st.one_of(st.just(ANONYMOUS), st.builds(
+    Actor, id=ids, role=st.sampled_from(["learner", "mentor", "admin"]),
+    assignments=st.frozensets(st.tuples(ids, st.one_of(st.none(), st.sampled_from(["grc", "defender"]))),
+                              max_size=3)))
 
 
 @SETTINGS
-@given(actors, ids)
-def test_item_rights_owner_edits_others_review_and_every_right_implies_reading(actor, owner_id):
+@given(actors, ids, st.one_of(st.none(), st.sampled_from(["grc", "defender"])))
+def test_item_rights_owner_edits_others_review_and_every_right_implies_reading(actor, owner_id, track):
+    item = access.Work(owner_id, track)
     edit, delete, review = (pf.can_edit_item(actor, owner_id), pf.can_delete_item(actor, owner_id),
-                            pf.can_review_item(actor, owner_id))
+                            access.may_act(actor, item))
     if actor.id is None:
         assert not (edit or delete or review)
     if edit:
         assert actor.id == owner_id and delete
     if review:
         assert actor.id != owner_id, "nobody reviews their own item, whatever their role"
-        assert actor.is_mentor and can_read_learner_work(actor, owner_id)
+        assert actor.is_mentor and access.may_read(actor, item)
     if delete:
         assert actor.id == owner_id or actor.is_admin
 

@@ -213,16 +213,3 @@ def test_a_submitted_last_phase_carries_a_score_and_a_decision(last, score, deci
             assert reopen and set(reopen) <= set(reviewable)
         else:
             assert not reopen
-
-
-@SETTINGS
-@given(st.one_of(st.none(), st.integers(1, 5)), st.booleans(), st.booleans(), st.booleans(), st.booleans())
-def test_only_admins_assigned_or_claiming_mentors_edit_a_review(actor_id, admin, mentor, assigned, claim):
-    mentor = mentor or admin                                     # an admin is also a mentor
-    allowed = rv.can_edit_review(actor_id, admin, mentor, assigned, claim)
-    if actor_id is None or not mentor:
-        assert not allowed
-    if actor_id is not None and admin:
-        assert allowed
-    if allowed:
-        assert admin or assigned or claim

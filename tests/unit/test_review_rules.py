@@ -155,15 +155,6 @@ def test_claim_is_live_until_the_configured_hours_pass():
     assert not rules.claim_is_live(None, now, 48)
 
 
-def test_can_edit_review_matrix():
-    assert rules.can_edit_review(1, True, True, False, False)
-    assert rules.can_edit_review(1, False, True, True, False)
-    assert rules.can_edit_review(1, False, True, False, True)
-    assert not rules.can_edit_review(1, False, True, False, False)
-    assert not rules.can_edit_review(1, False, False, True, True)
-    assert not rules.can_edit_review(None, True, True, True, True)
-
-
 def test_median_and_overdue_steps():
     assert rules.median([]) is None and rules.median([3, 1, 2]) == 2 and rules.median([1, 2, 3, 4]) == 2.5
     steps = [{"title": "a", "deadline": "2026-11-20"}, {"title": "b", "deadline": "2026-11-20"},

@@ -11,6 +11,7 @@ from ..domain.errors import Invalid
 from ..extensions import db
 from ..models import Mission, User
 from ..services import capstones as service
+from ..services.actors import actor_for
 from .core import Routes, cached_ok, ok, paginate
 from .schemas import (CapstoneCreateSchema, CapstoneDetailSchema, CapstoneFileSchema, CapstoneListArgs,
                       CapstonePage, CapstonePatchSchema, CapstoneSummarySchema,
@@ -69,7 +70,7 @@ def list_capstones(args):
     """Your own capstones; a mentor's also include their learners'; an admin sees all. Filter by `mission`
     (slug), `learner` (handle) and `status` (`in_progress`, `in_review`, `approved`). Newest change first."""
     user = g.api_user
-    stmt = queries.visible_capstones(user.id, user.role)
+    stmt = queries.visible_capstones(actor_for(user))
     from ..models import CapstoneProject as C
 
     if args.get("mission"):

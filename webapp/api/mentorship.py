@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask import g, request, url_for
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..domain import reviews as rules
 from ..domain.errors import Invalid
 from ..extensions import db
-from ..models import MentorAssignment, MentorshipInteraction
+from ..models import MentorshipInteraction
+from ..services import access
 from ..services import reviews as service
 from ..services.actors import actor_for
 from .core import Routes, ok, paginate
@@ -60,18 +61,14 @@ def _abs(url: str | None) -> str | None:
 
 @routes.get("/mentorship-interactions", summary="Reviews you can see", query=ReviewListArgs, response=ReviewPage)
 def list_reviews(args):
-    """A learner sees the submitted reviews of their own work; a mentor also every review of their assigned
-    learners and the reviews they wrote; an admin sees all. Filter by `capstone`, `attempt` and `status`."""
+    """A learner sees the submitted reviews of their own work; a mentor also the reviews they wrote and every
+    review of work they may read (their learners' for the assigned tracks, what they claimed); an admin sees
+    all. Filter by `capstone`, `attempt` and `status`."""
     user = g.api_user
     actor = actor_for(user)
-    stmt = select(MI).options(joinedload(MI.mission), joinedload(MI.mentor), joinedload(MI.learner))
-    if not actor.is_admin:
-        own = (MI.learner_id == user.id) & (MI.status == "submitted")
-        if actor.is_mentor:
-            mentees = select(MentorAssignment.learner_id).where(MentorAssignment.mentor_id == user.id)
-            stmt = stmt.where(or_(own, MI.mentor_id == user.id, MI.learner_id.in_(mentees)))
-        else:
-            stmt = stmt.where(own)
+    stmt = select(MI).options(joinedload(MI.mission), joinedload(MI.mentor), joinedload(MI.learner)).where(
+        access.review_read_filter(actor, access.review_cols(), MI.mentor_id, MI.status == "submitted",
+                                  access.cutoff()))
     if args.get("capstone"):
         stmt = stmt.where(MI.capstone_id == args["capstone"])
     if args.get("attempt"):

@@ -7,10 +7,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..domain import uploads
 from ..domain.errors import Invalid, NotFound
-from ..domain.policies import can_read_learner_work
 from ..extensions import db
 from ..models import Mission, User
 from ..portfolio import queries
+from ..services import access
 from ..services import portfolio as service
 from ..services.actors import actor_for
 from .core import Routes, ok, paginate
@@ -85,10 +85,13 @@ def list_portfolio_items(args):
     owner = user
     if args.get("owner") and args["owner"] != user.handle:
         owner = db.session.scalar(select(User).where(User.handle == args["owner"]))
-        if owner is None or not can_read_learner_work(actor, owner.id):
+        if owner is None or not access.mentors_learner(actor, owner.id):
             raise NotFound(f"There is no learner “{args['owner']}” whose portfolio you may read.",
                            fields={"owner": "unknown or not yours to read"})
     stmt = queries.own_items(owner.id, args.get("item_type"), args.get("status"), args.get("visibility"))
+    if owner.id != user.id:
+        # A mentor assigned for some tracks sees the items of those tracks (and those without one).
+        stmt = stmt.where(access.read_filter(actor, access.item_cols()))
     return ok(paginate(db.session, stmt, args, lambda i: item_json(i, owner_view=owner.id == user.id)))
 
 

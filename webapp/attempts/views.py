@@ -10,8 +10,9 @@ from flask_login import current_user, login_required
 
 from .. import htmx
 from ..domain import engine, policies
-from ..domain.attempt_rules import can_play_attempt, can_set_time_multiplier
+from ..domain.attempt_rules import can_play_attempt
 from ..domain.errors import Conflict, Invalid
+from ..services import access
 from ..services import attempts as service
 from ..services import catalogue as catalogue_service
 from ..services.actors import actor_for
@@ -50,7 +51,7 @@ def _context(attempt, actor, **extra) -> dict:
         "mission_changed": attempt.mission.version != attempt.mission_version,
         "poll_seconds": current_app.config.get("ATTEMPT_POLL_SECONDS", POLL_SECONDS),
         "show_mentor_notes": not owner and policies.can_see_mentor_notes(actor),
-        "can_set_multiplier": can_set_time_multiplier(actor, attempt.learner_id),
+        "can_set_multiplier": access.may_set_time_multiplier(actor, attempt.learner_id, attempt.mission.track),
         "form": SubmitSubtaskForm(formdata=None),
         "scope_form": ScopeForm(formdata=None),
         "review_form": ReviewRequestForm(formdata=None),
@@ -172,7 +173,7 @@ def time_multiplier(attempt_id: int):
     attempt, actor = _load(attempt_id)
     form = TimeMultiplierForm()
     try:
-        service.set_time_multiplier(actor, attempt.learner, form.time_multiplier.data)
+        service.set_time_multiplier(actor, attempt, form.time_multiplier.data)
     except Invalid as exc:
         form.time_multiplier.errors = [exc.fields.get("time_multiplier", exc.message)]
         ctx = _context(attempt, actor, multiplier_form=form)

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..markdown import render as render_markdown
 from ..models.base import utcnow
 from ..services import capstones as service
+from ..services.actors import actor_for
 from ..templating import render_page
 from . import forms, queries
 
@@ -28,7 +29,7 @@ LIST_LIMIT = 200
 @bp.get("")
 @login_required
 def index():
-    capstones = db.session.scalars(queries.visible_capstones(current_user.id, current_user.role)
+    capstones = db.session.scalars(queries.visible_capstones(actor_for(current_user))
                                    .limit(LIST_LIMIT)).all()
     own = [c for c in capstones if c.learner_id == current_user.id]
     others = [c for c in capstones if c.learner_id != current_user.id]

@@ -1,10 +1,12 @@
 """Read queries of the dashboard: a fixed number per role, whatever the data size."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload
 
-from ..models import CapstoneProject, MentorAssignment, Mission, MissionAttempt, PortfolioItem, Recipe, User
+from ..domain.policies import Actor
+from ..models import CapstoneProject, Mission, MissionAttempt, PortfolioItem, Recipe, User
+from ..services import access
 
 
 def learner_attempts(user_id: int, limit: int = 5):
@@ -29,22 +31,22 @@ def suggested_missions(limit: int = 3):
             .order_by(Mission.track, Mission.title).limit(limit))
 
 
-def mentees(mentor_id: int):
+def mentees(actor: Actor):
+    """The mentor's learners, each with the number of their capstones the mentor may read (services.access)."""
+    readable = and_(CapstoneProject.learner_id == User.id,
+                    access.read_filter(actor, access.capstone_cols(), access.cutoff()))
     return (select(User, func.count(func.distinct(CapstoneProject.id)))
-            .join(MentorAssignment, MentorAssignment.learner_id == User.id)
-            .outerjoin(CapstoneProject, CapstoneProject.learner_id == User.id)
-            .where(MentorAssignment.mentor_id == mentor_id)
+            .outerjoin(CapstoneProject, readable)
+            .where(User.id.in_(sorted(actor.mentees) or [-1]))
             .group_by(User.id).order_by(User.display_name))
 
 
-def awaiting_review(mentor_id: int | None):
-    """Capstones submitted and not yet approved; for one mentor's learners, or all (admin)."""
-    stmt = (select(func.count(func.distinct(CapstoneProject.id)))
-            .where(CapstoneProject.submitted_at.is_not(None), CapstoneProject.mentor_approved.is_(False)))
-    if mentor_id is not None:
-        stmt = stmt.join(MentorAssignment, MentorAssignment.learner_id == CapstoneProject.learner_id).where(
-            MentorAssignment.mentor_id == mentor_id)
-    return stmt
+def awaiting_review(actor: Actor):
+    """Capstones submitted, not yet approved, that the actor may review (services.access: their learners' for
+    the assigned tracks and what they claimed; every other learner's for an admin; never their own)."""
+    return (select(func.count(CapstoneProject.id))
+            .where(CapstoneProject.submitted_at.is_not(None), CapstoneProject.mentor_approved.is_(False),
+                   access.act_filter(actor, access.capstone_cols(), access.cutoff())))
 
 
 def site_counts():

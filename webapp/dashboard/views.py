@@ -4,6 +4,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..services.actors import actor_for
 from . import queries
 
 bp = Blueprint("dashboard", __name__)
@@ -20,8 +21,9 @@ def index():
         "suggested": db.session.scalars(queries.suggested_missions()).all(),
     }
     if current_user.role in ("mentor", "admin"):
-        ctx["mentees"] = db.session.execute(queries.mentees(uid)).all()
-        ctx["awaiting"] = db.session.scalar(queries.awaiting_review(None if current_user.role == "admin" else uid))
+        actor = actor_for(current_user)
+        ctx["mentees"] = db.session.execute(queries.mentees(actor)).all()
+        ctx["awaiting"] = db.session.scalar(queries.awaiting_review(actor))
     if current_user.role == "admin":
         counts = queries.site_counts()
         ctx["users_by_role"] = dict(db.session.execute(counts["users"]).all())

@@ -10,7 +10,14 @@ from .errors import Forbidden
 class Actor:
     id: int | None
     role: str | None            # None for an anonymous visitor
-    mentees: frozenset[int] = field(default_factory=frozenset)   # learner ids this mentor is assigned to
+    # (learner id, track or None for every track) of each mentor assignment of this mentor
+    assignments: frozenset[tuple[int, str | None]] = field(default_factory=frozenset)
+
+    @property
+    def mentees(self) -> frozenset[int]:
+        """The learners this mentor is assigned to, for some track or all (who is "your learner"; what of their
+        work the mentor may see is services.access's rule)."""
+        return frozenset(learner_id for learner_id, _ in self.assignments) if self.is_mentor else frozenset()
 
     @property
     def is_admin(self) -> bool:
@@ -38,11 +45,6 @@ def can_manage_catalogue(actor: Actor) -> bool:
 
 def can_see_unpublished_missions(actor: Actor) -> bool:
     return actor.is_mentor
-
-
-def can_read_learner_work(actor: Actor, learner_id: int) -> bool:
-    """The learner, their assigned mentors and admins."""
-    return actor.id == learner_id or actor.is_admin or (actor.is_mentor and learner_id in actor.mentees)
 
 
 def require(allowed: bool, message: str = "You do not have permission to do that.") -> None:

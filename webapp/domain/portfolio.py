@@ -138,13 +138,6 @@ def can_delete_item(actor, owner_id: int) -> bool:
     return actor.id is not None and (actor.id == owner_id or actor.is_admin)
 
 
-def can_review_item(actor, owner_id: int) -> bool:
-    """The owner's assigned mentors and admins; never the owner, whatever their role."""
-    if actor.id is None or actor.id == owner_id or not actor.is_mentor:
-        return False
-    return actor.is_admin or owner_id in actor.mentees
-
-
 # ---- the public page ------------------------------------------------------------------------------------------
 
 def tracks_mastered(capstones) -> list[str]:

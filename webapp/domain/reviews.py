@@ -351,14 +351,6 @@ def claim_is_live(claimed_at: datetime | None, now: datetime, hours: float) -> b
     return claimed_at is not None and claimed_at > now - timedelta(hours=hours)
 
 
-def can_edit_review(actor_id: int | None, is_admin: bool, is_mentor: bool, is_assigned: bool,
-                    holds_claim: bool) -> bool:
-    """The learner's assigned mentor, a mentor holding a live claim, or an admin."""
-    if actor_id is None:
-        return False
-    return is_admin or (is_mentor and (is_assigned or holds_claim))
-
-
 def median(values: list[float]) -> float | None:
     ordered = sorted(values)
     if not ordered:

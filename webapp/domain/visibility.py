@@ -1,9 +1,10 @@
-"""Who may see what: stored files now; portfolio items build on the same facts."""
+"""Who may download or delete a stored file. Whether the actor may read the work a file is part of is
+services.access's rule; it comes in as a fact."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .policies import Actor, can_read_learner_work
+from .policies import Actor
 
 
 @dataclass(frozen=True)
@@ -14,14 +15,15 @@ class FileFacts:
     owner_active: bool = True      # a deactivated owner's files are public to nobody
 
 
-def can_download_file(actor: Actor, facts: FileFacts) -> bool:
-    """Anyone for a file an approved public item shows (while its owner is active); otherwise the owner, the
-    uploader, the owner's mentors and admins."""
+def can_download_file(actor: Actor, facts: FileFacts, may_read_work: bool) -> bool:
+    """Anyone for a file an approved public item shows (while its owner is active); otherwise the uploader, and
+    whoever may read the work the file is part of (the owner, the owner's mentors for its track, a mentor holding
+    its claim, admins)."""
     if facts.public and facts.owner_active:
         return True
     if actor.id is None:
         return False
-    return actor.id == facts.uploaded_by_id or can_read_learner_work(actor, facts.owner_id)
+    return actor.id == facts.uploaded_by_id or may_read_work
 
 
 def can_delete_file(actor: Actor, facts: FileFacts, attached: bool) -> bool:

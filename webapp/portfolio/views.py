@@ -14,6 +14,7 @@ from ..extensions import db
 from ..files.responses import FILE_CSP, send_stored
 from ..markdown import render as render_markdown
 from ..security import role_required, talisman
+from ..services import access
 from ..services import files as files_service
 from ..services import portfolio as service
 from ..services.actors import actor_for
@@ -121,7 +122,7 @@ def _detail_context(item, actor, *, form=None, findings=None, review_form=None) 
     study = service.case_studies([item]).get(item.id)
     return {
         "item": item, "can_edit": can_edit, "can_delete": rules.can_delete_item(actor, item.owner_id),
-        "can_review": rules.can_review_item(actor, item.owner_id) and item.status == "submitted",
+        "can_review": access.may_act(actor, access.item_work(item)) and item.status == "submitted",
         "form": form or (_item_form(item.owner_id, obj=item) if can_edit else None),
         "visibility_form": VisibilityForm(obj=item), "review_form": review_form or ReviewForm(),
         "button_form": ButtonForm(), "history": service.history(item), "findings": findings,

@@ -11,14 +11,16 @@ from ..models import MentorAssignment, User
 
 
 @functools.cache
-def _mentees_query():
-    return select(MentorAssignment.learner_id).where(MentorAssignment.mentor_id == bindparam("mentor_id"))
+def _assignments_query():
+    return select(MentorAssignment.learner_id, MentorAssignment.track).where(
+        MentorAssignment.mentor_id == bindparam("mentor_id"))
 
 
 def actor_for(user: User | None) -> Actor:
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
-    mentees: frozenset[int] = frozenset()
+    assignments: frozenset[tuple[int, str | None]] = frozenset()
     if user.role in ("mentor", "admin"):
-        mentees = frozenset(quickread.scalars(_mentees_query(), {"mentor_id": user.id}))
-    return Actor(id=user.id, role=user.role, mentees=mentees)
+        rows = quickread.rows(_assignments_query(), {"mentor_id": user.id})
+        assignments = frozenset((row[0], row[1]) for row in rows)
+    return Actor(id=user.id, role=user.role, assignments=assignments)

@@ -10,13 +10,13 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
 from ..domain import engine
-from ..domain.attempt_rules import can_play_attempt, can_set_time_multiplier, can_view_attempt
+from ..domain.attempt_rules import can_play_attempt
 from ..domain.errors import Conflict, Invalid, NotFound
 from ..domain.policies import Actor, require
 from ..extensions import db
 from ..models import Mission, MissionAttempt, User
 from ..models.base import utcnow
-from . import transitions
+from . import access, transitions
 
 
 def content_of(attempt: MissionAttempt) -> dict:
@@ -44,7 +44,7 @@ def get_attempt(attempt_id: int, actor: Actor) -> MissionAttempt:
         joinedload(MissionAttempt.mission), joinedload(MissionAttempt.learner)))
     if attempt is None:
         raise NotFound("No such attempt.")
-    require(can_view_attempt(actor, attempt.learner_id), "This attempt belongs to another learner.")
+    require(access.may_read(actor, access.work_of(attempt)), "This attempt belongs to another learner.")
     return attempt
 
 
@@ -233,9 +233,11 @@ def request_review(attempt: MissionAttempt, actor: Actor, now: datetime | None =
     return attempt
 
 
-def set_time_multiplier(actor: Actor, learner: User, value) -> User:
-    """A mentor of the learner or an admin stretches time_elapsed triggers for a learner (1.0 to 4.0)."""
-    require(can_set_time_multiplier(actor, learner.id),
+def set_time_multiplier(actor: Actor, attempt: MissionAttempt, value) -> User:
+    """A mentor of the learner (for this attempt's track) or an admin stretches time_elapsed triggers for the
+    attempt's learner (1.0 to 4.0)."""
+    learner = attempt.learner
+    require(access.may_set_time_multiplier(actor, learner.id, attempt.mission.track),
             "Only the learner's mentor or an admin can change their time multiplier.")
     learner.time_multiplier = engine.check_time_multiplier(value)
     db.session.commit()

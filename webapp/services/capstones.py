@@ -21,6 +21,7 @@ from ..domain.uploads import Rejected
 from ..extensions import db
 from ..models import CapstoneActivity, CapstoneProject, MentorshipInteraction, Mission, StoredFile, User
 from ..models.base import utcnow
+from . import access
 from . import files as files_service
 from .actors import actor_for
 
@@ -52,10 +53,10 @@ def get_capstone(capstone_id: int) -> CapstoneProject:
     return cap
 
 
-def can_read(actor: policies.Actor, cap) -> bool:
-    """The learner, their assigned mentors, a mentor who claimed it from the queue, and admins."""
-    return policies.can_read_learner_work(actor, cap.learner_id) or (
-        actor.is_mentor and actor.id is not None and cap.claimed_by_id == actor.id)
+def can_read(actor: policies.Actor, cap, track: str | None = None) -> bool:
+    """The learner, their mentors for the mission's track, the mentor holding its live claim, and admins
+    (services.access decides; `track` saves loading the mission when the caller has it)."""
+    return access.may_read(actor, access.work_of(cap, track=track))
 
 
 def get_for(user: User, capstone_id: int) -> CapstoneProject:
@@ -84,9 +85,11 @@ def get_workspace(user: User, capstone_id: int) -> CapstoneProject:
 
 @functools.cache
 def _reader_query():
-    """The capstone's learner and claimer, with the learner's cache revision; built once."""
-    return (select(CapstoneProject.learner_id, CapstoneProject.claimed_by_id,
+    """The capstone's learner, track and claim, with the learner's cache revision; built once."""
+    return (select(CapstoneProject.learner_id, CapstoneProject.claimed_by_id, CapstoneProject.claimed_at,
+                   Mission.track,
                    cache.revision_of(cache.learner_area_sql(CapstoneProject.learner_id)).label("revision"))
+            .join(Mission, Mission.id == CapstoneProject.mission_id)
             .where(CapstoneProject.id == bindparam("capstone_id")))
 
 
@@ -108,7 +111,7 @@ def readable_learner(user: User, capstone_id: int) -> int:
     row = reader_row()
     if row is None:
         raise NotFound("That capstone does not exist.")
-    policies.require(can_read(actor_for(user), row), "You do not have access to this capstone.")
+    policies.require(can_read(actor_for(user), row, track=row.track), "You do not have access to this capstone.")
     cache.remember({cache.learner_area(row.learner_id): row.revision})
     return row.learner_id
 
@@ -427,10 +430,9 @@ def reopen(cap: CapstoneProject, phases: list[str] | tuple[str, ...], actor: Use
     """A mentor's request for changes reopens phases: the earliest named one and every later one lose their
     completion, and the capstone leaves the review queue until the presentation is completed again.
     The reviews service calls this (with commit=False inside its own transaction)."""
-    acting = actor_for(actor)
-    policies.require(acting.is_admin or (acting.is_mentor and (cap.learner_id in acting.mentees
-                                                               or cap.claimed_by_id == acting.id)),
-                     "Only the learner's mentor or an admin can reopen capstone phases.")
+    refusal = access.act_refusal(actor_for(actor), access.work_of(cap))
+    if refusal:
+        raise Forbidden(refusal)
     cleared = rules.reopen_plan(list(phases), cap.completed_phases())
     for phase in cleared:
         setattr(cap, f"{phase}_completed_at", None)

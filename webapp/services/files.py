@@ -28,7 +28,7 @@ from ..extensions import db
 from ..models import PortfolioItem, StoredFile, User
 from ..models.base import utcnow
 from ..storage import get_storage, new_key
-from . import media
+from . import access, media
 
 UNATTACHED_GRACE = timedelta(days=1)
 
@@ -193,8 +193,32 @@ def _in_public_case_study(row: StoredFile) -> bool:
                for i in items)
 
 
+def work_of_file(row: StoredFile) -> access.Work:
+    """The work a file is part of (a capstone, a review's capstone or attempt, a portfolio item; for captions,
+    their recording's), whose readers may download it. An upload not yet part of saved work has no track."""
+    from ..models import CapstoneProject, MentorshipInteraction
+
+    if row.parent_id is not None:
+        parent = db.session.get(StoredFile, row.parent_id)
+        if parent is not None:
+            row = parent
+    if row.capstone_id is not None and (cap := db.session.get(CapstoneProject, row.capstone_id)) is not None:
+        return access.work_of(cap)
+    if row.review_id is not None and (review := db.session.get(MentorshipInteraction, row.review_id)) is not None:
+        subject = review.capstone if review.capstone_id else review.attempt
+        if subject is not None:
+            return access.work_of(subject)
+    if row.portfolio_item_id is not None and (item := db.session.get(PortfolioItem, row.portfolio_item_id)):
+        return access.item_work(item)
+    return access.Work(row.owner_id, None)
+
+
 def can_download(actor: Actor, row: StoredFile) -> bool:
-    return can_download_file(actor, facts(row))
+    file_facts = facts(row)
+    if file_facts.public or actor.id is None or actor.id in (file_facts.uploaded_by_id, file_facts.owner_id):
+        # Decided without loading the work: public, anonymous, the uploader, or the owner (whose work it is).
+        return can_download_file(actor, file_facts, actor.id is not None and actor.id == file_facts.owner_id)
+    return can_download_file(actor, file_facts, access.may_read(actor, work_of_file(row)))
 
 
 def get_file_by_id(file_id: int) -> StoredFile:

@@ -16,12 +16,13 @@ from .. import cache, quickread
 from ..domain import portfolio as rules
 from ..domain import redaction, uploads
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
-from ..domain.policies import Actor, can_read_learner_work
+from ..domain.policies import Actor
 from ..extensions import db
 from ..models import (CapstoneProject, MentorshipInteraction, Mission, MissionAttempt, PortfolioItem,
                       PortfolioTransition, StoredFile, User)
 from ..models.base import utcnow
 from ..storage import get_storage
+from . import access
 from . import files as files_service
 from . import transitions
 
@@ -55,12 +56,12 @@ def get_item(item_id: int) -> PortfolioItem:
 
 
 def get_for(actor: Actor, item_id: int) -> PortfolioItem:
-    """An item the actor may read: the owner, the owner's mentors and admins. Anyone else gets the same 404
-    as for an id that does not exist, so guessing ids reveals nothing."""
+    """An item the actor may read: the owner, the owner's mentors for the item's track (services.access) and
+    admins. Anyone else gets the same 404 as for an id that does not exist, so guessing ids reveals nothing."""
     item = db.session.scalar(select(PortfolioItem).options(
         joinedload(PortfolioItem.owner), joinedload(PortfolioItem.reviewed_by), joinedload(PortfolioItem.mission),
         joinedload(PortfolioItem.capstone).joinedload(CapstoneProject.mission)).where(PortfolioItem.id == item_id))
-    if item is None or not can_read_learner_work(actor, item.owner_id):
+    if item is None or not access.may_read(actor, access.item_work(item)):
         raise NotFound("That portfolio item does not exist.")
     return item
 
@@ -106,20 +107,16 @@ def pending_uploads(user: User) -> list[StoredFile]:
 
 
 def review_queue(actor: Actor):
-    """Submitted items the actor may review: their mentees' (every learner's for an admin), never their own."""
-    stmt = (select(PortfolioItem).options(joinedload(PortfolioItem.owner))
-            .where(PortfolioItem.status == "submitted", PortfolioItem.owner_id != actor.id)
+    """Submitted items the actor may review (services.access): their learners' for the item's track (every
+    learner's for an admin), never their own."""
+    return (select(PortfolioItem).options(joinedload(PortfolioItem.owner))
+            .where(PortfolioItem.status == "submitted", access.act_filter(actor, access.item_cols()))
             .order_by(PortfolioItem.submitted_at, PortfolioItem.id))
-    if not actor.is_admin:
-        stmt = stmt.where(PortfolioItem.owner_id.in_(actor.mentees or {-1}))
-    return stmt
 
 
 def review_count(actor: Actor) -> int:
-    stmt = select(func.count()).select_from(PortfolioItem).where(PortfolioItem.status == "submitted",
-                                                                 PortfolioItem.owner_id != actor.id)
-    if not actor.is_admin:
-        stmt = stmt.where(PortfolioItem.owner_id.in_(actor.mentees or {-1}))
+    stmt = select(func.count()).select_from(PortfolioItem).where(
+        PortfolioItem.status == "submitted", access.act_filter(actor, access.item_cols()))
     return db.session.scalar(stmt) or 0
 
 
@@ -399,10 +396,10 @@ def _submit_conflict(item: PortfolioItem) -> Conflict:
 
 
 def review_item(actor: Actor, item: PortfolioItem, decision: str, note: str = "") -> PortfolioItem:
-    if not rules.can_review_item(actor, item.owner_id):
+    if not access.may_act(actor, access.item_work(item)):
         if actor.id == item.owner_id:
-            raise Forbidden("You cannot review your own portfolio item; one of your mentors approves it.")
-        raise Forbidden("Only the learner's assigned mentors and admins review this item.")
+            raise Forbidden(f"{access.OWN_WORK} One of your mentors approves your portfolio items.")
+        raise Forbidden("Only the learner's mentors for this track and admins review this item.")
     note = (note or "").strip()
     new_status = rules.check_can_review(item.status, decision, note)
     values = {"status": new_status, "reviewed_by_id": actor.id, "reviewed_at": utcnow(), "review_note": note}

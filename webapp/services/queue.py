@@ -14,6 +14,7 @@ from ..domain.policies import Actor
 from ..extensions import db
 from ..models import CapstoneProject, MentorshipInteraction, Mission, MissionAttempt, User
 from ..models.base import utcnow
+from . import access
 from .actors import actor_for
 from .reviews import attempt_review_done, claim_hours
 
@@ -27,9 +28,11 @@ class Entry:
     kind: str                       # "capstone" or "attempt"
     subject: CapstoneProject | MissionAttempt
     waiting_since: datetime
-    relation: str                   # "assigned", "claimed" (by me), "claimable", "held" (someone else's claim; admins)
+    relation: str                   # "assigned", "claimed" (by me), "claimable", "held" (someone else's claim)
     claimed_by: User | None = None
     claim_live: bool = False
+    can_act: bool = False           # may start or continue a review phase (services.access)
+    can_claim: bool = False         # may claim it (services.access), when not already theirs to act on
     reviews: list[MI] = field(default_factory=list)
 
     @property
@@ -69,18 +72,21 @@ class Entry:
         return now - self.waiting_since
 
 
+def _cols(model):
+    """The access facts of a queue query (which joins the mission)."""
+    return access.Cols(model.learner_id, Mission.track, model.claimed_by_id, model.claimed_at)
+
+
 def _visible(model, actor: Actor, cutoff: datetime):
-    if actor.is_admin:
-        return True
-    return or_(model.learner_id.in_(list(actor.mentees) or [-1]), model.claimed_by_id == actor.id,
-               model.claimed_by_id.is_(None), model.claimed_at.is_(None), model.claimed_at <= cutoff)
+    return access.queue_filter(actor, _cols(model), cutoff)
 
 
 def _relation(subject, actor: Actor, now: datetime) -> tuple[str, bool]:
-    live = rules.claim_is_live(subject.claimed_at, now, claim_hours()) and subject.claimed_by_id is not None
-    if live and subject.claimed_by_id == actor.id:
+    work = access.work_of(subject, now)
+    live = work.claim_holder is not None
+    if live and work.claim_holder == actor.id:
         return "claimed", True
-    if subject.learner_id in actor.mentees:
+    if access.is_assigned(actor, work.learner_id, work.track):
         return "assigned", live
     if live:
         return "held", True
@@ -114,16 +120,18 @@ def _statements(actor: Actor, track: str | None, cutoff: datetime):
     return caps, atts
 
 
-def _mine_first(model, actor: Actor):
-    """Sort key: the actor's own learners and claims before everyone else's submissions."""
-    mine = or_(model.learner_id.in_(list(actor.mentees) or [-1]), model.claimed_by_id == actor.id)
+def _mine_first(model, actor: Actor, cutoff: datetime):
+    """Sort key: what the actor may act on as assigned mentor or claim holder before everyone else's submissions
+    (for an admin, as for any mentor: their learners' and their claims first)."""
+    mine = access.act_filter(Actor(id=actor.id, role="mentor", assignments=actor.assignments),
+                             _cols(model), cutoff)
     return case((mine, 0), else_=1)
 
 
-def _kept(stmt, model, waiting_since, actor: Actor, limit: int):
+def _kept(stmt, model, waiting_since, actor: Actor, limit: int, cutoff: datetime):
     """The ids the page shows of one kind: the actor's own learners' and claimed submissions (up to MINE_LIMIT),
     and the `limit` longest-waiting others, ranked in the database so the site's backlog is never loaded."""
-    mine = _mine_first(model, actor)
+    mine = _mine_first(model, actor, cutoff)
     rank = func.row_number().over(partition_by=mine, order_by=(waiting_since, model.id))
     ranked = stmt.with_only_columns(model.id.label("id"), mine.label("mine"), rank.label("rank"),
                                     maintain_column_froms=True).subquery()
@@ -152,15 +160,16 @@ def entries(user: User, track: str | None = None, now: datetime | None = None,
     caps, atts = _statements(actor, track, cutoff)
     # Learners by selectinload: joining users before the LIMIT makes PostgreSQL hash every user on the site.
     # (The mission join is already there for the track filter, and the catalogue is small.)
-    caps = caps.where(CapstoneProject.id.in_(_kept(caps, CapstoneProject, CapstoneProject.submitted_at, actor, limit)))
+    caps = caps.where(CapstoneProject.id.in_(_kept(caps, CapstoneProject, CapstoneProject.submitted_at, actor, limit,
+                                                   cutoff)))
     caps = caps.options(load_only(*CAPSTONE_COLUMNS), selectinload(CapstoneProject.learner).load_only(*LEARNER_COLUMNS),
                         contains_eager(CapstoneProject.mission).load_only(*MISSION_COLUMNS)).order_by(
-        _mine_first(CapstoneProject, actor), CapstoneProject.submitted_at, CapstoneProject.id)
+        _mine_first(CapstoneProject, actor, cutoff), CapstoneProject.submitted_at, CapstoneProject.id)
     atts = atts.where(MissionAttempt.id.in_(_kept(atts, MissionAttempt, MissionAttempt.review_requested_at, actor,
-                                                  limit)))
+                                                  limit, cutoff)))
     atts = atts.options(load_only(*ATTEMPT_COLUMNS), selectinload(MissionAttempt.learner).load_only(*LEARNER_COLUMNS),
                         contains_eager(MissionAttempt.mission).load_only(*MISSION_COLUMNS)).order_by(
-        _mine_first(MissionAttempt, actor), MissionAttempt.review_requested_at, MissionAttempt.id)
+        _mine_first(MissionAttempt, actor, cutoff), MissionAttempt.review_requested_at, MissionAttempt.id)
     out: list[Entry] = []
     for cap in db.session.scalars(caps).unique().all():
         out.append(Entry("capstone", cap, cap.submitted_at, *_relation(cap, actor, now)[:1],
@@ -168,10 +177,12 @@ def entries(user: User, track: str | None = None, now: datetime | None = None,
     for att in db.session.scalars(atts).unique().all():
         out.append(Entry("attempt", att, att.review_requested_at, *_relation(att, actor, now)[:1],
                          claim_live=_relation(att, actor, now)[1]))
-    if actor.is_admin:
-        for e in out:
-            if e.relation == "claimable" and e.learner.id not in actor.mentees:
-                e.relation = "admin"
+    for e in out:
+        work = access.work_of(e.subject, now)
+        e.can_act = access.may_act(actor, work)
+        e.can_claim = not e.can_act and access.may_claim(actor, work)
+        if actor.is_admin and e.relation == "claimable":
+            e.relation = "admin"
     cap_ids = [e.subject.id for e in out if e.kind == "capstone"]
     att_ids = [e.subject.id for e in out if e.kind == "attempt"]
     if cap_ids or att_ids:
@@ -208,8 +219,9 @@ def overdue_steps(user: User, actor: Actor | None = None, now: datetime | None =
     stmt = select(MI).options(selectinload(MI.learner).load_only(*LEARNER_COLUMNS),
                               joinedload(MI.mission).load_only(*MISSION_COLUMNS)).where(
         MI.status == "submitted")
-    if not actor.is_admin:
-        stmt = stmt.where(or_(MI.mentor_id == actor.id, MI.learner_id.in_(list(actor.mentees) or [-1])))
+    # The reviews the mentor may read (services.access), never those of their own work.
+    stmt = stmt.where(MI.learner_id != actor.id, access.review_read_filter(
+        actor, access.review_cols(), MI.mentor_id, MI.status == "submitted", access.cutoff(now)))
     rows = db.session.scalars(stmt.order_by(MI.submitted_at.desc()).limit(limit)).unique().all()
     out = []
     for review in rows:
@@ -221,18 +233,16 @@ def overdue_steps(user: User, actor: Actor | None = None, now: datetime | None =
 
 
 def mentor_badge_count(user: User) -> int:
-    """Submissions waiting on this mentor: their learners' and the ones they claimed (admins: all)."""
+    """Submissions waiting on this mentor: what they may review (services.access: their learners' for the
+    assigned tracks and the ones they claimed; admins: everyone else's), never their own."""
     actor = actor_for(user)
-    now = utcnow()
-    cutoff = now - timedelta(hours=claim_hours())
-    mine = lambda m: (or_(m.learner_id.in_(list(actor.mentees) or [-1]),  # noqa: E731
-                          and_(m.claimed_by_id == actor.id, m.claimed_at > cutoff)))
+    cutoff = access.cutoff()
     caps = select(func.count()).select_from(CapstoneProject).where(
-        CapstoneProject.submitted_at.is_not(None), CapstoneProject.mentor_approved.is_(False))
-    atts = select(func.count()).select_from(MissionAttempt).where(MissionAttempt.review_requested_at.is_not(None),
-                                                                  ~attempt_review_done())
-    if not actor.is_admin:
-        caps, atts = caps.where(mine(CapstoneProject)), atts.where(mine(MissionAttempt))
+        CapstoneProject.submitted_at.is_not(None), CapstoneProject.mentor_approved.is_(False),
+        access.act_filter(actor, access.capstone_cols(), cutoff))
+    atts = select(func.count()).select_from(MissionAttempt).where(
+        MissionAttempt.review_requested_at.is_not(None), ~attempt_review_done(),
+        access.act_filter(actor, access.attempt_cols(), cutoff))
     return int(db.session.scalar(caps) or 0) + int(db.session.scalar(atts) or 0)
 
 

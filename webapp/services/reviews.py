@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, BinaryIO
 
-from flask import current_app, url_for
-from sqlalchemy import and_, func, or_, select
+from flask import url_for
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import (CapstoneActivity, CapstoneProject, MentorshipInteraction, MissionAttempt, PortfolioItem,
                       Recipe, StoredFile, User)
 from ..models.base import utcnow
+from . import access
 from . import files as files_service
 from . import transitions
 from .actors import actor_for
@@ -43,7 +44,7 @@ class StaleReview(Conflict):
 
 
 def claim_hours() -> float:
-    return float(current_app.config.get("REVIEW_CLAIM_HOURS", 48))
+    return access.claim_hours()
 
 
 def _today() -> date:
@@ -56,29 +57,22 @@ def subject_of(review: MI) -> CapstoneProject | MissionAttempt:
     return review.capstone if review.capstone_id else review.attempt
 
 
-def holds_claim(actor: policies.Actor, subject, now: datetime | None = None) -> bool:
-    return (actor.id is not None and subject is not None and subject.claimed_by_id == actor.id
-            and rules.claim_is_live(subject.claimed_at, now or utcnow(), claim_hours()))
-
-
 def can_review(actor: policies.Actor, subject) -> bool:
-    """May create or edit reviews of this capstone or attempt."""
-    return rules.can_edit_review(actor.id, actor.is_admin, actor.is_mentor, subject.learner_id in actor.mentees,
-                                 holds_claim(actor, subject))
+    """May create or edit reviews of this capstone or attempt (services.access decides)."""
+    return access.may_act(actor, access.work_of(subject))
 
 
 def can_read(actor: policies.Actor, review: MI) -> bool:
-    """Editors; the learner once the phase is submitted; nobody else."""
-    if review.status == "submitted" and actor.id == review.learner_id:
-        return True
-    return can_review(actor, subject_of(review))
+    """The learner once the phase is submitted; its author; whoever may read the reviewed work."""
+    return access.may_read_review(actor, access.work_of(subject_of(review)), author_id=review.mentor_id,
+                                  submitted=review.status == "submitted")
 
 
 def _require_review(user: User, subject) -> policies.Actor:
     actor = actor_for(user)
-    policies.require(can_review(actor, subject),
-                     "Only the learner's assigned mentor, a mentor who claimed this submission, or an admin can "
-                     "review it.")
+    refusal = access.act_refusal(actor, access.work_of(subject))
+    if refusal:
+        raise Forbidden(refusal)
     return actor
 
 
@@ -97,6 +91,8 @@ def get_for(user: User, review_id: int) -> MI:
     review = load_review(review_id)
     actor = actor_for(user)
     if not can_read(actor, review):
+        if actor.is_mentor and actor.id == review.learner_id:
+            raise Forbidden(access.OWN_WORK)
         raise Forbidden("You do not have access to this review.")
     return review
 
@@ -107,8 +103,7 @@ def can_edit(user: User, review: MI) -> bool:
 
 def require_edit(user: User, review: MI) -> None:
     """403 for someone who may not review this work; 409 for a phase that is already submitted."""
-    if not can_review(actor_for(user), subject_of(review)):
-        raise Forbidden("Only the learner's mentor, a mentor who claimed this work, or an admin may edit reviews.")
+    _require_review(user, subject_of(review))
     if review.status != "draft":
         raise Conflict("This review phase is submitted and can no longer be changed.")
 
@@ -527,38 +522,38 @@ def waiting_sql(model):
     return and_(MissionAttempt.review_requested_at.is_not(None), ~attempt_review_done())
 
 
-def claim_free_sql(model, user_id: int, now: datetime):
-    """SQL twin of the claim test in _check_claimable(): nobody else holds a live claim."""
-    return or_(model.claimed_by_id.is_(None), model.claimed_by_id == user_id, model.claimed_at.is_(None),
-               model.claimed_at <= now - timedelta(hours=claim_hours()))
-
-
 def _holder_name(subject) -> str | None:
     holder = db.session.get(User, subject.claimed_by_id) if subject.claimed_by_id else None
     return holder.display_name if holder else None
 
 
-def _check_claimable(subject, user: User, now: datetime) -> None:
+def _check_claimable(subject, actor: policies.Actor, now: datetime) -> None:
+    """access.claim_refusal() for this submission as it is now: never one's own work (403), only waiting work,
+    never work another mentor holds (409 naming the holder)."""
+    work = access.work_of(subject, now)
+    if actor.id == work.learner_id:
+        raise Forbidden(access.OWN_WORK)
     if not _waiting(subject):
         raise Conflict("This submission is not waiting for a review.", fields={"submission": "not waiting"})
-    if subject.claimed_by_id not in (None, user.id) and rules.claim_is_live(subject.claimed_at, now, claim_hours()):
+    if not access.may_claim(actor, work):
         name = _holder_name(subject) or "another mentor"
         raise Conflict(f"Another mentor, {name}, claimed this submission first.",
                        fields={"submission": "claimed", "claimed_by": name})
 
 
 def claim(user: User, kind: str, subject_id: int) -> CapstoneProject | MissionAttempt:
-    """A mentor claims a waiting submission that nobody holds (or whose claim lapsed). Of two mentors claiming at
-    once exactly one gets it; the other gets 409 naming the holder."""
+    """A mentor claims a waiting submission that nobody holds (or whose claim lapsed); never their own work. Of two
+    mentors claiming at once exactly one gets it; the other gets 409 naming the holder."""
     actor = actor_for(user)
     policies.require(actor.is_mentor, "Only mentors can claim submissions.")
     subject = _queued_subject(kind, subject_id)
     now = utcnow()
-    _check_claimable(subject, user, now)
+    _check_claimable(subject, actor, now)
     model = type(subject)
+    cols = access.capstone_cols() if model is CapstoneProject else access.attempt_cols()
     transitions.transition(subject, {"claimed_by_id": user.id, "claimed_at": now},
-                           when=[waiting_sql(model), claim_free_sql(model, user.id, now)],
-                           conflict=lambda current: _check_claimable(current, user, utcnow()))
+                           when=[waiting_sql(model), access.claim_filter(actor, cols, access.cutoff(now))],
+                           conflict=lambda current: _check_claimable(current, actor, utcnow()))
     db.session.commit()
     return subject
 
@@ -571,6 +566,9 @@ def reassign(user: User, kind: str, subject_id: int, mentor_email: str) -> User:
     mentor = db.session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
     if mentor is None or mentor.role not in ("mentor", "admin") or not mentor.is_active:
         raise Invalid("There is no active mentor with that email.", fields={"mentor_email": "not an active mentor"})
+    if mentor.id == subject.learner_id:
+        raise Invalid("Nobody reviews their own work: choose another mentor.",
+                      fields={"mentor_email": "the learner whose work this is"})
     model, held_by, held_at = type(subject), subject.claimed_by_id, subject.claimed_at
 
     def conflict(current) -> Conflict:
