@@ -9,7 +9,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .. import htmx
 from ..domain.errors import DomainError, Forbidden, Invalid, NotFound
 from ..domain.uploads import KINDS
-from ..domain.visibility import can_download_file
 from ..services import files as files_service
 from ..services.actors import actor_for
 from ..security import talisman
@@ -24,7 +23,7 @@ def download(key: str):
     actor = actor_for(current_user)
     row = files_service.get_file(key)
     facts = files_service.facts(row)
-    if not can_download_file(actor, facts):
+    if not files_service.can_download(actor, row, facts):
         if not facts.owner_active:
             # A deactivated owner's public files are gone, as their public page is (404, not a login page).
             raise NotFound("That file does not exist.")

@@ -213,8 +213,8 @@ def work_of_file(row: StoredFile) -> access.Work:
     return access.Work(row.owner_id, None)
 
 
-def can_download(actor: Actor, row: StoredFile) -> bool:
-    file_facts = facts(row)
+def can_download(actor: Actor, row: StoredFile, file_facts: FileFacts | None = None) -> bool:
+    file_facts = file_facts or facts(row)
     if file_facts.public or actor.id is None or actor.id in (file_facts.uploaded_by_id, file_facts.owner_id):
         # Decided without loading the work: public, anonymous, the uploader, or the owner (whose work it is).
         return can_download_file(actor, file_facts, actor.id is not None and actor.id == file_facts.owner_id)
