@@ -442,7 +442,7 @@ def reopen(cap: CapstoneProject, phases: list[str] | tuple[str, ...], actor: Use
     _log(cap, actor, "reopened", cleared[0], f"Reopened for changes: {names}.")
     from . import portfolio as portfolio_service
 
-    portfolio_service.capstone_reopened(cap, acting.id)   # its capstone results leave the public page
+    portfolio_service.capstone_reopened(cap, actor.id)   # its capstone results leave the public page
     if commit:
         _commit(cap)
     return cleared

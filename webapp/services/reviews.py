@@ -390,7 +390,9 @@ def submit(review: MI, user: User, *, data: dict[str, Any] | None = None, expect
     """Submit a phase (optionally saving `data` first, in the same transaction). The last phase needs an
     overall score and a decision: approve updates the capstone and creates a draft capstone_result item;
     request_changes reopens the named phases."""
-    _editable(review, user)
+    _require_review(user, subject_of(review))
+    if review.status != "draft":
+        raise _submitted_meanwhile(review)      # submitted before this request read it: say what was decided
     _check_version(review, expected_version)
     read_version = review.version_id
     if data:
