@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 
 import pytest
 import yaml
@@ -136,8 +137,11 @@ def test_seed_demo_capstone_results_are_approved_capstones_shown_as_snapshots(ru
         assert cap is not None and cap.mentor_approved
         assert item.status == "approved" and item.case_study["capstone_id"] == cap.id
         assert item.case_study["capstone"]["report_summary"] == cap.report_summary
+        # The snapshot is dated by the item's approval, not by the day the demo was seeded.
+        assert datetime.fromisoformat(item.case_study["taken_at"]).date() == item.reviewed_at.date()
     page = client.get("/p/learner").get_data(as_text=True)
     assert items[0].title in page and "Mentor verdict" in page
+    assert f"as it was when this item was approved ({items[0].reviewed_at:%d %b %Y})" in page
 
 
 def test_seed_demo_accounts_can_log_in(runner, client):

@@ -6,6 +6,7 @@ domain.portfolio (workflow, permissions, mastery) and domain.redaction (the evid
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 import secrets
 from typing import BinaryIO
 
@@ -474,9 +475,10 @@ def _study_document(cap: CapstoneProject, review: MentorshipInteraction | None, 
         files=_capstone_files(cap))
 
 
-def take_case_study(cap: CapstoneProject) -> dict:
-    """The snapshot an approved capstone_result item keeps (taken in the approving transaction)."""
-    return _study_document(cap, latest_reviews([cap.id]).get(cap.id), taken_at=utcnow().isoformat())
+def take_case_study(cap: CapstoneProject, taken_at: datetime | None = None) -> dict:
+    """The snapshot an approved capstone_result item keeps (taken in the approving transaction, or at the
+    approval time given: the demo data's approvals lie in the past)."""
+    return _study_document(cap, latest_reviews([cap.id]).get(cap.id), taken_at=(taken_at or utcnow()).isoformat())
 
 
 def case_study(item: PortfolioItem, review: MentorshipInteraction | None) -> dict | None:
