@@ -3,9 +3,11 @@ transition recorded and shown; likely secrets must be confirmed before a submiss
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tests.conftest import hx
 from tests.factories import make_item
@@ -190,3 +192,54 @@ def test_service_refusals_raise_domain_errors(people):
         service.update_item(owner, item, {"item_type": "poem"})
     with pytest.raises(Conflict):
         service.submit_item(owner, item)
+
+
+def _seen(page: str) -> str:
+    """The submission the review form was rendered for (its hidden `seen` field)."""
+    match = re.search(r'name="seen"[^>]*value="([^"]*)"', page) or re.search(r'value="([^"]*)"[^>]*name="seen"', page)
+    assert match, "the review form carries the submission it shows"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("decision", ["approve", "request_changes"])
+def test_a_decision_on_a_page_opened_before_a_resubmission_is_409_and_decides_nothing(client, people, decision):
+    item = make_item(people["owner"], title="First version", summary="What the mentor read.")
+    act_as(client, people, "owner")
+    assert client.post(f"/portfolio/items/{item.id}/submit").status_code == 303
+    act_as(client, people, "assigned_mentor")
+    seen = _seen(client.get(f"/portfolio/items/{item.id}").get_data(as_text=True))
+    # Meanwhile the learner changes the item and submits it again.
+    act_as(client, people, "owner")
+    assert client.post(f"/portfolio/items/{item.id}", data={"title": "Second version", "item_type": "writeup",
+                                                            "summary": "Not what the mentor read."}).status_code == 303
+    assert client.post(f"/portfolio/items/{item.id}/submit").status_code == 303
+    before = state()
+    act_as(client, people, "assigned_mentor")
+    resp = client.post(f"/portfolio/items/{item.id}/review",
+                       data={"decision": decision, "note": "Looks right.", "seen": seen})
+    assert resp.status_code == 409
+    assert "submitted this item again after you opened it" in text(resp)
+    assert state() == before and reload(item).status == "submitted"
+    # Opened again, the page shows the new submission, and the decision counts.
+    seen = _seen(client.get(f"/portfolio/items/{item.id}").get_data(as_text=True))
+    resp = client.post(f"/portfolio/items/{item.id}/review",
+                       data={"decision": decision, "note": "Looks right.", "seen": seen})
+    assert resp.status_code == 303
+    assert reload(item).status == ("approved" if decision == "approve" else "changes_requested")
+
+
+def test_a_resubmission_landing_between_the_read_and_the_write_is_not_decided_unseen(people, app):
+    """The decision is written only while the item is still the submission the request read."""
+    item = make_item(people["owner"], title="First", summary="s", status="submitted")
+    mentor = actor_for(people["assigned_mentor"])
+    read = db.session.get(PortfolioItem, item.id)
+    read_at = read.submitted_at
+    # Another request resubmits the item after this one read it.
+    later = (read_at or datetime.now(timezone.utc)) + timedelta(seconds=5)
+    db.session.execute(PortfolioItem.__table__.update().where(PortfolioItem.id == item.id)
+                       .values(submitted_at=later))
+    db.session.commit()
+    set_committed_value(read, "submitted_at", read_at)   # this request still holds what it read
+    with pytest.raises(Conflict, match="submitted this item again"):
+        service.review_item(mentor, read, "approve", "ok")
+    assert reload(item).status == "submitted" and transitions(item) == []

@@ -54,6 +54,8 @@ class VisibilityForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
+    # The submission the page showed (its time): a decision never covers a resubmission the mentor did not see.
+    seen = HiddenField()
     decision = RadioField("Decision", choices=[("approve", "Approve"), ("request_changes", "Request changes")],
                           validators=[DataRequired("Choose approve or request changes.")])
     note = TextAreaField("Note to the learner", description="Required when you ask for changes.",

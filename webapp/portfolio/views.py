@@ -124,7 +124,8 @@ def _detail_context(item, actor, *, form=None, findings=None, review_form=None) 
         "item": item, "can_edit": can_edit, "can_delete": rules.can_delete_item(actor, item.owner_id),
         "can_review": access.may_act(actor, access.item_work(item)) and item.status == "submitted",
         "form": form or (_item_form(item.owner_id, obj=item) if can_edit else None),
-        "visibility_form": VisibilityForm(obj=item), "review_form": review_form or ReviewForm(),
+        "visibility_form": VisibilityForm(obj=item), "review_form": review_form or ReviewForm(
+            seen=item.submitted_at.isoformat() if item.submitted_at else ""),
         "button_form": ButtonForm(), "history": service.history(item), "findings": findings,
         "suggestions": service.skill_suggestions() if can_edit else [],
         "pending": service.pending_uploads(current_user) if can_edit else [],
@@ -212,7 +213,7 @@ def review(item_id: int):
     item = service.get_for(actor, item_id)
     form = ReviewForm()
     try:
-        service.review_item(actor, item, form.decision.data or "", form.note.data or "")
+        service.review_item(actor, item, form.decision.data or "", form.note.data or "", seen=form.seen.data or None)
     except Invalid as exc:
         # The item page again, the decision and note kept, the problem beside the field it names.
         db.session.rollback()

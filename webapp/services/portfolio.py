@@ -396,22 +396,34 @@ def _submit_conflict(item: PortfolioItem) -> Conflict:
                     fields={"status": item.status})
 
 
-def review_item(actor: Actor, item: PortfolioItem, decision: str, note: str = "") -> PortfolioItem:
+RESUBMITTED = ("The learner changed and submitted this item again after you opened it. Nothing was decided: "
+               "read it as it is now, then send your review.")
+
+
+def review_item(actor: Actor, item: PortfolioItem, decision: str, note: str = "",
+                seen: str | None = None) -> PortfolioItem:
+    """A mentor's decision on a submitted item. `seen` is the submission the mentor's page showed (its
+    submitted_at, as the review form carries it): a decision never covers a submission the mentor did not see."""
     if not access.may_act(actor, access.item_work(item)):
         if actor.id == item.owner_id:
             raise Forbidden(f"{access.OWN_WORK} One of your mentors approves your portfolio items.")
         raise Forbidden("Only the learner's mentors for this track and admins review this item.")
     note = (note or "").strip()
     new_status = rules.check_can_review(item.status, decision, note)
+    if seen and (item.submitted_at is None or seen != item.submitted_at.isoformat()):
+        raise Conflict(RESUBMITTED, fields={"status": item.status})
     values = {"status": new_status, "reviewed_by_id": actor.id, "reviewed_at": utcnow(), "review_note": note}
     if new_status == "approved" and item.item_type == rules.CAPSTONE_RESULT:
         # Approval covers what the mentor saw: the capstone as it is now, kept on the item.
         values["case_study"] = take_case_study(_check_backing(item.item_type, item.capstone_id, lock=True))
 
-    def conflict(now: PortfolioItem) -> None:
+    def conflict(now: PortfolioItem) -> Conflict:
         rules.check_can_review(now.status, decision, note)   # reviewed or changed meanwhile: says which
+        return Conflict(RESUBMITTED, fields={"status": now.status})   # submitted again meanwhile
 
-    transitions.transition(item, values, when=[PortfolioItem.status == "submitted"], conflict=conflict)
+    # From the submission this request read: a resubmission landing meanwhile is not decided unseen.
+    transitions.transition(item, values, conflict=conflict, when=[
+        PortfolioItem.status == "submitted", PortfolioItem.submitted_at == item.submitted_at])
     _record(item, actor.id, "submitted", new_status, note)
     _commit()
     return item
