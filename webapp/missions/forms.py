@@ -1,16 +1,23 @@
 from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..domain.catalogue import TIER_LABELS, TIERS, TRACK_LABELS, TRACKS
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the choices of a select or radio field."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class ChoiceField(SelectField):
     """A select whose refusal names the values it accepts."""
 
     def pre_validate(self, form):
-        if self.data and self.data not in [value for value, _ in self.choices]:
-            allowed = ", ".join(value for value, _ in self.choices if value)
+        values = [choice.value for choice in self.choices]
+        if self.data and self.data not in values:
+            allowed = ", ".join(value for value in values if value)
             raise ValidationError(f"Unknown {self.label.text.lower()} “{self.data}”. Choose one of: {allowed}.")
 
 
@@ -18,8 +25,9 @@ class MissionFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    track = ChoiceField("Track", choices=[("", "All tracks")] + [(t, TRACK_LABELS[t]) for t in TRACKS],
+    track = ChoiceField("Track", choices=options([("", "All tracks")]
+                                                 + [(t, TRACK_LABELS[t]) for t in TRACKS]),
                         validators=[Optional()], validate_choice=True)
-    tier = ChoiceField("Tier", choices=[("", "All tiers")] + [(t, TIER_LABELS[t]) for t in TIERS],
+    tier = ChoiceField("Tier", choices=options([("", "All tiers")] + [(t, TIER_LABELS[t]) for t in TIERS]),
                        validators=[Optional()], validate_choice=True)
     q = SearchField("Search", validators=[Optional(), Length(max=100, message="Search with at most 100 characters.")])
