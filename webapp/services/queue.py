@@ -16,7 +16,7 @@ from ..models import CapstoneProject, MentorshipInteraction, Mission, MissionAtt
 from ..models.base import utcnow
 from . import access
 from .actors import actor_for
-from .reviews import attempt_review_done, claim_hours
+from .reviews import attempt_review_done
 
 MI = MentorshipInteraction
 TYPICAL_WINDOW = timedelta(days=90)
@@ -81,8 +81,7 @@ def _visible(model, actor: Actor, cutoff: datetime):
     return access.queue_filter(actor, _cols(model), cutoff)
 
 
-def _relation(subject, actor: Actor, now: datetime) -> tuple[str, bool]:
-    work = access.work_of(subject, now)
+def _relation(work: access.Work, actor: Actor) -> tuple[str, bool]:
     live = work.claim_holder is not None
     if live and work.claim_holder == actor.id:
         return "claimed", True
@@ -143,7 +142,7 @@ def waiting_count(user: User, track: str | None = None, now: datetime | None = N
                   actor: Actor | None = None) -> int:
     """How many submissions wait in this queue in all (the page shows at most QUEUE_LIMIT of each kind)."""
     actor = actor or actor_for(user)
-    cutoff = (now or utcnow()) - timedelta(hours=claim_hours())
+    cutoff = access.cutoff(now)
     caps, atts = _statements(actor, track, cutoff)
     counts = [select(func.count()).select_from(stmt.subquery()).scalar_subquery() for stmt in (caps, atts)]
     return sum(db.session.execute(select(*counts)).one())
@@ -156,7 +155,7 @@ def entries(user: User, track: str | None = None, now: datetime | None = None,
     the page slow)."""
     actor = actor or actor_for(user)
     now = now or utcnow()
-    cutoff = now - timedelta(hours=claim_hours())
+    cutoff = access.cutoff(now)
     caps, atts = _statements(actor, track, cutoff)
     # Learners by selectinload: joining users before the LIMIT makes PostgreSQL hash every user on the site.
     # (The mission join is already there for the track filter, and the catalogue is small.)
@@ -171,18 +170,16 @@ def entries(user: User, track: str | None = None, now: datetime | None = None,
                         contains_eager(MissionAttempt.mission).load_only(*MISSION_COLUMNS)).order_by(
         _mine_first(MissionAttempt, actor, cutoff), MissionAttempt.review_requested_at, MissionAttempt.id)
     out: list[Entry] = []
-    for cap in db.session.scalars(caps).unique().all():
-        out.append(Entry("capstone", cap, cap.submitted_at, *_relation(cap, actor, now)[:1],
-                         claim_live=_relation(cap, actor, now)[1]))
-    for att in db.session.scalars(atts).unique().all():
-        out.append(Entry("attempt", att, att.review_requested_at, *_relation(att, actor, now)[:1],
-                         claim_live=_relation(att, actor, now)[1]))
-    for e in out:
-        work = access.work_of(e.subject, now)
-        e.can_act = access.may_act(actor, work)
-        e.can_claim = not e.can_act and access.may_claim(actor, work)
-        if actor.is_admin and e.relation == "claimable":
-            e.relation = "admin"
+    subjects = ([("capstone", cap, cap.submitted_at) for cap in db.session.scalars(caps).unique().all()]
+                + [("attempt", att, att.review_requested_at) for att in db.session.scalars(atts).unique().all()])
+    for kind, subject, since in subjects:
+        work = access.work_of(subject, now)
+        relation, live = _relation(work, actor)
+        if actor.is_admin and relation == "claimable":
+            relation = "admin"
+        can_act = access.may_act(actor, work)
+        out.append(Entry(kind, subject, since, relation, claim_live=live, can_act=can_act,
+                         can_claim=not can_act and access.may_claim(actor, work)))
     cap_ids = [e.subject.id for e in out if e.kind == "capstone"]
     att_ids = [e.subject.id for e in out if e.kind == "attempt"]
     if cap_ids or att_ids:
@@ -283,6 +280,6 @@ def status_of(subject, now: datetime | None = None) -> dict:
         if subject.review_requested_at is None:
             return {"key": "open", "label": "No review requested", "since": None}
         since = subject.review_requested_at
-    claimed = subject.claimed_by_id is not None and rules.claim_is_live(subject.claimed_at, now, claim_hours())
+    claimed = access.claim_holder(subject.claimed_by_id, subject.claimed_at, access.cutoff(now)) is not None
     return {"key": "waiting", "label": "In review" if claimed else "Waiting for a mentor", "since": since,
             "waited": now - since}
