@@ -1,11 +1,14 @@
-"""Audit the installed packages against the advisories that the package index publishes.
+"""Audit the installed packages against published advisories: pip-audit where its data is reachable, else the
+package index's project pages.
 
-    .venv/bin/python scripts/audit_deps.py [--explained scripts/audit_explained.txt]
+    .venv/bin/python scripts/audit_deps.py [--explained scripts/audit_explained.txt] [--only pip-audit|index]
 
-pip-audit, the complete check, asks for each installed release's advisories on a per-release page of the index
-or at OSV. Where only the index's project pages can be reached (as on this project's CI machines), pip-audit
-finds nothing to audit and says so package by package. This script reads the project page of every installed
-distribution instead. That page's `vulnerabilities` are the advisories of the project's latest release, so:
+First pip-audit runs (it is in the test extra): the complete check, which asks for each installed release's
+advisories on a per-release page of the index or at OSV. When it audited every installed distribution (but
+this project), its findings decide the run. Where only the index's project pages can be reached (as on this
+project's CI machines), pip-audit finds nothing to audit and says so package by package; then this script reads
+the project page of every installed distribution instead, and says that the fallback ran and why. That page's
+`vulnerabilities` are the advisories of the project's latest release, so:
 
 - an installed release that *is* the latest is audited exactly: each advisory that is not withdrawn is a
   finding, and fails the run unless its id is explained in `scripts/audit_explained.txt`;
@@ -22,6 +25,7 @@ import argparse
 import concurrent.futures
 import json
 import platform
+import subprocess  # nosec B404 (runs pip-audit from this venv, fixed arguments)
 import sys
 import time
 import urllib.error
@@ -137,6 +141,59 @@ def assess(installed: dict[str, str], local: set[str], pages: dict[str, dict | N
     return report
 
 
+PIP_AUDIT_TIMEOUT = 600   # seconds for the whole pip-audit run
+
+
+def assess_pip_audit(document: dict, local: set[str], explained: dict[str, str]) -> tuple[Report | None, str]:
+    """Pure decision on pip-audit's JSON (`-f json`): a Report when pip-audit audited every installed
+    distribution but this project, else None and why not (then the index-page audit runs)."""
+    report = Report()
+    dependencies = document.get("dependencies") or []
+    skipped = [d for d in dependencies if d.get("skip_reason") and canonicalize_name(d.get("name", "")) not in local]
+    if not dependencies:
+        return None, "pip-audit listed no installed distributions"
+    if skipped:
+        first = skipped[0]["skip_reason"]
+        return None, (f"pip-audit could not audit {len(skipped)} of {len(dependencies)} distributions "
+                      f"(its advisory data is out of reach; first: {first})")
+    seen_ids: set[str] = set()
+    for dep in dependencies:
+        name = canonicalize_name(dep.get("name", ""))
+        if name in local:
+            report.local.append((name, dep.get("version", "")))
+            continue
+        report.audited.append(name)
+        for vuln in dep.get("vulns") or []:
+            advisory = {"id": vuln.get("id", ""), "aliases": vuln.get("aliases") or [],
+                        "fixed_in": vuln.get("fix_versions") or [], "summary": vuln.get("description") or ""}
+            ids = advisory_ids(advisory)
+            seen_ids.update(ids)
+            reason = next((explained[i] for i in ids if i in explained), None)
+            if reason is None:
+                report.findings.append((name, dep.get("version", ""), advisory))
+            else:
+                report.explained.append((name, dep.get("version", ""), advisory, reason))
+    report.stale_explanations = sorted(set(explained) - seen_ids)
+    return report, "pip-audit audited every installed distribution"
+
+
+def run_pip_audit() -> tuple[dict | None, str]:
+    """pip-audit's JSON for this environment, or None and why it could not run."""
+    command = [sys.executable, "-m", "pip_audit", "--local", "--format", "json", "--progress-spinner", "off",
+               "--timeout", "30"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=PIP_AUDIT_TIMEOUT, check=False)  # nosec B603
+    except subprocess.TimeoutExpired:
+        return None, f"pip-audit did not finish in {PIP_AUDIT_TIMEOUT} s"
+    if "No module named pip_audit" in done.stderr:
+        return None, "pip-audit is not installed (pip install -e '.[test]' brings it)"
+    try:
+        return json.loads(done.stdout), ""
+    except json.JSONDecodeError:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return None, f"pip-audit failed (exit {done.returncode}): {last[:200]}"
+
+
 def installed_distributions() -> tuple[dict[str, str], set[str], dict[str, list[Requirement]]]:
     installed: dict[str, str] = {}
     local: set[str] = set()
@@ -182,9 +239,13 @@ def fetch_page(base: str, name: str, attempts: int = 3) -> dict | None:
     raise IndexUnreachable(f"{url}: {last}")
 
 
-def print_report(report: Report, total: int, out=None) -> None:
+def print_report(report: Report, total: int, out=None, source: str = "index") -> None:
     w = (out or sys.stdout).write
-    w(f"audit of {total} installed distributions against the index's advisories (each project's latest release)\n")
+    if source == "pip-audit":
+        w(f"audit of {total} installed distributions by pip-audit (the advisories of each installed release)\n")
+    else:
+        w(f"audit of {total} installed distributions against the index's advisories (each project's latest "
+          "release)\n")
     w(f"  audited (installed release is the latest)   {len(report.audited)}\n")
     w(f"  unexplained advisories                      {len(report.findings)}\n")
     for name, version, advisory in report.findings:
@@ -212,9 +273,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--explained", type=Path, default=EXPLAINED, help="advisory ids with the reason each is accepted")
     parser.add_argument("--index-json-url", default=None, help="the index's JSON base (default: pip's default index)")
+    parser.add_argument("--only", choices=("pip-audit", "index"), default=None,
+                        help="run only this audit (pip-audit: exit 2 when it cannot audit everything)")
     args = parser.parse_args(argv)
     explained = read_explained(args.explained)
     installed, local, requirements = installed_distributions()
+    if args.only != "index":
+        document, why = run_pip_audit()
+        report = None
+        if document is not None:
+            report, why = assess_pip_audit(document, local, explained)
+        if report is not None:
+            print(f"audit: pip-audit ran ({why})")
+            print_report(report, len(installed), source="pip-audit")
+            return report.exit_code
+        if args.only == "pip-audit":
+            print(f"audit: {why}", file=sys.stderr)
+            return 2
+        print(f"audit: {why}; the index-page audit runs instead")
+    else:
+        print("audit: the index-page audit runs (--only index)")
     base = args.index_json_url or default_index_json_url()
     names = sorted(set(installed) - local)
     try:

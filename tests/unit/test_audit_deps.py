@@ -160,3 +160,74 @@ def test_installed_distributions_marks_this_project_as_local():
     installed, local, requirements = audit.installed_distributions()
     assert "mastery-tracks" in local and "flask" in installed and "flask" not in local
     assert any(r.name.lower() == "werkzeug" for r in requirements["flask"])
+
+
+# ---- pip-audit first, the index pages as the fallback ---------------------------------------------------------
+
+def pip_audit_doc(*deps) -> dict:
+    return {"dependencies": list(deps), "fixes": []}
+
+
+VULN = {"id": "PYSEC-2099-1", "aliases": ["CVE-2099-0001"], "fix_versions": ["2.0.1"], "description": "Traversal"}
+
+
+def test_pip_audit_that_audited_everything_decides_the_run_and_an_unexplained_vuln_fails_it():
+    doc = pip_audit_doc({"name": "thing", "version": "2.0.0", "vulns": [VULN]},
+                        {"name": "other", "version": "1.0", "vulns": []},
+                        {"name": "mastery-tracks", "skip_reason": "Dependency not found on PyPI"})
+    report, why = audit.assess_pip_audit(doc, {"mastery-tracks"}, {})
+    assert report is not None and "every installed distribution" in why
+    assert report.exit_code == 1
+    assert [(n, v, a["id"]) for n, v, a in report.findings] == [("thing", "2.0.0", "PYSEC-2099-1")]
+    assert sorted(report.audited) == ["other", "thing"]
+    out = io.StringIO()
+    audit.print_report(report, 3, out, source="pip-audit")
+    assert "by pip-audit" in out.getvalue() and "PYSEC-2099-1" in out.getvalue()
+    assert "FAIL" in out.getvalue()
+
+
+def test_pip_audit_vuln_explained_by_an_alias_passes_and_is_listed():
+    doc = pip_audit_doc({"name": "thing", "version": "2.0.0", "vulns": [VULN]})
+    report, _ = audit.assess_pip_audit(doc, set(), {"CVE-2099-0001": "we never call the affected function"})
+    assert report.exit_code == 0
+    assert [(n, a["id"], r) for n, _, a, r in report.explained] == [
+        ("thing", "PYSEC-2099-1", "we never call the affected function")]
+
+
+def test_pip_audit_that_skipped_a_dependency_is_not_a_pass_and_names_why():
+    doc = pip_audit_doc({"name": "thing", "version": "2.0.0", "vulns": []},
+                        {"name": "alembic", "skip_reason": "Dependency not found on PyPI and could not be audited"})
+    report, why = audit.assess_pip_audit(doc, set(), {})
+    assert report is None
+    assert "could not audit 1 of 2 distributions" in why and "could not be audited" in why
+
+
+def test_main_falls_back_to_the_index_pages_and_says_so(monkeypatch, capsys):
+    monkeypatch.setattr(audit, "run_pip_audit", lambda: (None, "pip-audit failed (exit 1): no network"))
+    monkeypatch.setattr(audit, "installed_distributions", lambda: ({"thing": "2.0.0"}, set(), {}))
+    monkeypatch.setattr(audit, "fetch_page", lambda base, name: page("2.0.0"))
+    assert audit.main(["--index-json-url", "http://127.0.0.1:9/pypi"]) == 0
+    out = capsys.readouterr().out
+    assert "pip-audit failed (exit 1): no network; the index-page audit runs instead" in out
+    assert "against the index's advisories" in out and "RESULT: PASS" in out
+
+
+def test_main_uses_pip_audit_when_it_audited_everything(monkeypatch, capsys):
+    monkeypatch.setattr(audit, "run_pip_audit", lambda: (pip_audit_doc(
+        {"name": "thing", "version": "2.0.0", "vulns": [VULN]}), ""))
+    monkeypatch.setattr(audit, "installed_distributions", lambda: ({"thing": "2.0.0"}, set(), {}))
+
+    def no_index(base, name):
+        raise AssertionError("the index must not be read when pip-audit decided")
+
+    monkeypatch.setattr(audit, "fetch_page", no_index)
+    assert audit.main([]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("audit: pip-audit ran") and "RESULT: FAIL" in out
+
+
+def test_only_pip_audit_that_cannot_audit_everything_exits_2(monkeypatch, capsys):
+    monkeypatch.setattr(audit, "run_pip_audit", lambda: (None, "pip-audit is not installed"))
+    monkeypatch.setattr(audit, "installed_distributions", lambda: ({"thing": "2.0.0"}, set(), {}))
+    assert audit.main(["--only", "pip-audit"]) == 2
+    assert "pip-audit is not installed" in capsys.readouterr().err
