@@ -8,7 +8,8 @@ import pytest
 from tests.factories import mission_data
 from webapp.domain.errors import Invalid
 from webapp.domain.mission_rules import MissionInvalid, check_mission, check_recipe
-from webapp.domain.mission_schema import MISSION, flatten, load
+from webapp.domain.mission_schema import MISSION
+from webapp.domain.shapes import flatten, load
 
 ROLES = {"PD-WRL-003"}
 

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import Invalid
-from .mission_schema import MISSION, RECIPE, load
+from .mission_schema import MISSION, RECIPE
+from .shapes import load
 
 MASTERY_SUBTASKS = (3, 6)
 MASTERY_CRITERIA = (3, 6)

@@ -5,123 +5,36 @@ the nested lists (subtasks, decisions, options, rubric, levels, events, triggers
 (unique ids, a `subtask_id` naming a subtask of the same mission, trigger references, the mastery counts) is
 checked afterwards by domain.mission_rules, on the data the schema let through.
 
-`load(schema, data)` returns (the loaded data, [(field path, rule)]): the paths are written as in the docs,
-`escalation_events[2].triggers[0].subtask_id`. The loaded data keeps every list index of the input (an item
-that is not a mapping loads as an empty one), so later rules name the same paths.
+The field types and `load` are domain.shapes: `load(MISSION, data)` returns (the loaded data, [(field path,
+rule)]), the paths written as in the docs (`escalation_events[2].triggers[0].subtask_id`); the loaded data keeps
+every list index of the input, so the later rules name the same paths.
 """
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, missing, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from . import shapes
 from .catalogue import SEVERITIES, TIERS, TRACKS
-from .text import check_text
+from .shapes import OMIT, REQUIRED, Choice, Entry, Flag, Items, Mapping, Positive, Shape, Value, Whole
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,78}[a-z0-9])$")
 ATTACK_RE = re.compile(r"^T\d{4}(?:\.\d{3})?$")
 WORD_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 TRIGGER_KINDS = ("subtask_started", "subtask_completed", "decision", "time_elapsed")
 
-REQUIRED = object()     # an absent or empty value is refused
-OMIT = object()         # an absent key stays absent from the output; a present one must be valid
-
-IS_REQUIRED = "is required"
 SLUG_RULE = "must be 3-80 lowercase letters, digits and dashes"
 WORD_RULE = "must be a lowercase snake_case word"
 BARE_ON = 'write the key as "on" in quotes: YAML reads a bare on as true'
 
 
-def one_of(values) -> str:
-    return f"must be one of {', '.join(values)}"
+class Text(shapes.Text):
+    """Text of a mission file: Markdown of several lines keeps its indentation and ends with one line break."""
 
-
-# ---- field types ----------------------------------------------------------------------------------------------
-
-class Value(fields.Field):
-    """A field with one rule for an absent or empty value: `empty` is REQUIRED (refused with the `required`
-    message), OMIT (an absent key is left out) or the value to use instead."""
-
-    default_error_messages = {"required": IS_REQUIRED}
-
-    def __init__(self, *, empty: Any = REQUIRED, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.empty = empty
-
-    def is_empty(self, value: Any) -> bool:
-        return value is None
-
-    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any) -> Any:
-        if value is missing and self.empty is OMIT:
-            return missing
-        if value is missing or self.is_empty(value):
-            if self.empty in (REQUIRED, OMIT):
-                raise self.make_error("required")
-            return self.empty() if callable(self.empty) else self.empty
-        output = self._deserialize(value, attr, data, **kwargs)
-        self._validate(output)
-        return output
-
-
-class Text(Value):
-    """Text cleaned by domain.text (NUL refused, line breaks normalised, stripped; Markdown keeps its indent)."""
-
-    def __init__(self, *, max_len: int | None = None, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.max_len = max_len
-
-    def is_empty(self, value: Any) -> bool:
-        return value is None or (isinstance(value, str) and not value.strip())
-
-    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> str:
-        text, rule = check_text(value, limit=self.max_len, block=True)
-        if rule:
-            raise ValidationError(rule)
-        return text
-
-
-class Whole(Value):
-    """A whole number (true and false are not numbers), at least `minimum`."""
-
-    def __init__(self, *, minimum: int | None = None, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.minimum = minimum
-
-    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValidationError("must be a whole number")
-        if self.minimum is not None and value < self.minimum:
-            raise ValidationError(f"must be at least {self.minimum}")
-        return value
-
-
-class Positive(Value):
-    """A real, finite number above 0 (YAML's .nan and .inf are floats too, and JSONB refuses NaN)."""
-
-    def __init__(self, rule: str, **kwargs: Any):
-        super().__init__(error_messages={"required": rule}, **kwargs)
-        self.rule = rule
-
-    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> int | float:
-        if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
-                or value <= 0):
-            raise ValidationError(self.rule)
-        return value
-
-
-class Choice(Value):
-    """One of `choices`, kept as given."""
-
-    def __init__(self, choices: tuple[str, ...], **kwargs: Any):
-        super().__init__(error_messages={"required": one_of(choices)}, **kwargs)
-        self.choices = choices
-
-    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> Any:
-        if value not in self.choices:
-            raise self.make_error("required")
-        return value
+    def __init__(self, **kwargs: Any):
+        super().__init__(block=True, **kwargs)
 
 
 class Slug(Value):
@@ -133,85 +46,11 @@ class Slug(Value):
         return value
 
 
-class Flag(Value):
-    default_error_messages = {"required": "must be true or false"}
-
-    def is_empty(self, value: Any) -> bool:
-        return False
-
-    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> bool:
-        if not isinstance(value, bool):
-            raise self.make_error("required")
-        return value
-
-
-class Items(Value):
-    """A list whose items load by `inner`; an absent list is [] unless `empty` says otherwise. `at_least` is
-    (the fewest items, the rule), checked also when some items fail. The loaded list keeps every index: an item
-    that is not a mapping or fails its own rule is None there, a mapping with bad fields keeps the good ones."""
-
-    def __init__(self, inner: fields.Field, *, empty: Any = list, at_least: tuple[int, str] | None = None,
-                 **kwargs: Any):
-        super().__init__(empty=empty, **kwargs)
-        self.inner = inner
-        self.at_least = at_least
-
-    def _bind_to_schema(self, field_name: str, parent) -> None:
-        super()._bind_to_schema(field_name, parent)
-        self.inner._bind_to_schema(field_name, self)
-
-    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> list:
-        if not isinstance(value, list):
-            raise ValidationError("must be a list")
-        result, errors = [], {}
-        for i, item in enumerate(value):
-            try:
-                result.append(self.inner.deserialize(item, **kwargs))
-            except ValidationError as exc:
-                result.append(exc.valid_data if isinstance(item, dict) and isinstance(exc.valid_data, dict) else None)
-                errors[i] = exc.messages
-        if self.at_least and len(value) < self.at_least[0]:
-            errors["_schema"] = [self.at_least[1]]
-        if errors:
-            raise ValidationError(errors, valid_data=result)
-        return result
-
-
-class Entry(Text):
-    """An entry of a list of text: a blank or non-text entry is refused."""
-
-    default_error_messages = {"required": "must be non-empty text"}
-
-    def is_empty(self, value: Any) -> bool:
-        return not isinstance(value, str) or not value.strip()
-
-
-class Mapping(Value, fields.Nested):
-    """A mapping loaded by `schema`."""
-
-    default_error_messages = {"required": "must be a mapping"}
-
-    def __init__(self, schema: type[Schema], *, empty: Any = REQUIRED, **kwargs: Any):
-        fields.Nested.__init__(self, schema, **kwargs)
-        self.empty = empty
-
-    def is_empty(self, value: Any) -> bool:
-        """None; with a default mapping, any empty value (`consequences: []` loads as no consequences)."""
-        return value is None or (self.empty is dict and not value)
-
-
 def word() -> Text:
     return Text(validate=validate.Regexp(WORD_RE, error=WORD_RULE))
 
 
 # ---- schemas --------------------------------------------------------------------------------------------------
-
-class Shape(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    error_messages = {"type": "must be a mapping"}
-
 
 class Tagged(Shape):
     attack_techniques = Items(Entry(validate=validate.Regexp(
@@ -295,11 +134,12 @@ class Trigger(fields.Field):
         if kind is None and True in value:
             raise ValidationError({"on": [BARE_ON]})
         if not isinstance(kind, str) or kind not in TRIGGER_SCHEMAS:
-            raise ValidationError({"on": [f"unknown trigger kind {kind!r}; expected one of {', '.join(TRIGGER_KINDS)}"]})
+            expected = ", ".join(TRIGGER_KINDS)
+            raise ValidationError({"on": [f"unknown trigger kind {kind!r}; expected one of {expected}"]})
         return TRIGGER_SCHEMAS[kind].load(value)
 
 
-class ConsequencesSchema(Schema):
+class ConsequencesSchema(Shape):
     class Meta:
         unknown = RAISE
 
@@ -350,31 +190,3 @@ class RecipeSchema(Shape):
 
 MISSION = MissionSchema()
 RECIPE = RecipeSchema()
-
-
-# ---- loading --------------------------------------------------------------------------------------------------
-
-def flatten(messages: Any, path: str = "") -> list[tuple[str, str]]:
-    """marshmallow's nested error messages as (path, rule): `subtasks[0].decisions[1].id`."""
-    if isinstance(messages, dict):
-        out = []
-        for key, value in messages.items():
-            if key == "_schema":
-                where = path
-            elif isinstance(key, int):
-                where = f"{path}[{key}]"
-            else:
-                where = f"{path}.{key}" if path else str(key)
-            out += flatten(value, where)
-        return out
-    if isinstance(messages, list):
-        return [problem for message in messages for problem in flatten(message, path)]
-    return [(path, str(messages))]
-
-
-def load(schema: Schema, data: dict) -> tuple[dict, list[tuple[str, str]]]:
-    """(what loaded, the problems): on problems, the data holds every value that passed its own rules."""
-    try:
-        return schema.load(data), []
-    except ValidationError as exc:
-        return (exc.valid_data if isinstance(exc.valid_data, dict) else {}), flatten(exc.messages)
