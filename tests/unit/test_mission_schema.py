@@ -105,6 +105,14 @@ def test_mission_invalid_two_rules_on_one_path_are_both_in_fields():
     assert len(exc.message.splitlines()) == 2
 
 
+def test_check_mission_bare_yaml_on_key_in_consequences_is_named_as_written():
+    data = mission_data(slug="bare-on")
+    data["escalation_events"][0]["consequences"][True] = "x"
+    with pytest.raises(MissionInvalid) as info:
+        check_mission(data, ROLES)
+    assert ("escalation_events[0].consequences.True", "is not a known consequence") in info.value.problems
+
+
 def test_check_mission_unknown_keys_outside_consequences_are_ignored():
     data = mission_data(slug="extra-keys", author="someone")
     data["subtasks"][0]["hint"] = "ignored"

@@ -194,7 +194,7 @@ def flatten(messages: Any, path: str = "") -> list[tuple[str, str]]:
         for key, value in messages.items():
             if key == "_schema":
                 where = path
-            elif isinstance(key, int):
+            elif isinstance(key, int) and not isinstance(key, bool):     # a list index
                 where = f"{path}[{key}]"
             else:
                 where = f"{path}.{key}" if path else str(key)
