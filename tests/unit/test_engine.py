@@ -389,3 +389,10 @@ def test_check_submission_response_with_nul_is_422():
     with pytest.raises(Invalid) as info:
         check(mission(), state(), 1, response="a\x00b", decisions={"isolate": "no"})
     assert "NUL" in info.value.fields["response"]
+
+
+def test_clean_response_is_the_stored_form_of_a_response():
+    """What services.attempts stores: the text cleaner's form (line breaks as \\n, stripped)."""
+    assert engine.clean_response("  first\r\nsecond \r\n") == ("first\nsecond", None)
+    assert engine.clean_response(None) == ("", None)
+    assert engine.clean_response("x" * (engine.MAX_RESPONSE_CHARS + 1))[1] == "must be at most 20000 characters"

@@ -13,6 +13,7 @@ from typing import Any
 
 from .errors import Invalid
 from .phases import FINDING_KINDS, PHASE_FIELDS, PHASE_LABELS, PRESENTATION_TYPES, check_phase, missing_fields
+from .text import collect_text
 
 MAX_ROWS = 100
 MAX_TEXT = 20_000
@@ -79,19 +80,7 @@ def links_to_file(links: Iterable[str | None], key: str) -> bool:
 
 
 def _text(value: Any, path: str, problems: dict, limit: int = MAX_TEXT) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        problems[path] = "must be text"
-        return ""
-    if "\x00" in value:
-        problems[path] = "must not contain NUL characters"
-        return ""
-    # Every line break, a lone "\r" too, becomes "\n", so cleaning twice changes nothing ("\r\r\n" gave "\r\n").
-    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if len(value) > limit:
-        problems[path] = f"must be at most {limit} characters"
-    return value
+    return collect_text(value, path, problems, limit=limit)
 
 
 def _url(value: Any, path: str, problems: dict) -> str | None:
@@ -199,11 +188,11 @@ def clean_field(name: str, value: Any, problems: dict) -> Any:
     if name in URL_FIELDS:
         return _url(value, name, problems)
     if name == "presentation_type":
-        text = _text(value, name, problems, 20)
+        text = collect_text(value, name, problems, limit=20)
         if text and text not in PRESENTATION_TYPES:
             problems[name] = f"must be one of {', '.join(PRESENTATION_TYPES)}"
         return text or None
-    return _text(value, name, problems)
+    return collect_text(value, name, problems, limit=MAX_TEXT)
 
 
 def clean_phase_data(phase: str, data: Mapping[str, Any]) -> dict[str, Any]:

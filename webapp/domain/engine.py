@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .errors import Conflict, Invalid, NotFound
+from .text import check_text, too_long
 
 MAX_RESPONSE_CHARS = 20_000
 SEVERITY_ORDER = ("low", "medium", "high", "critical")
@@ -163,6 +164,11 @@ def evaluate(mission: Mapping[str, Any], state: AttemptState, now: datetime, tim
     )
 
 
+def clean_response(response: str | None) -> tuple[str, str | None]:
+    """A subtask response as it is stored (domain.text), and the text rule it breaks (None when it keeps them)."""
+    return check_text(response, limit=MAX_RESPONSE_CHARS)
+
+
 def check_submission(mission: Mapping[str, Any], progress: Progress, subtask_id: int, response: str | None,
                      decisions: Mapping[str, str] | None, submitted: frozenset[int] | set[int]) -> dict[str, str]:
     """Refuse a submission that breaks a rule; return the decisions to record for this subtask.
@@ -187,13 +193,13 @@ def check_submission(mission: Mapping[str, Any], progress: Progress, subtask_id:
         raise Conflict(f"Subtasks go in order: submit “{current['title']}” first.",
                        fields={"subtask": f"the current subtask is {progress.current}"})
     problems: dict[str, str] = {}
-    text = (response or "").strip()
-    if not text:
-        problems["response"] = "Write your response before submitting."
-    elif "\x00" in text:
-        problems["response"] = "Your response contains a NUL character, which cannot be stored; remove it."
-    elif len(text) > MAX_RESPONSE_CHARS:
+    text, rule = clean_response(response)
+    if rule == too_long(MAX_RESPONSE_CHARS):
         problems["response"] = f"Keep your response under {MAX_RESPONSE_CHARS:,} characters."
+    elif rule:
+        problems["response"] = f"Your response {rule}."
+    elif not text:
+        problems["response"] = "Write your response before submitting."
     given = dict(decisions or {})
     known = {d["id"]: d for d in item.get("decisions") or []}
     for did in given:

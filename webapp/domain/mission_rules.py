@@ -1,34 +1,24 @@
 """Validation of missions and recipes (SPEC §2), shared by the seed, `missions import` and the API.
 
-`check_mission(data, nice_roles)` returns a normalised copy of a mission or raises
-`MissionInvalid` listing every problem as (field path, rule). Nothing here touches
-the database or Flask, so it runs on plain data:
+`check_mission(data, nice_roles)` returns a normalised copy of a mission or raises `MissionInvalid` listing
+every problem as (field path, rule). The shape of each value is declared in domain.mission_schema; this module
+holds the rules that relate values to each other: unique ids, references to the mission's own subtasks,
+decisions and options, hidden subtasks, the NICE vocabulary and the counts of a mastery mission. Nothing here
+touches the database or Flask, so it runs on plain data:
 
     python -m webapp.domain.mission_rules seed/missions
 """
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterable
 from typing import Any
 
-from .catalogue import SEVERITIES, TIERS, TRACKS
 from .errors import Invalid
+from .mission_schema import MISSION, RECIPE
+from .shapes import load
 
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,78}[a-z0-9])$")
-ATTACK_RE = re.compile(r"^T\d{4}(?:\.\d{3})?$")
-WORD_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-TRIGGER_KINDS = ("subtask_started", "subtask_completed", "decision", "time_elapsed")
-CUE_FIELDS = ("cue_type", "description", "location", "significance")
 MASTERY_SUBTASKS = (3, 6)
 MASTERY_CRITERIA = (3, 6)
-
-
-def _positive_number(value: Any) -> bool:
-    """A real, finite number above 0 (YAML's .nan and .inf are floats too, and JSONB refuses NaN)."""
-    return (not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
-            and value > 0)
 
 
 class MissionInvalid(Invalid):
@@ -39,7 +29,10 @@ class MissionInvalid(Invalid):
         self.problems = problems
         self.source = source
         lines = [self.format(path, rule) for path, rule in problems]
-        super().__init__("\n".join(lines), fields={path: rule for path, rule in problems})
+        fields: dict[str, str] = {}
+        for path, rule in problems:
+            fields[path] = f"{fields[path]}; {rule}" if path in fields else rule
+        super().__init__("\n".join(lines), fields=fields)
 
     def format(self, path: str, rule: str) -> str:
         where = f"{self.source}: " if self.source else ""
@@ -49,304 +42,137 @@ class MissionInvalid(Invalid):
         return MissionInvalid(self.slug, self.problems, source)
 
 
-class _Checker:
-    def __init__(self) -> None:
+def _items(obj: dict | None, key: str) -> list[tuple[int, dict]]:
+    """(index, item) of the list obj[key], without the items that did not load (None)."""
+    return [(i, item) for i, item in enumerate((obj or {}).get(key) or []) if item is not None]
+
+
+def _duplicates(values: Iterable[tuple[int, Any]]) -> list[tuple[int, Any]]:
+    """(index, value) of each value seen before; None (a value that broke its own rule) is never a duplicate."""
+    seen: set = set()
+    out = []
+    for i, value in values:
+        if value is None:
+            continue
+        if value in seen:
+            out.append((i, value))
+        seen.add(value)
+    return out
+
+
+class _Rules:
+    """The rules between values, run on what the schema loaded (each value there passed its own rule)."""
+
+    def __init__(self, mission: dict, nice_roles: set[str] | None):
+        self.mission = mission
+        self.roles = nice_roles
         self.problems: list[tuple[str, str]] = []
+        self.subtasks = _items(mission, "subtasks")
+        self.subtask_ids = {s["id"] for _, s in self.subtasks if s.get("id") is not None}
+        self.decisions: dict[str, set[str]] = {}
+        for _, subtask in self.subtasks:
+            for _, decision in _items(subtask, "decisions"):
+                if decision.get("id") and decision["id"] not in self.decisions:
+                    self.decisions[decision["id"]] = {o.get("id") for _, o in _items(decision, "options")}
 
     def fail(self, path: str, rule: str) -> None:
         self.problems.append((path, rule))
 
-    def text(self, obj: dict, key: str, path: str, *, required: bool = True, max_len: int | None = None) -> str:
-        value = obj.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.fail(f"{path}{key}", "is required")
-            return ""
-        if not isinstance(value, str):
-            self.fail(f"{path}{key}", "must be text")
-            return ""
-        if max_len and len(value) > max_len:
-            self.fail(f"{path}{key}", f"must be at most {max_len} characters")
-        return value.strip() if "\n" not in value else value.rstrip() + "\n"
+    def run(self) -> list[tuple[str, str]]:
+        self.ids()
+        self.vocabulary(self.mission, "")
+        for i, criterion in _items(self.mission, "rubric"):
+            self.vocabulary(criterion, f"rubric[{i}].")
+        for i, event in _items(self.mission, "escalation_events"):
+            self.event(event, f"escalation_events[{i}].")
+        for i, cue in _items(self.mission, "environmental_cues"):
+            self.subtask_ref(cue.get("subtask_id"), f"environmental_cues[{i}].subtask_id")
+        self.counts()
+        return self.problems
 
-    def int_(self, obj: dict, key: str, path: str, *, minimum: int | None = None, required: bool = True) -> int | None:
-        value = obj.get(key)
-        if value is None:
-            if required:
-                self.fail(f"{path}{key}", "is required")
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(f"{path}{key}", "must be a whole number")
-            return None
-        if minimum is not None and value < minimum:
-            self.fail(f"{path}{key}", f"must be at least {minimum}")
-        return value
+    def ids(self) -> None:
+        for i, sid in _duplicates((i, s.get("id")) for i, s in self.subtasks):
+            self.fail(f"subtasks[{i}].id", f"duplicate subtask id {sid}")
+        decisions = [(f"subtasks[{i}].decisions[{j}].", d) for i, s in self.subtasks for j, d in _items(s, "decisions")]
+        for k, did in _duplicates((k, d.get("id")) for k, (_, d) in enumerate(decisions)):
+            self.fail(f"{decisions[k][0]}id", f"duplicate decision id '{did}'")
+        for path, decision in decisions:
+            for k, oid in _duplicates((k, o.get("id")) for k, o in _items(decision, "options")):
+                self.fail(f"{path}options[{k}].id", f"duplicate option id '{oid}'")
+        rubric = _items(self.mission, "rubric")
+        for i, criterion in rubric:
+            for k, score in _duplicates((k, lv.get("score")) for k, lv in _items(criterion, "levels")):
+                self.fail(f"rubric[{i}].levels[{k}].score", f"duplicate level score {score}")
+        for i, cid in _duplicates((i, c.get("id")) for i, c in rubric):
+            self.fail(f"rubric[{i}].id", f"duplicate criterion id '{cid}'")
 
-    def list_(self, obj: dict, key: str, path: str, *, required: bool = False) -> list:
-        value = obj.get(key)
-        if value is None:
-            if required:
-                self.fail(f"{path}{key}", "is required")
-            return []
-        if not isinstance(value, list):
-            self.fail(f"{path}{key}", "must be a list")
-            return []
-        return value
+    def vocabulary(self, obj: dict, path: str) -> None:
+        if self.roles is None:
+            return
+        for i, rid in enumerate(obj.get("nice_roles") or []):
+            if rid is not None and rid not in self.roles:
+                self.fail(f"{path}nice_roles[{i}]", f"'{rid}' is not a NICE work role id of the vocabulary")
 
-    def str_list(self, obj: dict, key: str, path: str) -> list[str]:
-        out = []
-        for i, item in enumerate(self.list_(obj, key, path)):
-            if not isinstance(item, str) or not item.strip():
-                self.fail(f"{path}{key}[{i}]", "must be non-empty text")
-            else:
-                out.append(item.strip())
-        return out
+    def subtask_ref(self, sid: int | None, path: str) -> bool:
+        """Whether `sid` names a subtask of the mission (a problem when it names another)."""
+        if sid is not None and sid not in self.subtask_ids:
+            self.fail(path, f"{sid} is not a subtask of this mission")
+            return False
+        return sid is not None
 
+    def event(self, event: dict, path: str) -> None:
+        self.subtask_ref(event.get("subtask_id"), f"{path}subtask_id")
+        triggers = _items(event, "triggers")
+        for j, trigger in triggers:
+            self.trigger(trigger, f"{path}triggers[{j}].")
+        target = (event.get("consequences") or {}).get("unlock_subtask")
+        where = f"{path}consequences.unlock_subtask"
+        if not self.subtask_ref(target, where):
+            return
+        if target == self.subtasks[0][1].get("id"):
+            self.fail(where, "the first subtask cannot be hidden")
+        elif any(t.get("subtask_id") == target for _, t in triggers):
+            self.fail(where, f"the event that unlocks subtask {target} cannot wait for it")
 
-def _tags(c: _Checker, obj: dict, path: str, nice_roles: set[str] | None) -> dict:
-    attack = c.str_list(obj, "attack_techniques", path)
-    for i, tid in enumerate(attack):
-        if not ATTACK_RE.match(tid):
-            c.fail(f"{path}attack_techniques[{i}]", f"'{tid}' is not a MITRE ATT&CK technique id (T1234 or T1234.001)")
-    roles = c.str_list(obj, "nice_roles", path)
-    if nice_roles is not None:
-        for i, rid in enumerate(roles):
-            if rid not in nice_roles:
-                c.fail(f"{path}nice_roles[{i}]", f"'{rid}' is not a NICE work role id of the vocabulary")
-    return {"attack_techniques": attack, "nice_roles": roles}
+    def trigger(self, trigger: dict, path: str) -> None:
+        if trigger.get("on") == "decision":
+            did, choice = trigger.get("decision_id"), trigger.get("choice")
+            if did and did not in self.decisions:
+                self.fail(f"{path}decision_id", f"'{did}' is not a decision of this mission")
+            elif did and choice and choice not in self.decisions[did]:
+                self.fail(f"{path}choice", f"'{choice}' is not an option of decision '{did}'")
+        else:
+            self.subtask_ref(trigger.get("subtask_id"), f"{path}subtask_id")
 
-
-def _cue(c: _Checker, obj: Any, path: str) -> dict:
-    if not isinstance(obj, dict):
-        c.fail(path.rstrip("."), "must be a mapping")
-        return {}
-    cue = {key: c.text(obj, key, path) for key in CUE_FIELDS}
-    if cue["cue_type"] and not WORD_RE.match(cue["cue_type"]):
-        c.fail(f"{path}cue_type", "must be a lowercase snake_case word")
-    return cue
-
-
-def _trigger(c: _Checker, obj: Any, path: str, subtask_ids: set[int], decisions: dict[str, set[str]]) -> dict:
-    if not isinstance(obj, dict):
-        c.fail(path.rstrip("."), "must be a mapping")
-        return {}
-    kind = obj.get("on")
-    if kind is None and True in obj:
-        c.fail(f"{path}on", 'write the key as "on" in quotes: YAML reads a bare on as true')
-        return {}
-    if kind not in TRIGGER_KINDS:
-        c.fail(f"{path}on", f"unknown trigger kind {kind!r}; expected one of {', '.join(TRIGGER_KINDS)}")
-        return {}
-    if kind in ("subtask_started", "subtask_completed"):
-        sid = c.int_(obj, "subtask_id", path)
-        if sid is not None and sid not in subtask_ids:
-            c.fail(f"{path}subtask_id", f"{sid} is not a subtask of this mission")
-        return {"on": kind, "subtask_id": sid}
-    if kind == "decision":
-        did = c.text(obj, "decision_id", path)
-        choice = c.text(obj, "choice", path)
-        if did and did not in decisions:
-            c.fail(f"{path}decision_id", f"'{did}' is not a decision of this mission")
-        elif did and choice and choice not in decisions[did]:
-            c.fail(f"{path}choice", f"'{choice}' is not an option of decision '{did}'")
-        return {"on": kind, "decision_id": did, "choice": choice}
-    minutes = obj.get("minutes")
-    if not _positive_number(minutes):
-        c.fail(f"{path}minutes", "must be a number of minutes greater than 0")
-    return {"on": kind, "minutes": minutes}
-
-
-def _subtasks(c: _Checker, data: dict) -> tuple[list[dict], dict[str, set[str]]]:
-    subtasks, decisions = [], {}
-    seen_ids: set[int] = set()
-    for i, raw in enumerate(c.list_(data, "subtasks", "", required=True)):
-        path = f"subtasks[{i}]."
-        if not isinstance(raw, dict):
-            c.fail(path.rstrip("."), "must be a mapping")
-            continue
-        sid = c.int_(raw, "id", path, minimum=1)
-        if sid is not None:
-            if sid in seen_ids:
-                c.fail(f"{path}id", f"duplicate subtask id {sid}")
-            seen_ids.add(sid)
-        item = {"id": sid, "title": c.text(raw, "title", path, max_len=200),
-                "instructions": c.text(raw, "instructions", path), "decisions": []}
-        for j, rawd in enumerate(c.list_(raw, "decisions", path)):
-            dpath = f"{path}decisions[{j}]."
-            if not isinstance(rawd, dict):
-                c.fail(dpath.rstrip("."), "must be a mapping")
-                continue
-            did = c.text(rawd, "id", dpath, max_len=80)
-            if did and did in decisions:
-                c.fail(f"{dpath}id", f"duplicate decision id '{did}'")
-            options, option_ids = [], set()
-            raw_options = c.list_(rawd, "options", dpath, required=True)
-            if len(raw_options) < 2:
-                c.fail(f"{dpath}options", "needs at least two options")
-            for k, rawo in enumerate(raw_options):
-                opath = f"{dpath}options[{k}]."
-                if not isinstance(rawo, dict):
-                    c.fail(opath.rstrip("."), "must be a mapping")
-                    continue
-                oid = c.text(rawo, "id", opath, max_len=80)
-                if oid in option_ids:
-                    c.fail(f"{opath}id", f"duplicate option id '{oid}'")
-                option_ids.add(oid)
-                options.append({"id": oid, "label": c.text(rawo, "label", opath)})
-            if did:
-                decisions[did] = option_ids
-            item["decisions"].append({"id": did, "prompt": c.text(rawd, "prompt", dpath), "options": options})
-        subtasks.append(item)
-    return subtasks, decisions
-
-
-def _rubric(c: _Checker, data: dict, nice_roles: set[str] | None) -> list[dict]:
-    rubric, seen = [], set()
-    for i, raw in enumerate(c.list_(data, "rubric", "", required=True)):
-        path = f"rubric[{i}]."
-        if not isinstance(raw, dict):
-            c.fail(path.rstrip("."), "must be a mapping")
-            continue
-        cid = c.text(raw, "id", path, max_len=80)
-        if cid in seen:
-            c.fail(f"{path}id", f"duplicate criterion id '{cid}'")
-        seen.add(cid)
-        weight = raw.get("weight")
-        if not _positive_number(weight):
-            c.fail(f"{path}weight", "must be a number greater than 0")
-        levels, scores = [], set()
-        raw_levels = c.list_(raw, "levels", path, required=True)
-        if len(raw_levels) < 2:
-            c.fail(f"{path}levels", "needs at least two levels")
-        for j, rawl in enumerate(raw_levels):
-            lpath = f"{path}levels[{j}]."
-            if not isinstance(rawl, dict):
-                c.fail(lpath.rstrip("."), "must be a mapping")
-                continue
-            score = c.int_(rawl, "score", lpath, minimum=0)
-            if score is not None and score in scores:
-                c.fail(f"{lpath}score", f"duplicate level score {score}")
-            scores.add(score)
-            levels.append({"score": score, "label": c.text(rawl, "label", lpath),
-                           "descriptor": c.text(rawl, "descriptor", lpath)})
-        rubric.append({"id": cid, "criterion": c.text(raw, "criterion", path), "description": c.text(raw, "description", path),
-                       "weight": weight, "levels": sorted(levels, key=lambda lv: lv["score"] or 0),
-                       **_tags(c, raw, path, nice_roles)})
-    return rubric
-
-
-def _events(c: _Checker, data: dict, subtask_ids: set[int], decisions: dict[str, set[str]],
-            first: int | None) -> list[dict]:
-    """`first` is the id of the first subtask of the ordered list: where every attempt starts."""
-    events = []
-    for i, raw in enumerate(c.list_(data, "escalation_events", "")):
-        path = f"escalation_events[{i}]."
-        if not isinstance(raw, dict):
-            c.fail(path.rstrip("."), "must be a mapping")
-            continue
-        sid = c.int_(raw, "subtask_id", path)
-        if sid is not None and sid not in subtask_ids:
-            c.fail(f"{path}subtask_id", f"{sid} is not a subtask of this mission")
-        event_type = c.text(raw, "event_type", path)
-        if event_type and not WORD_RE.match(event_type):
-            c.fail(f"{path}event_type", "must be a lowercase snake_case word")
-        raw_triggers = c.list_(raw, "triggers", path, required=True)
-        if not raw_triggers and "triggers" in raw:
-            c.fail(f"{path}triggers", "needs at least one trigger")
-        triggers = [_trigger(c, t, f"{path}triggers[{j}].", subtask_ids, decisions) for j, t in enumerate(raw_triggers)]
-        cons_raw = raw.get("consequences") or {}
-        cons: dict[str, Any] = {}
-        cpath = f"{path}consequences."
-        if not isinstance(cons_raw, dict):
-            c.fail(f"{path}consequences", "must be a mapping")
-            cons_raw = {}
-        unknown = set(cons_raw) - {"severity", "message", "score_penalty", "unlock_subtask", "reveal_cue"}
-        for key in sorted(unknown):
-            c.fail(f"{cpath}{key}", "is not a known consequence")
-        if "severity" in cons_raw:
-            if cons_raw["severity"] not in SEVERITIES:
-                c.fail(f"{cpath}severity", f"must be one of {', '.join(SEVERITIES)}")
-            cons["severity"] = cons_raw["severity"]
-        if "message" in cons_raw:
-            cons["message"] = c.text(cons_raw, "message", cpath)
-        if "score_penalty" in cons_raw:
-            cons["score_penalty"] = c.int_(cons_raw, "score_penalty", cpath, minimum=0)
-        if "unlock_subtask" in cons_raw:
-            target = c.int_(cons_raw, "unlock_subtask", cpath)
-            if target is not None:
-                if target not in subtask_ids:
-                    c.fail(f"{cpath}unlock_subtask", f"{target} is not a subtask of this mission")
-                elif target == first:
-                    c.fail(f"{cpath}unlock_subtask", "the first subtask cannot be hidden")
-                elif any(t.get("subtask_id") == target for t in triggers):
-                    c.fail(f"{cpath}unlock_subtask", f"the event that unlocks subtask {target} cannot wait for it")
-            cons["unlock_subtask"] = target
-        if "reveal_cue" in cons_raw:
-            cons["reveal_cue"] = _cue(c, cons_raw["reveal_cue"], f"{cpath}reveal_cue.")
-        events.append({"subtask_id": sid, "event_type": event_type, "description": c.text(raw, "description", path),
-                       "triggers": triggers, "consequences": cons})
-    return events
+    def counts(self) -> None:
+        n = len(self.subtasks)
+        if self.mission.get("tier") != "mastery":
+            if "subtasks" in self.mission and not n:
+                self.fail("subtasks", "needs at least one subtask")
+            return
+        lo, hi = MASTERY_SUBTASKS
+        if not lo <= n <= hi:
+            self.fail("subtasks", f"a mastery mission has {lo} to {hi} subtasks, not {n}")
+        if not self.decisions:
+            self.fail("subtasks", "a mastery mission has at least one decision")
+        lo, hi = MASTERY_CRITERIA
+        n = len(_items(self.mission, "rubric"))
+        if not lo <= n <= hi:
+            self.fail("rubric", f"a mastery mission has {lo} to {hi} rubric criteria, not {n}")
 
 
 def check_mission(data: Any, nice_roles: Iterable[str] | None = None) -> dict:
     """Return the normalised mission, or raise MissionInvalid naming every problem."""
-    roles = set(nice_roles) if nice_roles is not None else None
     slug = data.get("slug") if isinstance(data, dict) else None
     slug_name = slug if isinstance(slug, str) and slug else "?"
     if not isinstance(data, dict):
         raise MissionInvalid(slug_name, [("(mission)", "must be a mapping of fields")])
-    c = _Checker()
-    if not isinstance(slug, str) or not SLUG_RE.match(slug):
-        c.fail("slug", "must be 3-80 lowercase letters, digits and dashes")
-    track = data.get("track")
-    if track not in TRACKS:
-        c.fail("track", f"must be one of {', '.join(TRACKS)}")
-    tier = data.get("tier")
-    if tier not in TIERS:
-        c.fail("tier", f"must be one of {', '.join(TIERS)}")
-    subtasks, decisions = _subtasks(c, data)
-    subtask_ids = {s["id"] for s in subtasks if s["id"] is not None}
-    mission = {
-        "slug": slug,
-        "title": c.text(data, "title", "", max_len=200),
-        "track": track,
-        "tier": tier,
-        "summary": c.text(data, "summary", "", max_len=1000),
-        "scenario": c.text(data, "scenario", ""),
-        "mentor_notes": c.text(data, "mentor_notes", "", required=False),
-        "estimated_minutes": c.int_(data, "estimated_minutes", "", minimum=1),
-        "skills": c.str_list(data, "skills", ""),
-        **_tags(c, data, "", roles),
-        "subtasks": subtasks,
-        "rubric": _rubric(c, data, roles),
-        "escalation_events": _events(c, data, subtask_ids, decisions, subtasks[0]["id"] if subtasks else None),
-        "environmental_cues": [],
-        "is_published": data.get("is_published", True),
-    }
-    if not isinstance(mission["is_published"], bool):
-        c.fail("is_published", "must be true or false")
-    for i, raw in enumerate(c.list_(data, "environmental_cues", "")):
-        path = f"environmental_cues[{i}]."
-        if not isinstance(raw, dict):
-            c.fail(path.rstrip("."), "must be a mapping")
-            continue
-        sid = c.int_(raw, "subtask_id", path)
-        if sid is not None and sid not in subtask_ids:
-            c.fail(f"{path}subtask_id", f"{sid} is not a subtask of this mission")
-        mission["environmental_cues"].append({"subtask_id": sid, **_cue(c, raw, path)})
-    if tier == "mastery":
-        lo, hi = MASTERY_SUBTASKS
-        if not lo <= len(subtasks) <= hi:
-            c.fail("subtasks", f"a mastery mission has {lo} to {hi} subtasks, not {len(subtasks)}")
-        if not decisions:
-            c.fail("subtasks", "a mastery mission has at least one decision")
-        lo, hi = MASTERY_CRITERIA
-        if not lo <= len(mission["rubric"]) <= hi:
-            c.fail("rubric", f"a mastery mission has {lo} to {hi} rubric criteria, not {len(mission['rubric'])}")
-    elif not subtasks:
-        c.fail("subtasks", "needs at least one subtask")
-    if c.problems:
-        raise MissionInvalid(slug_name, c.problems)
+    mission, problems = load(MISSION, data)
+    problems += _Rules(mission, set(nice_roles) if nice_roles is not None else None).run()
+    if problems:
+        raise MissionInvalid(slug_name, problems)
+    for criterion in mission["rubric"]:
+        criterion["levels"].sort(key=lambda level: level["score"])
     return mission
 
 
@@ -356,35 +182,17 @@ def hidden_subtask_ids(mission: dict) -> set[int]:
             if e.get("consequences", {}).get("unlock_subtask") is not None}
 
 
-RECIPE_FIELDS = ("slug", "title", "track", "summary")
-
-
 def check_recipe(data: Any) -> dict:
     """Return the normalised recipe or raise Invalid naming the recipe and the fields."""
     if not isinstance(data, dict):
         raise Invalid("recipe: must be a mapping of fields")
-    c = _Checker()
-    slug = data.get("slug")
-    if not isinstance(slug, str) or not SLUG_RE.match(slug):
-        c.fail("slug", "must be 3-80 lowercase letters, digits and dashes")
-    if data.get("track") not in TRACKS:
-        c.fail("track", f"must be one of {', '.join(TRACKS)}")
-    recipe = {
-        "slug": slug, "title": c.text(data, "title", "", max_len=200), "track": data.get("track"),
-        "summary": c.text(data, "summary", "", max_len=1000),
-        "url": c.text(data, "url", "", required=False, max_len=500) or None,
-        "body": c.text(data, "body", "", required=False) or None,
-        "duration_minutes": c.int_(data, "duration_minutes", "", minimum=1),
-        "skill_tags": c.str_list(data, "skill_tags", ""),
-    }
-    if recipe["url"] and not recipe["url"].startswith(("https://", "http://")):
-        c.fail("url", "must start with https:// or http://")
-    if not recipe["url"] and not recipe["body"]:
-        c.fail("body", "a recipe needs a url or a body")
-    if c.problems:
+    recipe, problems = load(RECIPE, data)
+    if not recipe.get("url") and not recipe.get("body") and not any(p == "url" for p, _ in problems):
+        problems.append(("body", "a recipe needs a url or a body"))
+    if problems:
+        slug = data.get("slug")
         name = slug if isinstance(slug, str) else "?"
-        raise Invalid("\n".join(f"recipe '{name}': {p}: {r}" for p, r in c.problems),
-                      fields=dict(c.problems))
+        raise Invalid("\n".join(f"recipe '{name}': {p}: {r}" for p, r in problems), fields=dict(problems))
     return recipe
 
 

@@ -22,6 +22,7 @@ def reachable_by_link(status: str, visibility: str) -> bool:
 # ---- keys and input -------------------------------------------------------------------------------------------
 
 from .errors import Conflict, Invalid  # noqa: E402  (kept below the keys other modules import)
+from .text import MAX_TEXT, check_text, clean_text  # noqa: E402
 
 # Changing any of these on an approved (or submitted) item sends it back to draft: what was approved is gone.
 # The links are content too: they say which mission and capstone the item vouches for.
@@ -33,7 +34,7 @@ VISIBILITY_LABELS = {"private": "Private", "unlisted": "Unlisted (secret link)",
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
 TITLE_MAX = 200
-SUMMARY_MAX = 20_000
+SUMMARY_MAX = MAX_TEXT
 
 
 def check_choice(field: str, value, allowed: tuple[str, ...]) -> str:
@@ -52,13 +53,13 @@ def clean_tags(tags) -> list[str]:
     parts = [part for tag in tags or () for part in str(tag).split(",")]
     out: list[str] = []
     seen: set[str] = set()
-    for tag in parts:
-        tag = " ".join(str(tag).split())
+    for part in parts:
+        tag, rule = check_text(part, limit=MAX_TAG_LENGTH, one_line=True)
+        if rule:
+            shown = f": “{tag[:50]}…”" if tag else ""
+            raise Invalid(f"A skill tag {rule}{shown}.", fields={"skill_tags": f"{rule} each"})
         if not tag or tag.lower() in seen:
             continue
-        if len(tag) > MAX_TAG_LENGTH:
-            raise Invalid(f"A skill tag has at most {MAX_TAG_LENGTH} characters: “{tag[:50]}…”.",
-                          fields={"skill_tags": f"at most {MAX_TAG_LENGTH} characters each"})
         seen.add(tag.lower())
         out.append(tag)
     if len(out) > MAX_TAGS:
@@ -67,21 +68,16 @@ def clean_tags(tags) -> list[str]:
 
 
 def clean_title(title) -> str:
-    title = " ".join(str(title or "").split())
+    """One line of text (domain.text), required."""
+    title = clean_text(str(title or ""), "title", limit=TITLE_MAX, one_line=True)
     if not title:
         raise Invalid("Give the item a title.", fields={"title": "required"})
-    if len(title) > TITLE_MAX:
-        raise Invalid(f"The title has at most {TITLE_MAX} characters.",
-                      fields={"title": f"at most {TITLE_MAX} characters"})
     return title
 
 
 def clean_summary(summary) -> str:
-    summary = str(summary or "").replace("\x00", "")
-    if len(summary) > SUMMARY_MAX:
-        raise Invalid(f"The summary has at most {SUMMARY_MAX} characters.",
-                      fields={"summary": f"at most {SUMMARY_MAX} characters"})
-    return summary
+    """Markdown, cleaned by domain.text."""
+    return clean_text(str(summary or ""), "summary", limit=SUMMARY_MAX)
 
 
 # ---- the approval workflow ------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from .errors import Conflict, Invalid
+from .text import MAX_TEXT, collect_text
 
 MAX_TOTAL_PHASES = 5
 REVIEW_STATUSES = ("draft", "submitted")
@@ -84,7 +85,6 @@ def check_rubric_scores(rubric: list[Mapping], scores: Mapping[str, object]) -> 
 
 REVIEW_TARGETS = ("investigation", "decision_making", "design_remediation", "reporting", "presentation", OVERALL)
 PRIORITIES = ("low", "medium", "high")
-MAX_TEXT = 20_000
 MAX_SHORT = 2_000
 MAX_STEPS = 20
 MAX_RECIPES = 20
@@ -192,12 +192,8 @@ def decision_ids(subtasks: list[Mapping]) -> list[str]:
 
 
 def _text(value: object, path: str, problems: dict, limit: int = MAX_TEXT) -> str:
-    text = "" if value is None else str(value)
-    if "\x00" in text:
-        problems[path] = "must not contain NUL characters"
-    elif len(text) > limit:
-        problems[path] = f"at most {limit} characters"
-    return text.strip()
+    """Review text cleaned by domain.text; a number sent for a text is taken as its digits."""
+    return collect_text(None if value is None else str(value), path, problems, limit=limit)
 
 
 def check_keyed_texts(allowed: list[str], values: Mapping[str, object], name: str, what: str) -> dict[str, str]:

@@ -206,8 +206,9 @@ def submit_subtask(attempt: MissionAttempt, subtask_id: int, response: str | Non
         before = progress_of(attempt, now, fire=True)
         submitted = frozenset(int(k) for k in attempt.responses or {})
         chosen = engine.check_submission(content, before, subtask_id, response, decisions, submitted)
+        stored, _ = engine.clean_response(response)
         attempt.responses = {**(attempt.responses or {}),
-                             str(subtask_id): {"response": (response or "").strip(), "submitted_at": now.isoformat()}}
+                             str(subtask_id): {"response": stored, "submitted_at": now.isoformat()}}
         attempt.decisions = {**(attempt.decisions or {}), **chosen}
         after = progress_of(attempt, now, fire=True)
         _apply(attempt, after, now)

@@ -143,7 +143,7 @@ def recipes_by_slug(slugs: list[str]) -> dict[str, Recipe]:
 def search_recipes(q: str, exclude: list[str] | tuple[str, ...] = (), track: str | None = None,
                    limit: int = 8) -> list[Recipe]:
     stmt = select(Recipe)
-    q = (q or "").strip()[:100].replace("\x00", "")
+    q = (q or "").strip()[:100]     # NUL was refused with the request (webapp/boundary.py)
     if q:
         like = f"%{q.lower()}%"
         stmt = stmt.where(func.lower(Recipe.title).like(like) | func.lower(Recipe.summary).like(like)
