@@ -169,6 +169,7 @@ def test_complete_phase_without_js_opens_the_next_phase(client, login_as):
 def test_complete_with_missing_fields_is_422_with_errors_beside_fields_and_typed_text_kept(client, login_as):
     learner = login_as("learner")
     cap = capstone_for(learner, done=("investigation",))
+    before = snapshot()
     resp = client.post(f"/capstones/{cap.id}/phases/decision_making", data={
         "action": "complete", "version": "1", "decisions_made-decision": ["Isolate"],
         "decisions_made-rationale": [""], "decisions_made-decided_at": [""], "decision_analysis": ""})
@@ -177,7 +178,8 @@ def test_complete_with_missing_fields_is_422_with_errors_beside_fields_and_typed
     assert field_error(page, "decisions_made") == "Record at least one decision with its rationale."
     assert field_error(page, "decision_analysis") == "Write the decision analysis."
     assert 'value="Isolate"' in page
-    assert reload(cap.id).decision_making_completed_at is None
+    assert "cannot be completed yet" in page and "Nothing was saved" in page
+    assert snapshot() == before      # not even the typed decision: save and complete is one transaction
 
 
 def test_malformed_row_is_422_beside_the_cell_and_nothing_saved(client, login_as):
@@ -549,18 +551,41 @@ def test_completing_with_a_bad_link_also_names_every_missing_field_at_once(clien
     page = text(resp)
     assert "http(s) link" in field_error(page, "report_document_url")
     assert "Write the report summary" in field_error(page, "report_summary")
-    assert "Nothing was saved" not in page and "cannot be completed yet" in page
+    assert "Nothing was saved" in page and "cannot be completed yet" in page
     assert snapshot() == before
 
 
-def test_completing_out_of_order_says_the_draft_was_saved(client, login_as):
+def test_completing_out_of_order_saves_nothing_and_keeps_the_typed_text(client, login_as):
+    """Save and complete is one click and one transaction: a completion that is refused keeps nothing of it."""
     learner = login_as("learner")
     cap = capstone_for(learner)
+    before = snapshot()
     resp = client.post(f"/capstones/{cap.id}/phases/design_remediation", data={
         "remediation_plan": "Rotate every service account", "action": "complete",
         "version": str(reload(cap.id).version_id)})
     assert resp.status_code == 409
     page = text(resp)
-    assert "Investigation" in page and "Your draft is saved." in page
-    assert reload(cap.id).remediation_plan == "Rotate every service account"
-    assert reload(cap.id).design_remediation_completed_at is None
+    assert "Complete the Investigation phase before Design" in page
+    assert "Nothing was saved" in page and "Your draft is saved" not in page
+    assert "Rotate every service account" in page
+    assert snapshot() == before
+
+
+def test_complete_click_is_one_commit_like_a_save_click(client, login_as, monkeypatch):
+    learner = login_as("learner")
+    cap, other = capstone_for(learner), capstone_for(learner)
+    made = []
+    real = db.session.commit
+
+    def commit():
+        made.append(1)
+        return real()
+
+    monkeypatch.setattr(db.session, "commit", commit)
+    assert _post(client, cap, "investigation").status_code == 303
+    saves = len(made)
+    made.clear()
+    assert _post(client, other, "investigation", action="complete").status_code == 303
+    assert len(made) == saves == 1
+    assert reload(other.id).investigation_findings == reload(cap.id).investigation_findings
+    assert reload(other.id).is_phase_complete("investigation")
