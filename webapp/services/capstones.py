@@ -12,7 +12,6 @@ from typing import Any, BinaryIO
 from flask import url_for
 from sqlalchemy import bindparam, delete as sa_delete, exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import cache, quickread
 from ..domain import capstone_rules, phases as rules, policies, uploads
@@ -23,19 +22,15 @@ from ..models import CapstoneActivity, CapstoneProject, MentorshipInteraction, M
 from ..models.base import utcnow
 from . import access
 from . import files as files_service
+from . import transitions
 from .actors import actor_for
 
 STALE_MESSAGE = ("This capstone was changed somewhere else (another tab, window or device) after you opened it. "
                  "Your text is kept here and was not saved; check it, then save again to replace the other version.")
 
 
-class StaleCapstone(Conflict):
-    code = "stale"
-
-    def __init__(self, current_version: int | None = None):
-        super().__init__(STALE_MESSAGE, fields={"version": f"the current version is {current_version}"
-                                                if current_version else "changed"})
-        self.current_version = current_version
+class StaleCapstone(transitions.Stale):
+    message = STALE_MESSAGE
 
 
 class AlreadyStarted(Conflict):
@@ -141,21 +136,12 @@ def _log(cap: CapstoneProject, actor: User | None, action: str, phase: str | Non
 
 
 def _check_version(cap: CapstoneProject, expected_version: int | None) -> None:
-    if expected_version is not None and int(expected_version) != cap.version_id:
-        raise StaleCapstone(cap.version_id)
+    transitions.check_version(cap, expected_version, StaleCapstone)
 
 
 def _commit(cap: CapstoneProject) -> None:
     """Commit; a concurrent write that got there first (version moved on) becomes a 409."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        db.session.refresh(cap)
-        raise StaleCapstone(cap.version_id) from None
-    except Exception:
-        db.session.rollback()
-        raise
+    transitions.commit(cap, StaleCapstone)
 
 
 # ---- start ---------------------------------------------------------------------------------------------------

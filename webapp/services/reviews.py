@@ -12,7 +12,6 @@ from typing import Any, BinaryIO
 from flask import url_for
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..domain import phases as phase_rules
 from ..domain import policies
@@ -34,13 +33,9 @@ STALE_MESSAGE = ("This review was saved somewhere else (another tab, window or d
 MEDIA_KINDS = ("audio", "video")
 
 
-class StaleReview(Conflict):
-    code = "stale"
-
-    def __init__(self, current_version: int | None = None):
-        super().__init__(STALE_MESSAGE, fields={"version_id": f"the current version is {current_version}"
-                                                if current_version else "changed"})
-        self.current_version = current_version
+class StaleReview(transitions.Stale):
+    message = STALE_MESSAGE
+    version_field = "version_id"
 
 
 def claim_hours() -> float:
@@ -283,20 +278,11 @@ def clean(review: MI, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_version(review: MI, expected_version: int | None) -> None:
-    if expected_version is not None and int(expected_version) != review.version_id:
-        raise StaleReview(review.version_id)
+    transitions.check_version(review, expected_version, StaleReview)
 
 
 def _commit(review: MI) -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        db.session.refresh(review)
-        raise StaleReview(review.version_id) from None
-    except Exception:
-        db.session.rollback()
-        raise
+    transitions.commit(review, StaleReview)
 
 
 def _editable(review: MI, user: User) -> None:
