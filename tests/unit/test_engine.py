@@ -389,3 +389,14 @@ def test_check_submission_response_with_nul_is_422():
     with pytest.raises(Invalid) as info:
         check(mission(), state(), 1, response="a\x00b", decisions={"isolate": "no"})
     assert "NUL" in info.value.fields["response"]
+
+
+def test_chosen_options_label_each_decision_as_answered():
+    item = {"decisions": [{"id": "d1", "prompt": "Contain?", "options": [{"id": "a", "label": "Isolate"}]},
+                          {"id": "d2", "prompt": "Tell?", "options": [{"id": "b", "label": "Legal"}]},
+                          {"id": "d3", "prompt": "Gone?", "options": []}]}
+    assert engine.chosen_options(item, {"d1": "a", "d3": "removed-option"}) == [
+        {"id": "d1", "prompt": "Contain?", "choice": "a", "label": "Isolate"},
+        {"id": "d2", "prompt": "Tell?", "choice": None, "label": None},
+        {"id": "d3", "prompt": "Gone?", "choice": "removed-option", "label": "removed-option"}]
+    assert engine.chosen_options({}, None) == []

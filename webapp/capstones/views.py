@@ -18,6 +18,7 @@ from ..extensions import db
 from ..markdown import render as render_markdown
 from ..models.base import utcnow
 from ..services import capstones as service
+from ..services import queue as queue_service
 from ..services.actors import actor_for
 from ..templating import render_page
 from . import forms, queries
@@ -113,7 +114,10 @@ def detail(capstone_id: int):
 
 
 def _workspace(ctx: dict) -> WorkspacePage:
-    return WorkspacePage(f"Capstone: {ctx['cap'].mission.title}", render_template("capstones/_detail_body.html", **ctx))
+    """The whole workspace: the phase form's context, and the reviews panel only the page shows."""
+    panel = queue_service.reviews_panel(ctx["cap"], current_user)
+    return WorkspacePage(f"Capstone: {ctx['cap'].mission.title}",
+                         render_template("capstones/_detail_body.html", reviews_panel=panel, **ctx))
 
 
 def _full_page(page: WorkspacePage) -> str:

@@ -13,6 +13,7 @@ from flask import url_for
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..domain import engine
 from ..domain import phases as phase_rules
 from ..domain import policies
 from ..domain import reviews as rules
@@ -22,6 +23,7 @@ from ..models import (CapstoneActivity, CapstoneProject, MentorshipInteraction, 
                       Recipe, StoredFile, User)
 from ..models.base import utcnow
 from . import access
+from . import attempts as attempt_service
 from . import files as files_service
 from . import transitions
 from .actors import actor_for
@@ -125,6 +127,36 @@ def media_files(reviews: list[MI]) -> dict[int, dict[str, StoredFile]]:
     for row in rows:
         if row.kind in MEDIA_KINDS and urls.get((row.review_id, row.kind)) == file_url(row.key):
             out.setdefault(row.review_id, {})[row.kind] = row
+    return out
+
+
+def received(user: User, limit: int = 200) -> list[MI]:
+    """The submitted review phases of the user's own work, newest first."""
+    return db.session.scalars(select(MI).options(joinedload(MI.mission), joinedload(MI.mentor)).where(
+        MI.learner_id == user.id, MI.status == "submitted").order_by(MI.submitted_at.desc())
+        .limit(limit)).unique().all()
+
+
+def work_shown(review: MI) -> dict:
+    """The learner's work beside the review form: the attempt (an attempt's review, or the attempt a capstone
+    builds on) with its answers, the timeline of fired events and the cues reached."""
+    attempt = review.attempt if review.attempt_id else (review.capstone.attempt if review.capstone else None)
+    out = {"attempt": attempt, "timeline": [], "answers": []}
+    if attempt is None:
+        return out
+    content = attempt.mission_snapshot or review.mission.content()
+    try:
+        out["timeline"] = attempt_service.timeline_of(attempt, content)
+    except Exception:           # an older attempt row the engine cannot read: show the answers only
+        out["timeline"] = []
+    responses = attempt.responses or {}
+    for item in content.get("subtasks") or []:
+        answer = responses.get(str(item["id"])) or {}
+        decisions = engine.chosen_options(item, attempt.decisions)
+        if answer or any(d["label"] for d in decisions):
+            out["answers"].append({"subtask": item, "response": answer.get("response"), "decisions": decisions})
+    reached = {int(k) for k in responses if str(k).isdigit()}
+    out["cues"] = [c for c in content.get("environmental_cues") or [] if c.get("subtask_id") in reached]
     return out
 
 
