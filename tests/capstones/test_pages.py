@@ -474,6 +474,39 @@ def test_capstone_without_a_review_offers_delete_to_its_owner(client, login_as):
     assert "Delete capstone" in page and f'action="/capstones/{cap.id}/delete"' in page
 
 
+DELETE_STATES = {   # the capstone's state: (phases done, submitted, a review and its status)
+    "fresh": ((), False, None),
+    "one phase done": (("investigation",), False, None),
+    "submitted": (PHASES, True, None),
+    "submitted, review draft": (PHASES, True, "draft"),
+    "reopened after a review": (("investigation",), False, "submitted"),
+    "reopened, new review draft": (("investigation",), False, "draft"),
+}
+
+
+@pytest.mark.parametrize("state", list(DELETE_STATES))
+@pytest.mark.parametrize("who", ["owner", "other_learner", "assigned_mentor", "unassigned_mentor", "admin"])
+def test_delete_button_shows_exactly_when_the_delete_post_succeeds(client, login_as, who, state):
+    """One rule (domain.phases.can_delete through services.capstones): the page offers Delete to this viewer
+    in this state if and only if their POST deletes the capstone."""
+    done, submitted, review = DELETE_STATES[state]
+    w = world()
+    cap = capstone_for(w["owner"], w["mission"], done=done, **({"submitted_at": db.func.now()} if submitted else {}))
+    if review:
+        make_review(w["assigned_mentor"], cap, status=review)
+    cap_id = cap.id
+    login_as(w[who])
+    page = client.get(f"/capstones/{cap_id}")
+    shown = page.status_code == 200 and "Delete capstone" in text(page) \
+        and f'action="/capstones/{cap_id}/delete"' in text(page)
+    resp = client.post(f"/capstones/{cap_id}/delete")
+    deleted = resp.status_code == 303 and reload(cap_id) is None
+    assert shown == deleted, (who, state, page.status_code, resp.status_code)
+    assert deleted == (who == "owner" and state in ("fresh", "one phase done"))
+    if not deleted:
+        assert resp.status_code in (403, 409) and reload(cap_id) is not None
+
+
 def test_list_shows_own_capstones_with_phase_and_status_and_mentors_see_their_learners(client, login_as):
     w = world()
     capstone_for(w["owner"], w["mission"], done=("investigation",))
