@@ -9,7 +9,7 @@ import pytest
 
 from webapp.domain.errors import Conflict, Invalid
 from webapp.domain.reviews import (capstone_went_to_review, check_new_phase, check_rubric_scores, is_multi_phase,
-                                   learner_status, next_phase, weighted_total)
+                                   learner_status, next_phase, submitted_message, weighted_total)
 
 
 def criterion(cid: str, weight, scores=(1, 2, 3, 4)) -> dict:
@@ -224,3 +224,9 @@ def test_capstone_went_to_review_once_submitted_approved_or_reviewed():
     assert not capstone_went_to_review(False, False, False)
     assert all(capstone_went_to_review(*facts) for facts in ((True, False, False), (False, True, False),
                                                              (False, False, True)))
+
+
+def test_submitted_message_says_what_the_last_phase_decided():
+    assert submitted_message(1, 2, None) == "Review phase 1 of 2 submitted."
+    assert submitted_message(2, 2, "approve").endswith("draft capstone result is in the learner's portfolio.")
+    assert "phases you named reopened" in submitted_message(1, 1, "request_changes")

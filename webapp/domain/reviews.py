@@ -304,6 +304,16 @@ def check_meeting_minutes(value: object) -> int | None:
     return minutes
 
 
+def submitted_message(review_phase: int, total_phases: int, decision: str | None) -> str:
+    """What the mentor reads after submitting a review phase."""
+    message = f"Review phase {review_phase} of {total_phases} submitted."
+    if is_last_phase(review_phase, total_phases) and decision == "approve":
+        message += " The capstone is approved and a draft capstone result is in the learner's portfolio."
+    elif is_last_phase(review_phase, total_phases) and decision == "request_changes":
+        message += " The capstone went back to the learner with the phases you named reopened."
+    return message
+
+
 def is_last_phase(review_phase: int, total_phases: int) -> bool:
     return review_phase >= total_phases
 

@@ -149,23 +149,8 @@ def _page(review: MI, status: int = 200, form_values: dict | None = None):
         kind = "capstone" if review.capstone_id else "attempt"
         return render_template("mentorship/read.html", review=review, subject=subject, kind=kind,
                                reviews_panel=queue_service.learner_view(subject, current_user)), status
-    phases = service.phases_of(review)
-    media = service.media_files([review]).get(review.id, {})
-    values = form_values or {}
-    fields = ("rubric_scores", "rubric_comments", "feedback_per_subtask", "subtask_scores", "feedback_per_decision",
-              "written_feedback", "overall_score", "is_scoring_meeting", "meeting_notes", "meeting_duration_minutes",
-              "recommended_next_steps", "recommended_recipes", "audio_transcript", "video_transcript")
-    vals = {k: (values[k] if k in values else getattr(review, k)) for k in fields}
-    recipes = service.recipes_by_slug(list(values.get("recommended_recipes") or review.recommended_recipes or []))
-    total = rules.weighted_total(review.mission.rubric or [], review.rubric_scores or {})
-    ctx = {"review": review, "phases": phases, "media": media, "recipes": recipes, "total": total,
-           "v": vals, "PHASES": phase_rules.PHASES, "today": utcnow().date().isoformat(),
-           "recipe_q": request.args.get("recipe_q", ""),
-           "recipe_results": service.search_recipes(request.args.get("recipe_q", ""),
-                                                    exclude=list(review.recommended_recipes or []),
-                                                    track=review.mission.track) if request.args.get("recipe_q")
-           else [], **service.work_shown(review)}
-    return render_template("mentorship/review.html", **ctx), status
+    ctx = service.workspace(review, form_values or {}, request.args.get("recipe_q", ""))
+    return render_template("mentorship/review.html", PHASES=phase_rules.PHASES, **ctx), status
 
 
 @bp.get("/reviews/<int:review_id>")
@@ -263,13 +248,7 @@ def submit(review_id: int):
             flash(exc.message, "error")
             return _page(review, exc.status, form_values=data)
         raise
-    last = rules.is_last_phase(review.review_phase, review.total_phases)
-    message = f"Review phase {review.review_phase} of {review.total_phases} submitted."
-    if last and review.decision == "approve":
-        message += " The capstone is approved and a draft capstone result is in the learner's portfolio."
-    elif last and review.decision == "request_changes":
-        message += " The capstone went back to the learner with the phases you named reopened."
-    flash(message, "success")
+    flash(rules.submitted_message(review.review_phase, review.total_phases, review.decision), "success")
     target = url_for("mentorship.review", review_id=review.id)
     if htmx.is_htmx():
         return htmx.trigger(htmx.redirect(make_response("", 200), target), "review-submitted")

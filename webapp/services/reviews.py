@@ -130,6 +130,27 @@ def media_files(reviews: list[MI]) -> dict[int, dict[str, StoredFile]]:
     return out
 
 
+# The review form's fields, each shown as typed (a form answered with errors) or else as stored.
+FORM_FIELDS = ("rubric_scores", "rubric_comments", "feedback_per_subtask", "subtask_scores", "feedback_per_decision",
+               "written_feedback", "overall_score", "is_scoring_meeting", "meeting_notes", "meeting_duration_minutes",
+               "recommended_next_steps", "recommended_recipes", "audio_transcript", "video_transcript")
+
+
+def workspace(review: MI, typed: dict[str, Any], recipe_q: str = "") -> dict:
+    """What the review page shows its reviewer (the caller checked can_edit): every phase of the review, this
+    phase's media, the recipes it names, the rubric total, the form's values (`typed` over the stored ones),
+    recipe search results for `recipe_q`, and the learner's work (work_shown)."""
+    return {
+        "review": review, "phases": phases_of(review), "media": media_files([review]).get(review.id, {}),
+        "recipes": recipes_by_slug(list(typed.get("recommended_recipes") or review.recommended_recipes or [])),
+        "total": rules.weighted_total(review.mission.rubric or [], review.rubric_scores or {}),
+        "v": {k: (typed[k] if k in typed else getattr(review, k)) for k in FORM_FIELDS},
+        "today": _today().isoformat(), "recipe_q": recipe_q,
+        "recipe_results": search_recipes(recipe_q, exclude=list(review.recommended_recipes or []),
+                                         track=review.mission.track) if recipe_q else [],
+        **work_shown(review)}
+
+
 def received(user: User, limit: int = 200) -> list[MI]:
     """The submitted review phases of the user's own work, newest first."""
     return db.session.scalars(select(MI).options(joinedload(MI.mission), joinedload(MI.mentor)).where(
