@@ -9,7 +9,8 @@ import pytest
 
 from webapp.domain.errors import Conflict, Invalid
 from webapp.domain.reviews import (capstone_went_to_review, check_new_phase, check_rubric_scores, is_multi_phase,
-                                   learner_status, next_phase, submitted_message, weighted_total)
+                                   learner_status, next_phase, starts_new_round, submitted_message,
+                                   weighted_total)
 
 
 def criterion(cid: str, weight, scores=(1, 2, 3, 4)) -> dict:
@@ -230,3 +231,8 @@ def test_submitted_message_says_what_the_last_phase_decided():
     assert submitted_message(1, 2, None) == "Review phase 1 of 2 submitted."
     assert submitted_message(2, 2, "approve").endswith("draft capstone result is in the learner's portfolio.")
     assert "phases you named reopened" in submitted_message(1, 1, "request_changes")
+
+
+def test_a_new_round_starts_after_a_last_phase_that_asked_for_changes():
+    assert starts_new_round(2, 2, "request_changes")
+    assert not starts_new_round(1, 2, "request_changes") and not starts_new_round(2, 2, "approve")

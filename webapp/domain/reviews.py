@@ -411,6 +411,11 @@ def phase_summary(review_phase: int, total_phases: int, phase: str, overall_scor
             "mentor": mentor}
 
 
+def starts_new_round(last_phase: int, last_total: int, last_decision: str | None) -> bool:
+    """Whether the next review phase opens a new round: the last phase of the previous one asked for changes."""
+    return last_phase >= last_total and last_decision == "request_changes"
+
+
 def plan_new_review(existing: list[tuple[int, int, str, str | None]], review_phase: int,
                     total_phases: int | None) -> int:
     """Check a new review phase against the existing ones [(review_phase, total_phases, status, decision)] and
@@ -423,7 +428,7 @@ def plan_new_review(existing: list[tuple[int, int, str, str | None]], review_pha
     last = max(existing, key=lambda row: row[0])
     check_previous_submitted(row[2] for row in existing)
     total = last[1]
-    if last[0] >= total and last[3] == "request_changes":
+    if starts_new_round(last[0], total, last[3]):
         expected = last[0] + 1
         if expected > MAX_TOTAL_PHASES:
             raise Conflict(f"This work already has {MAX_TOTAL_PHASES} review phases, the most there can be.",

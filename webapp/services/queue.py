@@ -60,9 +60,14 @@ class Entry:
         if not self.reviews:
             return None
         last = max(self.reviews, key=lambda r: r.review_phase)
-        if last.review_phase >= last.total_phases and last.decision == "request_changes":
+        if rules.starts_new_round(last.review_phase, last.total_phases, last.decision):
             return None        # a new round after a resubmission
         return last.total_phases
+
+    @property
+    def total_choices(self) -> range:
+        """The totals a first review phase of a round may fix: from its number up to the most there can be."""
+        return range(self.next_phase, rules.MAX_TOTAL_PHASES + 1)
 
     @property
     def is_first(self) -> bool:
