@@ -169,6 +169,7 @@ def test_complete_phase_without_js_opens_the_next_phase(client, login_as):
 def test_complete_with_missing_fields_is_422_with_errors_beside_fields_and_typed_text_kept(client, login_as):
     learner = login_as("learner")
     cap = capstone_for(learner, done=("investigation",))
+    before = snapshot()
     resp = client.post(f"/capstones/{cap.id}/phases/decision_making", data={
         "action": "complete", "version": "1", "decisions_made-decision": ["Isolate"],
         "decisions_made-rationale": [""], "decisions_made-decided_at": [""], "decision_analysis": ""})
@@ -177,7 +178,8 @@ def test_complete_with_missing_fields_is_422_with_errors_beside_fields_and_typed
     assert field_error(page, "decisions_made") == "Record at least one decision with its rationale."
     assert field_error(page, "decision_analysis") == "Write the decision analysis."
     assert 'value="Isolate"' in page
-    assert reload(cap.id).decision_making_completed_at is None
+    assert "cannot be completed yet" in page and "Nothing was saved" in page
+    assert snapshot() == before      # not even the typed decision: save and complete is one transaction
 
 
 def test_malformed_row_is_422_beside_the_cell_and_nothing_saved(client, login_as):
@@ -472,6 +474,39 @@ def test_capstone_without_a_review_offers_delete_to_its_owner(client, login_as):
     assert "Delete capstone" in page and f'action="/capstones/{cap.id}/delete"' in page
 
 
+DELETE_STATES = {   # the capstone's state: (phases done, submitted, a review and its status)
+    "fresh": ((), False, None),
+    "one phase done": (("investigation",), False, None),
+    "submitted": (PHASES, True, None),
+    "submitted, review draft": (PHASES, True, "draft"),
+    "reopened after a review": (("investigation",), False, "submitted"),
+    "reopened, new review draft": (("investigation",), False, "draft"),
+}
+
+
+@pytest.mark.parametrize("state", list(DELETE_STATES))
+@pytest.mark.parametrize("who", ["owner", "other_learner", "assigned_mentor", "unassigned_mentor", "admin"])
+def test_delete_button_shows_exactly_when_the_delete_post_succeeds(client, login_as, who, state):
+    """One rule (domain.phases.can_delete through services.capstones): the page offers Delete to this viewer
+    in this state if and only if their POST deletes the capstone."""
+    done, submitted, review = DELETE_STATES[state]
+    w = world()
+    cap = capstone_for(w["owner"], w["mission"], done=done, **({"submitted_at": db.func.now()} if submitted else {}))
+    if review:
+        make_review(w["assigned_mentor"], cap, status=review)
+    cap_id = cap.id
+    login_as(w[who])
+    page = client.get(f"/capstones/{cap_id}")
+    shown = page.status_code == 200 and "Delete capstone" in text(page) \
+        and f'action="/capstones/{cap_id}/delete"' in text(page)
+    resp = client.post(f"/capstones/{cap_id}/delete")
+    deleted = resp.status_code == 303 and reload(cap_id) is None
+    assert shown == deleted, (who, state, page.status_code, resp.status_code)
+    assert deleted == (who == "owner" and state in ("fresh", "one phase done"))
+    if not deleted:
+        assert resp.status_code in (403, 409) and reload(cap_id) is not None
+
+
 def test_list_shows_own_capstones_with_phase_and_status_and_mentors_see_their_learners(client, login_as):
     w = world()
     capstone_for(w["owner"], w["mission"], done=("investigation",))
@@ -549,18 +584,41 @@ def test_completing_with_a_bad_link_also_names_every_missing_field_at_once(clien
     page = text(resp)
     assert "http(s) link" in field_error(page, "report_document_url")
     assert "Write the report summary" in field_error(page, "report_summary")
-    assert "Nothing was saved" not in page and "cannot be completed yet" in page
+    assert "Nothing was saved" in page and "cannot be completed yet" in page
     assert snapshot() == before
 
 
-def test_completing_out_of_order_says_the_draft_was_saved(client, login_as):
+def test_completing_out_of_order_saves_nothing_and_keeps_the_typed_text(client, login_as):
+    """Save and complete is one click and one transaction: a completion that is refused keeps nothing of it."""
     learner = login_as("learner")
     cap = capstone_for(learner)
+    before = snapshot()
     resp = client.post(f"/capstones/{cap.id}/phases/design_remediation", data={
         "remediation_plan": "Rotate every service account", "action": "complete",
         "version": str(reload(cap.id).version_id)})
     assert resp.status_code == 409
     page = text(resp)
-    assert "Investigation" in page and "Your draft is saved." in page
-    assert reload(cap.id).remediation_plan == "Rotate every service account"
-    assert reload(cap.id).design_remediation_completed_at is None
+    assert "Complete the Investigation phase before Design" in page
+    assert "Nothing was saved" in page and "Your draft is saved" not in page
+    assert "Rotate every service account" in page
+    assert snapshot() == before
+
+
+def test_complete_click_is_one_commit_like_a_save_click(client, login_as, monkeypatch):
+    learner = login_as("learner")
+    cap, other = capstone_for(learner), capstone_for(learner)
+    made = []
+    real = db.session.commit
+
+    def commit():
+        made.append(1)
+        return real()
+
+    monkeypatch.setattr(db.session, "commit", commit)
+    assert _post(client, cap, "investigation").status_code == 303
+    saves = len(made)
+    made.clear()
+    assert _post(client, other, "investigation", action="complete").status_code == 303
+    assert len(made) == saves == 1
+    assert reload(other.id).investigation_findings == reload(cap.id).investigation_findings
+    assert reload(other.id).is_phase_complete("investigation")

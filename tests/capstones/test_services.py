@@ -207,6 +207,91 @@ def test_complete_phase_by_mentor_is_forbidden():
     assert reload(cap.id).investigation_completed_at is None
 
 
+# ---- save and complete: one click, one transaction -------------------------------------------------------------
+
+def _commits(monkeypatch) -> list[int]:
+    """Counts the commits the service makes (each one a transaction of its own)."""
+    made: list[int] = []
+    real = db.session.commit
+
+    def commit():
+        made.append(1)
+        return real()
+
+    monkeypatch.setattr(db.session, "commit", commit)
+    return made
+
+
+def test_save_and_complete_is_one_commit_keeping_the_draft_and_the_completion(monkeypatch):
+    w = world()
+    cap = capstone_for(w["owner"], w["mission"])
+    commits = _commits(monkeypatch)
+    svc.save_phase(cap, "investigation", VALUES["investigation"], w["owner"], expected_version=cap.version_id,
+                   complete=True)
+    assert len(commits) == 1
+    cap = reload(cap.id)
+    assert cap.investigation_findings["threats"] == ["Ransomware operator"] and cap.is_phase_complete("investigation")
+    assert activities(cap.id) == [("saved", "investigation"), ("completed", "investigation")]
+
+
+def test_save_and_complete_of_the_presentation_submits_in_the_same_commit(monkeypatch):
+    w = world()
+    cap = capstone_for(w["owner"], w["mission"], done=PHASES[:4])
+    commits = _commits(monkeypatch)
+    svc.save_phase(cap, "presentation", VALUES["presentation"], w["owner"], complete=True)
+    assert len(commits) == 1
+    cap = reload(cap.id)
+    assert cap.submitted_at is not None and cap.get_current_phase() == "mentor_review"
+    assert activities(cap.id)[-3:] == [("saved", "presentation"), ("completed", "presentation"), ("submitted", None)]
+
+
+def test_save_and_complete_with_missing_fields_is_422_and_leaves_the_stored_draft_unchanged():
+    w = world()
+    cap = capstone_for(w["owner"], w["mission"], done=("investigation",))
+    before = snapshot()
+    with pytest.raises(MissingFields) as info:
+        svc.save_phase(cap, "decision_making", {"decisions_made": [{"decision": "Isolate", "rationale": "",
+                                                                    "decided_at": ""}]}, w["owner"], complete=True)
+    assert set(info.value.fields) == {"decisions_made", "decision_analysis"}
+    assert snapshot() == before
+
+
+def test_save_and_complete_out_of_order_is_409_and_leaves_the_stored_draft_unchanged():
+    w = world()
+    cap = capstone_for(w["owner"], w["mission"])
+    before = snapshot()
+    with pytest.raises(PhaseOrderError) as info:
+        svc.save_phase(cap, "reporting", VALUES["reporting"], w["owner"], complete=True)
+    assert info.value.must_come_first == "investigation"
+    assert snapshot() == before
+
+
+def test_save_and_complete_with_a_field_that_does_not_clean_names_the_missing_fields_too():
+    w = world()
+    cap = capstone_for(w["owner"], w["mission"], done=PHASES[:3])
+    before = snapshot()
+    with pytest.raises(Invalid) as info:
+        svc.save_phase(cap, "reporting", {"report_document_url": "not a link", "report_summary": ""}, w["owner"],
+                       complete=True)
+    assert "report_document_url" in info.value.fields and "report_summary" in info.value.fields
+    assert snapshot() == before
+
+
+def test_save_and_complete_losing_to_a_concurrent_save_is_409_and_saves_nothing():
+    w = world()
+    cap = capstone_for(w["owner"], w["mission"])
+    stale = cap.version_id
+    svc.save_phase(reload(cap.id), "investigation", {"investigation_findings": {"threats": ["other tab"]}},
+                   w["owner"])
+    before = snapshot()
+    with pytest.raises(Conflict) as info:
+        svc.save_phase(reload(cap.id), "investigation", VALUES["investigation"], w["owner"], expected_version=stale,
+                       complete=True)
+    assert info.value.status == 409 and "another tab" in info.value.message
+    assert snapshot() == before
+    assert reload(cap.id).investigation_completed_at is None
+
+
 # ---- delete and reopen -----------------------------------------------------------------------------------------
 
 def test_delete_by_owner_before_review_removes_capstone_and_history():

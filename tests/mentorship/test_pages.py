@@ -193,11 +193,15 @@ def test_capstone_and_attempt_partials_render_in_a_request_context(app, client):
 
         sessions.start_session(learner)   # login_user stores the session's id (services/sessions.py)
         login_user(learner)
-        html = render_template("mentorship/_capstone_reviews.html", capstone=reload(cap))
+        from webapp.services import queue as queue_service
+
+        html = render_template("mentorship/_capstone_reviews.html",
+                               reviews_panel=queue_service.reviews_panel(reload(cap), learner))
         assert html.lstrip().startswith('<section id="capstone-reviews"')
         assert 'role="img"' in html and "<title" in html and "Approved" in html and "Acknowledge phase 1" in html
         attempt = make_attempt(learner, cap.mission, review_requested_at=utcnow())
-        html = render_template("mentorship/_attempt_reviews.html", attempt=attempt)
+        html = render_template("mentorship/_attempt_reviews.html",
+                               reviews_panel=queue_service.reviews_panel(attempt, learner))
         assert html.lstrip().startswith('<section id="attempt-reviews"') and "Waiting for a mentor" in html
 
 

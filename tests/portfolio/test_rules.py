@@ -120,3 +120,21 @@ def test_case_study_view_offers_stored_files_and_http_links_only():
     view = rules.case_study_view(_study(presentation_url="https://example.org/t"), snapshot=False)
     assert view["presentation"] == {"file": None, "url": "https://example.org/t"} and not view["snapshot"]
     assert rules.case_study_view(None, snapshot=True) is None
+
+
+@pytest.mark.parametrize("status", rules.STATUSES)
+def test_the_buttons_predicates_answer_what_the_checks_enforce(status):
+    """The item page offers Submit and the review form by can_submit / awaits_review: the same answers as the
+    checks the services run, for every status."""
+    try:
+        rules.check_can_submit(status)
+        submittable = True
+    except Conflict:
+        submittable = False
+    assert rules.can_submit(status) is submittable
+    try:
+        rules.check_can_review(status, "approve", "")
+        reviewable = True
+    except Conflict:
+        reviewable = False
+    assert rules.awaits_review(status) is reviewable

@@ -396,3 +396,14 @@ def test_clean_response_is_the_stored_form_of_a_response():
     assert engine.clean_response("  first\r\nsecond \r\n") == ("first\nsecond", None)
     assert engine.clean_response(None) == ("", None)
     assert engine.clean_response("x" * (engine.MAX_RESPONSE_CHARS + 1))[1] == "must be at most 20000 characters"
+
+
+def test_chosen_options_label_each_decision_as_answered():
+    item = {"decisions": [{"id": "d1", "prompt": "Contain?", "options": [{"id": "a", "label": "Isolate"}]},
+                          {"id": "d2", "prompt": "Tell?", "options": [{"id": "b", "label": "Legal"}]},
+                          {"id": "d3", "prompt": "Gone?", "options": []}]}
+    assert engine.chosen_options(item, {"d1": "a", "d3": "removed-option"}) == [
+        {"id": "d1", "prompt": "Contain?", "choice": "a", "label": "Isolate"},
+        {"id": "d2", "prompt": "Tell?", "choice": None, "label": None},
+        {"id": "d3", "prompt": "Gone?", "choice": "removed-option", "label": "removed-option"}]
+    assert engine.chosen_options({}, None) == []

@@ -1,12 +1,15 @@
 """domain.reviews: review phase numbering and rubric arithmetic (SPEC §5)."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
 from webapp.domain.errors import Conflict, Invalid
-from webapp.domain.reviews import (check_new_phase, check_rubric_scores, is_multi_phase, next_phase,
+from webapp.domain.reviews import (capstone_went_to_review, check_new_phase, check_rubric_scores, is_multi_phase,
+                                   learner_status, next_phase, starts_new_round, submitted_message,
                                    weighted_total)
 
 
@@ -168,3 +171,68 @@ def test_check_rubric_scores_every_problem_is_reported():
     with pytest.raises(Invalid) as info:
         check_rubric_scores(RUBRIC, {"containment": 9, "stealth": 1, "analysis": 2})
     assert set(info.value.fields) == {"rubric_scores.containment", "rubric_scores.stealth"}
+
+
+# ---- what the learner reads about their submission ---------------------------------------------------------------
+
+NOW = datetime(2026, 12, 7, 12, 0)
+SUBMITTED = NOW - timedelta(hours=5)
+
+
+def shared(review_phase=1, total_phases=2, decision=None, reopen_phases=(), submitted_at=NOW - timedelta(hours=1)):
+    return SimpleNamespace(review_phase=review_phase, total_phases=total_phases, decision=decision,
+                           reopen_phases=list(reopen_phases), submitted_at=submitted_at)
+
+
+def status(capstone=True, approved=False, submitted_at=SUBMITTED, claim_live=False, last=None):
+    return learner_status(capstone=capstone, approved=approved, approved_at=NOW if approved else None,
+                          submitted_at=submitted_at, claim_live=claim_live, now=NOW, last=last)
+
+
+def test_learner_status_approved_capstone_says_so_with_the_approval_time():
+    assert status(approved=True, last=shared(decision="approve")) == {
+        "key": "approved", "label": "Approved by your mentor", "since": NOW}
+
+
+def test_learner_status_not_submitted_is_open_in_the_words_of_each_kind():
+    assert status(submitted_at=None)["label"] == "Not submitted for review"
+    assert status(capstone=False, submitted_at=None) == {"key": "open", "label": "No review requested", "since": None}
+
+
+def test_learner_status_waiting_then_in_review_once_claimed_with_the_time_waited():
+    assert status() == {"key": "waiting", "label": "Waiting for a mentor", "since": SUBMITTED,
+                        "waited": timedelta(hours=5)}
+    assert status(claim_live=True)["label"] == "In review"
+
+
+def test_learner_status_names_the_review_phase_shared_while_in_review():
+    assert status(last=shared(review_phase=1, total_phases=3))["label"] == "In review: phase 1 of 3 shared"
+    assert status(capstone=False, last=shared(review_phase=2, total_phases=2))["key"] == "waiting"
+
+
+def test_learner_status_changes_requested_names_the_reopened_phases_until_resubmitted():
+    last = shared(review_phase=2, total_phases=2, decision="request_changes",
+                  reopen_phases=("design_remediation", "reporting"))
+    assert status(submitted_at=None, last=last) == {
+        "key": "changes", "since": last.submitted_at,
+        "label": "Changes requested (reopened: Design & remediation, Reporting); complete the phases again "
+                 "to resubmit"}
+    assert status(last=last)["key"] == "waiting"          # resubmitted: waiting again
+    assert status(submitted_at=None, last=shared(decision="approve"))["key"] == "open"
+
+
+def test_capstone_went_to_review_once_submitted_approved_or_reviewed():
+    assert not capstone_went_to_review(False, False, False)
+    assert all(capstone_went_to_review(*facts) for facts in ((True, False, False), (False, True, False),
+                                                             (False, False, True)))
+
+
+def test_submitted_message_says_what_the_last_phase_decided():
+    assert submitted_message(1, 2, None) == "Review phase 1 of 2 submitted."
+    assert submitted_message(2, 2, "approve").endswith("draft capstone result is in the learner's portfolio.")
+    assert "phases you named reopened" in submitted_message(1, 1, "request_changes")
+
+
+def test_a_new_round_starts_after_a_last_phase_that_asked_for_changes():
+    assert starts_new_round(2, 2, "request_changes")
+    assert not starts_new_round(1, 2, "request_changes") and not starts_new_round(2, 2, "approve")

@@ -15,6 +15,7 @@ from ..domain.errors import Conflict, Invalid
 from ..services import access
 from ..services import attempts as service
 from ..services import catalogue as catalogue_service
+from ..services import queue as queue_service
 from ..services.actors import actor_for
 from .forms import (SCOPE_LABEL, ReviewRequestForm, ScopeForm, StartAttemptForm, SubmitSubtaskForm,
                     TimeMultiplierForm, decisions_from)
@@ -62,6 +63,12 @@ def _context(attempt, actor, **extra) -> dict:
     return ctx
 
 
+def _detail_page(ctx: dict) -> str:
+    """The whole attempt page: the context its regions share, and the reviews panel only the page shows."""
+    return render_template("attempts/detail.html", reviews_panel=queue_service.reviews_panel(ctx["attempt"],
+                                                                                          current_user), **ctx)
+
+
 def _load(attempt_id: int):
     actor = actor_for(current_user)
     return service.get_attempt(attempt_id, actor), actor
@@ -99,7 +106,7 @@ def detail(attempt_id: int):
     if htmx.wants("attempt-timeline"):
         # The timeline polls itself: new events may also reveal cues or open a subtask.
         return render_template("attempts/_polled.html", **ctx)
-    return render_template("attempts/detail.html", **ctx)
+    return _detail_page(ctx)
 
 
 @bp.post("/<int:attempt_id>/scope")
@@ -112,8 +119,9 @@ def scope(attempt_id: int):
     except Invalid as exc:
         form.acknowledge_scope.errors = [exc.fields.get("acknowledge_scope", exc.message)]
         ctx = _context(attempt, actor, scope_form=form)
-        template = "attempts/_subtask.html" if htmx.is_htmx() else "attempts/detail.html"
-        return render_template(template, **ctx), 422
+        if htmx.is_htmx():
+            return render_template("attempts/_subtask.html", **ctx), 422
+        return _detail_page(ctx), 422
     if htmx.is_htmx():
         return render_template("attempts/_subtask.html", **_context(attempt, actor, focus=True))
     flash("Scope acknowledged. The clock starts now.", "success")
@@ -134,12 +142,12 @@ def submit(attempt_id: int, subtask_id: int):
         ctx = _context(attempt, actor, typed=typed, errors=exc.fields, error_message=exc.message)
         if htmx.is_htmx():
             return render_template("attempts/_subtask.html", **ctx), 422
-        return render_template("attempts/detail.html", **ctx), 422
+        return _detail_page(ctx), 422
     except Conflict as exc:
         if htmx.is_htmx():
             raise  # a message in #flashes; the form and its text stay as they are
         ctx = _context(attempt, actor, rejected={**typed, "message": exc.message})
-        return render_template("attempts/detail.html", **ctx), 409
+        return _detail_page(ctx), 409
     if htmx.is_htmx():
         ctx = _context(result.attempt, actor, new_events=result.new_events, focus=True, submitted=result.subtask)
         resp = make_response(render_template("attempts/_submitted.html", **ctx))
@@ -179,7 +187,7 @@ def time_multiplier(attempt_id: int):
         ctx = _context(attempt, actor, multiplier_form=form)
         if htmx.is_htmx():
             return render_template("attempts/_multiplier.html", **ctx), 422
-        return render_template("attempts/detail.html", **ctx), 422
+        return _detail_page(ctx), 422
     message = f"{attempt.learner.display_name}'s time multiplier is now ×{attempt.learner.time_multiplier:g}."
     if htmx.is_htmx():
         resp = make_response(render_template("attempts/_multiplier.html", **_context(attempt, actor, saved=message)))

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..markdown import render as render_markdown
 from ..models.base import utcnow
 from ..services import capstones as service
+from ..services import queue as queue_service
 from ..services.actors import actor_for
 from ..templating import render_page
 from . import forms, queries
@@ -113,7 +114,10 @@ def detail(capstone_id: int):
 
 
 def _workspace(ctx: dict) -> WorkspacePage:
-    return WorkspacePage(f"Capstone: {ctx['cap'].mission.title}", render_template("capstones/_detail_body.html", **ctx))
+    """The whole workspace: the phase form's context, and the reviews panel only the page shows."""
+    panel = queue_service.reviews_panel(ctx["cap"], current_user)
+    return WorkspacePage(f"Capstone: {ctx['cap'].mission.title}",
+                         render_template("capstones/_detail_body.html", reviews_panel=panel, **ctx))
 
 
 def _full_page(page: WorkspacePage) -> str:
@@ -156,28 +160,16 @@ def save(capstone_id: int, phase: str):
         elif arg in capstone_rules.MARKDOWN_FIELDS:
             previews[arg] = render_markdown(request.form.get(arg, ""))
         return _render_form(_context(cap, phase, typed=typed, previews=previews))
-    saved = False
-    try:
-        service.save_phase(cap, phase, typed, current_user, request.form.get("version", type=int),
-                           request.form.getlist("file_keys"))
-        saved = True
-        if action == "complete":
-            service.complete_phase(cap, phase, current_user)
-    except (Invalid, Conflict) as exc:
-        # Nothing the learner typed is lost: the form comes back with their text and the errors beside it.
-        db.session.rollback()
-        errors = dict(exc.fields or {})
-        if action == "complete" and not saved and isinstance(exc, Invalid) and errors:
-            # The draft did not clean: name what completing would still lack too, all in one answer.
-            errors = {**capstone_rules.missing_when_completing(phase, typed, _stored_values(cap)), **errors}
-        message = exc.message
-        if isinstance(exc, Invalid) and errors:
-            message = ("This phase cannot be completed yet" if action == "complete" else "Nothing was saved") + \
-                ": correct the fields marked below. What you typed is still here."
-        if saved:
-            message += " Your draft is saved."
-        return _render_form(_context(cap, phase, typed=typed, errors=errors, message=message), exc.status)
     completed = action == "complete"
+    try:
+        # One click, one transaction: "Complete" saves the draft and completes the phase together, or neither.
+        service.save_phase(cap, phase, typed, current_user, request.form.get("version", type=int),
+                           request.form.getlist("file_keys"), complete=completed)
+    except (Invalid, Conflict) as exc:
+        # Nothing was saved; nothing the learner typed is lost: the form comes back with their text and the
+        # errors beside it.
+        return _render_form(_context(cap, phase, typed=typed, errors=dict(exc.fields or {}),
+                                     message=_refusal(exc, completed)), exc.status)
     if htmx.is_htmx():
         shown = _shown_phase(cap, None) if completed else phase
         resp = make_response(render_template("capstones/_phase_saved.html",
@@ -191,6 +183,17 @@ def save(capstone_id: int, phase: str):
         return redirect(url_for("capstones.detail", capstone_id=cap.id), 303)
     flash(f"Draft of {rules.PHASE_LABELS[phase]} saved.", "success")
     return redirect(url_for("capstones.detail", capstone_id=cap.id, phase=phase), 303)
+
+
+def _refusal(exc: Invalid | Conflict, completing: bool) -> str:
+    """What the phase form says above a refused save or completion (neither kept anything)."""
+    if isinstance(exc, Invalid) and exc.fields:
+        return ("This phase cannot be completed yet: correct the fields marked below. Nothing was saved; what you "
+                "typed is still here." if completing else
+                "Nothing was saved: correct the fields marked below. What you typed is still here.")
+    if completing and exc.code != "stale":      # the stale message says so already
+        return f"{exc.message} Nothing was saved; what you typed is still here."
+    return exc.message
 
 
 @bp.get("/<int:capstone_id>/rows/<field>")

@@ -246,6 +246,18 @@ def state_from(started_at: datetime, responses: Mapping[str, Any] | None, decisi
                         reached=reached)
 
 
+def chosen_options(item: Mapping[str, Any], chosen: Mapping[str, str] | None) -> list[dict]:
+    """The decisions of one subtask as answered: [{id, prompt, choice, label}] (label: the chosen option's label,
+    the raw choice when the option no longer exists, None when nothing was chosen)."""
+    out = []
+    for d in item.get("decisions") or []:
+        labels = {o["id"]: o["label"] for o in d.get("options") or []}
+        choice = (chosen or {}).get(d["id"])
+        out.append({"id": d["id"], "prompt": d.get("prompt", ""), "choice": choice,
+                    "label": labels.get(choice, choice) if choice else None})
+    return out
+
+
 def requires_scope_acknowledgement(mission: Mapping[str, Any]) -> bool:
     """Offensive-track missions ask the learner to acknowledge the rules of engagement and scope first."""
     return mission.get("track") == "offensive"

@@ -89,6 +89,16 @@ def status_after_edit(status: str, content_changed: bool) -> str:
     return status
 
 
+def can_submit(status: str) -> bool:
+    """Whether an item in this status may be submitted for approval (what check_can_submit enforces)."""
+    return status in ("draft", "changes_requested")
+
+
+def awaits_review(status: str) -> bool:
+    """Whether an item in this status is reviewed now (what check_can_review enforces of the status)."""
+    return status == "submitted"
+
+
 def check_can_submit(status: str) -> None:
     if status == "submitted":
         raise Conflict("This item was already submitted: it is now Submitted. It waits for a mentor's review.",

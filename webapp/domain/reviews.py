@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .errors import Conflict, Invalid
 from .text import MAX_TEXT, collect_text
+from .phases import PHASE_LABELS
 
 MAX_TOTAL_PHASES = 5
 REVIEW_STATUSES = ("draft", "submitted")
@@ -299,6 +300,16 @@ def check_meeting_minutes(value: object) -> int | None:
     return minutes
 
 
+def submitted_message(review_phase: int, total_phases: int, decision: str | None) -> str:
+    """What the mentor reads after submitting a review phase."""
+    message = f"Review phase {review_phase} of {total_phases} submitted."
+    if is_last_phase(review_phase, total_phases) and decision == "approve":
+        message += " The capstone is approved and a draft capstone result is in the learner's portfolio."
+    elif is_last_phase(review_phase, total_phases) and decision == "request_changes":
+        message += " The capstone went back to the learner with the phases you named reopened."
+    return message
+
+
 def is_last_phase(review_phase: int, total_phases: int) -> bool:
     return review_phase >= total_phases
 
@@ -396,6 +407,11 @@ def phase_summary(review_phase: int, total_phases: int, phase: str, overall_scor
             "mentor": mentor}
 
 
+def starts_new_round(last_phase: int, last_total: int, last_decision: str | None) -> bool:
+    """Whether the next review phase opens a new round: the last phase of the previous one asked for changes."""
+    return last_phase >= last_total and last_decision == "request_changes"
+
+
 def plan_new_review(existing: list[tuple[int, int, str, str | None]], review_phase: int,
                     total_phases: int | None) -> int:
     """Check a new review phase against the existing ones [(review_phase, total_phases, status, decision)] and
@@ -408,7 +424,7 @@ def plan_new_review(existing: list[tuple[int, int, str, str | None]], review_pha
     last = max(existing, key=lambda row: row[0])
     check_previous_submitted(row[2] for row in existing)
     total = last[1]
-    if last[0] >= total and last[3] == "request_changes":
+    if starts_new_round(last[0], total, last[3]):
         expected = last[0] + 1
         if expected > MAX_TOTAL_PHASES:
             raise Conflict(f"This work already has {MAX_TOTAL_PHASES} review phases, the most there can be.",
@@ -425,3 +441,35 @@ def plan_new_review(existing: list[tuple[int, int, str, str | None]], review_pha
         raise Invalid(f"The first review fixed total_phases at {total}.", fields={"total_phases": f"is {total}"})
     check_new_phase(review_phase, [row[0] for row in existing], total)
     return total
+
+
+# ---- what the learner reads about their submission -------------------------------------------------------------
+
+def capstone_went_to_review(submitted: bool, approved: bool, reviewed: bool) -> bool:
+    """Whether the capstone page shows its reviews: once it was submitted, approved, or has review phases."""
+    return submitted or approved or reviewed
+
+
+def learner_status(*, capstone: bool, approved: bool, approved_at: datetime | None, submitted_at: datetime | None,
+                   claim_live: bool, now: datetime, last=None) -> dict:
+    """The status line above the reviews of a capstone (`capstone`) or an attempt: {key, label, since[, waited]}.
+
+    `submitted_at` is when the work was submitted (a capstone) or its review requested (an attempt), None while
+    it is not; `claim_live` whether a mentor holds a live claim on it; `last` the latest submitted review phase
+    (anything with review_phase, total_phases, decision, reopen_phases and submitted_at), or None.
+    Keys: "approved", "open" (not submitted), "changes" (sent back with phases reopened, not yet resubmitted),
+    "waiting" (submitted: waiting for a mentor, or in review)."""
+    if capstone and approved:
+        return {"key": "approved", "label": "Approved by your mentor", "since": approved_at}
+    if submitted_at is None:
+        if last is not None and last.decision == "request_changes":
+            names = ", ".join(PHASE_LABELS.get(p, p) for p in last.reopen_phases or [])
+            return {"key": "changes", "label": f"Changes requested (reopened: {names}); complete the phases again "
+                                               "to resubmit", "since": last.submitted_at}
+        return {"key": "open", "label": "Not submitted for review" if capstone else "No review requested",
+                "since": None}
+    if last is not None:
+        label = f"In review: phase {last.review_phase} of {last.total_phases} shared"
+    else:
+        label = "In review" if claim_live else "Waiting for a mentor"
+    return {"key": "waiting", "label": label, "since": submitted_at, "waited": now - submitted_at}

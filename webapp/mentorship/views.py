@@ -8,16 +8,13 @@ from datetime import timedelta
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from .. import cache, htmx
 from ..domain import phases as phase_rules
 from ..domain import reviews as rules
 from ..domain.catalogue import TRACKS
 from ..domain.errors import DomainError, Invalid
-from ..extensions import db
-from ..models import CapstoneProject, MentorshipInteraction, MissionAttempt
+from ..models import MentorshipInteraction
 from ..models.base import utcnow
 from ..security import role_required
 from ..services import queue as queue_service
@@ -30,41 +27,9 @@ bp = Blueprint("mentorship", __name__, url_prefix="/mentorship")
 MI = MentorshipInteraction
 
 
-# ---- what the capstone and attempt pages include ----------------------------------------------------------------
-
-def _learner_view(subject, kind: str) -> dict:
-    """Submitted review phases of a capstone or attempt with their media and recipes: a fixed number of queries."""
-    col = MI.capstone_id if kind == "capstone" else MI.attempt_id
-    reviews = db.session.scalars(select(MI).options(joinedload(MI.mentor), joinedload(MI.mission)).where(
-        col == subject.id, MI.status == "submitted").order_by(MI.review_phase)).unique().all()
-    user = current_user if getattr(current_user, "is_authenticated", False) else None
-    status = queue_service.status_of(subject)
-    last = reviews[-1] if reviews else None
-    if last is not None and status["key"] == "open" and last.decision == "request_changes":
-        names = ", ".join(phase_rules.PHASE_LABELS.get(p, p) for p in last.reopen_phases or [])
-        status = {"key": "changes", "label": f"Changes requested (reopened: {names}); complete the phases again "
-                                              "to resubmit", "since": last.submitted_at}
-    elif last is not None and status["key"] == "waiting":
-        status = {**status, "label": f"In review: phase {last.review_phase} of {last.total_phases} shared"}
-    return {
-        "reviews": reviews,
-        "media": service.media_files(reviews),
-        "recipes": service.recipes_by_slug([s for r in reviews for s in r.recommended_recipes or []]),
-        "status": status,
-        "typical_hours": queue_service.typical_review_hours(),
-        "is_learner": user is not None and user.id == subject.learner_id,
-        "today": utcnow().date().isoformat(),
-    }
-
-
 @bp.app_context_processor
-def review_helpers():
-    return {
-        "reviews_for_capstone": lambda capstone: _learner_view(capstone, "capstone"),
-        "reviews_for_attempt": lambda attempt: _learner_view(attempt, "attempt"),
-        "rubric_bars": rules.rubric_bars,
-        "REVIEW_PRIORITIES": rules.PRIORITIES,
-    }
+def review_constants():
+    return {"REVIEW_PRIORITIES": rules.PRIORITIES}
 
 
 def _hours_label(hours: float | None) -> str:
@@ -157,10 +122,7 @@ def reassign(kind: str, subject_id: int):
 @login_required
 def index():
     """The reviews of your own work."""
-    reviews = db.session.scalars(select(MI).options(joinedload(MI.mission), joinedload(MI.mentor)).where(
-        MI.learner_id == current_user.id, MI.status == "submitted").order_by(MI.submitted_at.desc())
-        .limit(200)).unique().all()
-    return render_template("mentorship/index.html", reviews=reviews)
+    return render_template("mentorship/index.html", reviews=service.received(current_user))
 
 
 @bp.post("/reviews")
@@ -180,57 +142,15 @@ def create():
     return redirect(url_for("mentorship.review", review_id=review.id), 303)
 
 
-def _work_context(review: MI) -> dict:
-    """The learner's work beside the form: the capstone's phases or the attempt's answers and timeline."""
-    from ..services import attempts as attempt_service
-
-    attempt = review.attempt if review.attempt_id else (review.capstone.attempt if review.capstone else None)
-    ctx = {"attempt": attempt, "timeline": [], "answers": []}
-    if attempt is not None:
-        content = attempt.mission_snapshot or review.mission.content()
-        try:
-            ctx["timeline"] = attempt_service.timeline_of(attempt, content)
-        except Exception:           # an older attempt row the engine cannot read: show the answers only
-            ctx["timeline"] = []
-        responses = attempt.responses or {}
-        chosen = attempt.decisions or {}
-        for item in content.get("subtasks") or []:
-            answer = responses.get(str(item["id"])) or {}
-            decisions = []
-            for d in item.get("decisions") or []:
-                labels = {o["id"]: o["label"] for o in d.get("options") or []}
-                choice = chosen.get(d["id"])
-                decisions.append({"id": d["id"], "prompt": d.get("prompt", ""), "label": labels.get(choice, choice)})
-            if answer or any(d["label"] for d in decisions):
-                ctx["answers"].append({"subtask": item, "response": answer.get("response"), "decisions": decisions})
-        reached = {int(k) for k in responses if str(k).isdigit()}
-        ctx["cues"] = [c for c in content.get("environmental_cues") or [] if c.get("subtask_id") in reached]
-    return ctx
-
-
 def _page(review: MI, status: int = 200, form_values: dict | None = None):
     editable = service.can_edit(current_user, review)
     if not editable:
         subject = service.subject_of(review)
         kind = "capstone" if review.capstone_id else "attempt"
-        return render_template("mentorship/read.html", review=review, subject=subject, kind=kind), status
-    phases = service.phases_of(review)
-    media = service.media_files([review]).get(review.id, {})
-    values = form_values or {}
-    fields = ("rubric_scores", "rubric_comments", "feedback_per_subtask", "subtask_scores", "feedback_per_decision",
-              "written_feedback", "overall_score", "is_scoring_meeting", "meeting_notes", "meeting_duration_minutes",
-              "recommended_next_steps", "recommended_recipes", "audio_transcript", "video_transcript")
-    vals = {k: (values[k] if k in values else getattr(review, k)) for k in fields}
-    recipes = service.recipes_by_slug(list(values.get("recommended_recipes") or review.recommended_recipes or []))
-    total = rules.weighted_total(review.mission.rubric or [], review.rubric_scores or {})
-    ctx = {"review": review, "phases": phases, "media": media, "recipes": recipes, "total": total,
-           "v": vals, "PHASES": phase_rules.PHASES, "today": utcnow().date().isoformat(),
-           "recipe_q": request.args.get("recipe_q", ""),
-           "recipe_results": service.search_recipes(request.args.get("recipe_q", ""),
-                                                    exclude=list(review.recommended_recipes or []),
-                                                    track=review.mission.track) if request.args.get("recipe_q")
-           else [], **_work_context(review)}
-    return render_template("mentorship/review.html", **ctx), status
+        return render_template("mentorship/read.html", review=review, subject=subject, kind=kind,
+                               reviews_panel=queue_service.learner_view(subject, current_user)), status
+    ctx = service.workspace(review, form_values or {}, request.args.get("recipe_q", ""))
+    return render_template("mentorship/review.html", PHASES=phase_rules.PHASES, **ctx), status
 
 
 @bp.get("/reviews/<int:review_id>")
@@ -328,13 +248,7 @@ def submit(review_id: int):
             flash(exc.message, "error")
             return _page(review, exc.status, form_values=data)
         raise
-    last = rules.is_last_phase(review.review_phase, review.total_phases)
-    message = f"Review phase {review.review_phase} of {review.total_phases} submitted."
-    if last and review.decision == "approve":
-        message += " The capstone is approved and a draft capstone result is in the learner's portfolio."
-    elif last and review.decision == "request_changes":
-        message += " The capstone went back to the learner with the phases you named reopened."
-    flash(message, "success")
+    flash(rules.submitted_message(review.review_phase, review.total_phases, review.decision), "success")
     target = url_for("mentorship.review", review_id=review.id)
     if htmx.is_htmx():
         return htmx.trigger(htmx.redirect(make_response("", 200), target), "review-submitted")
@@ -364,10 +278,8 @@ def recipes():
 # ---- the learner's side ----------------------------------------------------------------------------------------
 
 def _phase_fragment(review: MI, message: str):
-    subject = service.subject_of(review)
-    kind = "capstone" if review.capstone_id else "attempt"
-    view = _learner_view(subject, kind)
-    r = next(x for x in view["reviews"] if x.id == review.id)
+    view = queue_service.learner_view(service.subject_of(review), current_user)
+    r = next(x for x in view.reviews if x.id == review.id)
     return render_template("mentorship/_review_phase.html", r=r, view=view, message=message)
 
 
@@ -391,7 +303,3 @@ def toggle_step(review_id: int, index: int):
         return _phase_fragment(review, "")
     return redirect(url_for("mentorship.review", review_id=review.id), 303)
 
-
-def subject_for_page(kind: str, subject_id: int):
-    model = CapstoneProject if kind == "capstone" else MissionAttempt
-    return db.session.get(model, subject_id)

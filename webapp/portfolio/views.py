@@ -122,7 +122,8 @@ def _detail_context(item, actor, *, form=None, findings=None, review_form=None) 
     study = service.case_studies([item]).get(item.id)
     return {
         "item": item, "can_edit": can_edit, "can_delete": rules.can_delete_item(actor, item.owner_id),
-        "can_review": access.may_act(actor, access.item_work(item)) and item.status == "submitted",
+        "can_submit": can_edit and rules.can_submit(item.status),
+        "can_review": access.may_act(actor, access.item_work(item)) and rules.awaits_review(item.status),
         "form": form or (_item_form(item.owner_id, obj=item) if can_edit else None),
         "visibility_form": VisibilityForm(obj=item), "review_form": review_form or ReviewForm(
             seen=item.submitted_at.isoformat() if item.submitted_at else ""),

@@ -292,12 +292,7 @@ def answers_of(attempt: MissionAttempt, content: dict, progress: engine.Progress
     for sid in progress.visible:
         item = engine.subtask(content, sid) or {}
         answer = responses.get(str(sid)) or {}
-        decisions = []
-        for d in item.get("decisions") or []:
-            labels = {o["id"]: o["label"] for o in d.get("options") or []}
-            choice = chosen.get(d["id"])
-            decisions.append({"id": d["id"], "prompt": d.get("prompt", ""), "choice": choice,
-                              "label": labels.get(choice, choice) if choice else None})
+        decisions = engine.chosen_options(item, chosen)
         state = "submitted" if str(sid) in responses else ("current" if sid == progress.current else "upcoming")
         rows.append({"subtask": item, "response": answer.get("response"),
                      "submitted_at": _parse_time(answer.get("submitted_at")), "decisions": decisions,

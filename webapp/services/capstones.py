@@ -12,7 +12,6 @@ from typing import Any, BinaryIO
 from flask import url_for
 from sqlalchemy import bindparam, delete as sa_delete, exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import cache, quickread
 from ..domain import capstone_rules, phases as rules, policies, uploads
@@ -23,19 +22,15 @@ from ..models import CapstoneActivity, CapstoneProject, MentorshipInteraction, M
 from ..models.base import utcnow
 from . import access
 from . import files as files_service
+from . import transitions
 from .actors import actor_for
 
 STALE_MESSAGE = ("This capstone was changed somewhere else (another tab, window or device) after you opened it. "
                  "Your text is kept here and was not saved; check it, then save again to replace the other version.")
 
 
-class StaleCapstone(Conflict):
-    code = "stale"
-
-    def __init__(self, current_version: int | None = None):
-        super().__init__(STALE_MESSAGE, fields={"version": f"the current version is {current_version}"
-                                                if current_version else "changed"})
-        self.current_version = current_version
+class StaleCapstone(transitions.Stale):
+    message = STALE_MESSAGE
 
 
 class AlreadyStarted(Conflict):
@@ -141,21 +136,12 @@ def _log(cap: CapstoneProject, actor: User | None, action: str, phase: str | Non
 
 
 def _check_version(cap: CapstoneProject, expected_version: int | None) -> None:
-    if expected_version is not None and int(expected_version) != cap.version_id:
-        raise StaleCapstone(cap.version_id)
+    transitions.check_version(cap, expected_version, StaleCapstone)
 
 
 def _commit(cap: CapstoneProject) -> None:
     """Commit; a concurrent write that got there first (version moved on) becomes a 409."""
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        db.session.refresh(cap)
-        raise StaleCapstone(cap.version_id) from None
-    except Exception:
-        db.session.rollback()
-        raise
+    transitions.commit(cap, StaleCapstone)
 
 
 # ---- start ---------------------------------------------------------------------------------------------------
@@ -201,29 +187,51 @@ def start_by_slug(learner: User, slug: str) -> tuple[CapstoneProject, bool]:
 # ---- save and complete ---------------------------------------------------------------------------------------
 
 def save_phase(cap: CapstoneProject, phase: str, data: dict[str, Any], actor: User,
-               expected_version: int | None = None, file_keys: list[str] | tuple[str, ...] = ()) -> CapstoneProject:
-    """Keep a draft of one open phase. Only the owner; not a completed phase; not while under review."""
+               expected_version: int | None = None, file_keys: list[str] | tuple[str, ...] = (), *,
+               complete: bool = False) -> CapstoneProject:
+    """Keep a draft of one open phase. Only the owner; not a completed phase; not while under review.
+
+    With `complete`, the same click also completes the phase (complete_phase's rules), in the same transaction:
+    the draft and the completion are saved together or not at all, so a refused completion (fields missing,
+    out of order, changed meanwhile) leaves the stored capstone as it was."""
     rules.check_phase(phase)
     _require_owner(actor, cap, "edit it")
     rules.check_can_edit(phase, cap.completed_phases(), under_review(cap))
     _check_version(cap, expected_version)
-    clean = capstone_rules.clean_phase_data(phase, data)
-    changed = [name for name, value in clean.items() if getattr(cap, name) != value]
-    for name in changed:
-        setattr(cap, name, clean[name])
-    attached = []
-    keys = [k for k in dict.fromkeys(file_keys) if k]
-    if keys:
-        field = capstone_rules.FILE_FIELD_OF_PHASE.get(phase)
-        if field is None:
-            raise Invalid(f"The {rules.PHASE_LABELS[phase]} phase takes no files.", fields={"file_keys": "no files"})
-        attached = _attach(cap, field, keys)
-    if not changed and not attached:
-        return cap
-    what = ", ".join([capstone_rules.FIELD_LABELS[n] for n in changed] + [f"the file {f.filename}" for f in attached])
-    _log(cap, actor, "saved", phase, f"Saved a draft of {rules.PHASE_LABELS[phase]}: {what}.")
-    unlinked = _release_unlinked(cap)
-    _commit(cap)
+    stored = {name: getattr(cap, name) for name in rules.PHASE_FIELDS[phase]}
+    try:
+        try:
+            clean = capstone_rules.clean_phase_data(phase, data)
+        except Invalid as exc:
+            if complete and exc.fields:
+                # The draft did not clean: name what completing would still lack too, all in one answer.
+                missing = capstone_rules.missing_when_completing(phase, data, stored)
+                raise Invalid(exc.message, fields={**missing, **exc.fields}) from None
+            raise
+        changed = [name for name, value in clean.items() if getattr(cap, name) != value]
+        for name in changed:
+            setattr(cap, name, clean[name])
+        attached = []
+        keys = [k for k in dict.fromkeys(file_keys) if k]
+        if keys:
+            field = capstone_rules.FILE_FIELD_OF_PHASE.get(phase)
+            if field is None:
+                raise Invalid(f"The {rules.PHASE_LABELS[phase]} phase takes no files.",
+                              fields={"file_keys": "no files"})
+            attached = _attach(cap, field, keys)
+        if not changed and not attached and not complete:
+            return cap
+        if changed or attached:
+            what = ", ".join([capstone_rules.FIELD_LABELS[n] for n in changed]
+                             + [f"the file {f.filename}" for f in attached])
+            _log(cap, actor, "saved", phase, f"Saved a draft of {rules.PHASE_LABELS[phase]}: {what}.")
+        if complete:
+            _mark_complete(cap, phase, actor)
+        unlinked = _release_unlinked(cap)
+    except Exception:
+        db.session.rollback()
+        raise
+    _commit_phase(cap, phase if complete else None)
     files_service.purge(unlinked)
     return cap
 
@@ -282,6 +290,14 @@ def complete_phase(cap: CapstoneProject, phase: str, actor: User,
         raise Conflict("This capstone is under mentor review, so it is read-only until the review ends.",
                        fields={"phase": "under review"})
     _check_version(cap, expected_version)
+    _mark_complete(cap, phase, actor)
+    _commit_phase(cap, phase)
+    return cap
+
+
+def _mark_complete(cap: CapstoneProject, phase: str, actor: User) -> None:
+    """Complete `phase` in this transaction (the caller commits): in order and with its required fields, as the
+    values stand now. The presentation's completion submits the capstone for review."""
     rules.check_can_complete(phase, cap.completed_phases(), cap.missing_fields(phase))
     now = utcnow()
     setattr(cap, f"{phase}_completed_at", now)
@@ -289,14 +305,17 @@ def complete_phase(cap: CapstoneProject, phase: str, actor: User,
     if cap.get_current_phase() == rules.REVIEW_STAGE:
         cap.submitted_at = now
         _log(cap, actor, "submitted", None, "Submitted the capstone for mentor review.")
+
+
+def _commit_phase(cap: CapstoneProject, completing: str | None) -> None:
+    """Commit; when the request completes a phase that a concurrent request completed first, say so."""
     try:
         _commit(cap)
     except StaleCapstone:
-        if cap.is_phase_complete(phase):
-            raise Conflict(f"The {rules.PHASE_LABELS[phase]} phase is already complete.",
-                           fields={"phase": phase}) from None
+        if completing and cap.is_phase_complete(completing):
+            raise Conflict(f"The {rules.PHASE_LABELS[completing]} phase is already complete.",
+                           fields={"phase": completing}) from None
         raise
-    return cap
 
 
 # ---- files ---------------------------------------------------------------------------------------------------

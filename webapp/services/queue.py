@@ -12,11 +12,11 @@ from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 from ..domain import reviews as rules
 from ..domain.policies import Actor
 from ..extensions import db
-from ..models import CapstoneProject, MentorshipInteraction, Mission, MissionAttempt, User
+from ..models import CapstoneProject, MentorshipInteraction, Mission, MissionAttempt, Recipe, User
 from ..models.base import utcnow
 from . import access
 from .actors import actor_for
-from .reviews import attempt_review_done
+from .reviews import attempt_review_done, media_files, recipes_by_slug
 
 MI = MentorshipInteraction
 TYPICAL_WINDOW = timedelta(days=90)
@@ -60,9 +60,14 @@ class Entry:
         if not self.reviews:
             return None
         last = max(self.reviews, key=lambda r: r.review_phase)
-        if last.review_phase >= last.total_phases and last.decision == "request_changes":
+        if rules.starts_new_round(last.review_phase, last.total_phases, last.decision):
             return None        # a new round after a resubmission
         return last.total_phases
+
+    @property
+    def total_choices(self) -> range:
+        """The totals a first review phase of a round may fix: from its number up to the most there can be."""
+        return range(self.next_phase, rules.MAX_TOTAL_PHASES + 1)
 
     @property
     def is_first(self) -> bool:
@@ -267,19 +272,59 @@ def typical_review_hours(now: datetime | None = None) -> float | None:
     return rules.median(hours)
 
 
-def status_of(subject, now: datetime | None = None) -> dict:
-    """What the learner sees about their submission: waiting, in review, changes requested, approved."""
+@dataclass
+class LearnerReviews:
+    """What a page shows of the reviews of one capstone or attempt (templates/mentorship/_review_status.html and
+    _review_phase.html read it as `view`): the submitted review phases with their media, recipes and rubric
+    bars, the status line, the typical review time, and whether the viewer is the learner (who acknowledges
+    and ticks off next steps)."""
+    reviews: list[MI]
+    media: dict[int, dict]
+    recipes: dict[str, Recipe]
+    bars: dict[int, list[dict]]
+    status: dict
+    typical_hours: float | None
+    is_learner: bool
+    today: str
+
+
+def status_of(subject, now: datetime | None = None, last: MI | None = None) -> dict:
+    """What the learner sees about their submission (domain.reviews.learner_status): waiting, in review,
+    changes requested, approved. `last`: the latest submitted review phase, if any."""
     now = now or utcnow()
+    capstone = isinstance(subject, CapstoneProject)
+    return rules.learner_status(
+        capstone=capstone, approved=capstone and bool(subject.mentor_approved),
+        approved_at=subject.mentor_reviewed_at if capstone else None,
+        submitted_at=subject.submitted_at if capstone else subject.review_requested_at,
+        claim_live=access.claim_holder(subject.claimed_by_id, subject.claimed_at, access.cutoff(now)) is not None,
+        now=now, last=last)
+
+
+def learner_view(subject: CapstoneProject | MissionAttempt, viewer: User | None,
+                 now: datetime | None = None) -> LearnerReviews:
+    """The submitted review phases of a capstone or attempt with everything they show: a fixed number of
+    queries, whatever the number of phases. (The caller has checked that `viewer` may read them.)"""
+    now = now or utcnow()
+    col = MI.capstone_id if isinstance(subject, CapstoneProject) else MI.attempt_id
+    reviews = db.session.scalars(select(MI).options(joinedload(MI.mentor), joinedload(MI.mission)).where(
+        col == subject.id, MI.status == "submitted").order_by(MI.review_phase)).unique().all()
+    return LearnerReviews(
+        reviews=reviews, media=media_files(reviews),
+        recipes=recipes_by_slug([s for r in reviews for s in r.recommended_recipes or []]),
+        bars={r.id: rules.rubric_bars(r.mission.rubric or [], r.rubric_scores or {}) for r in reviews},
+        status=status_of(subject, now, reviews[-1] if reviews else None),
+        typical_hours=typical_review_hours(now),
+        is_learner=viewer is not None and getattr(viewer, "id", None) == subject.learner_id,
+        today=now.date().isoformat())
+
+
+def reviews_panel(subject: CapstoneProject | MissionAttempt, viewer: User | None) -> LearnerReviews | None:
+    """The reviews panel of the capstone or attempt page: shown once the work went to review (a capstone
+    submitted, approved or reviewed; an attempt whose review was requested), None before (and no query)."""
     if isinstance(subject, CapstoneProject):
-        if subject.mentor_approved:
-            return {"key": "approved", "label": "Approved by your mentor", "since": subject.mentor_reviewed_at}
-        if subject.submitted_at is None:
-            return {"key": "open", "label": "Not submitted for review", "since": None}
-        since = subject.submitted_at
+        shown = rules.capstone_went_to_review(subject.submitted_at is not None, bool(subject.mentor_approved),
+                                              bool(subject.mentor_review_phases))
     else:
-        if subject.review_requested_at is None:
-            return {"key": "open", "label": "No review requested", "since": None}
-        since = subject.review_requested_at
-    claimed = access.claim_holder(subject.claimed_by_id, subject.claimed_at, access.cutoff(now)) is not None
-    return {"key": "waiting", "label": "In review" if claimed else "Waiting for a mentor", "since": since,
-            "waited": now - since}
+        shown = subject.review_requested_at is not None
+    return learner_view(subject, viewer) if shown else None

@@ -12,8 +12,8 @@ from typing import Any, BinaryIO
 from flask import url_for
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
+from ..domain import engine
 from ..domain import phases as phase_rules
 from ..domain import policies
 from ..domain import reviews as rules
@@ -23,6 +23,7 @@ from ..models import (CapstoneActivity, CapstoneProject, MentorshipInteraction, 
                       Recipe, StoredFile, User)
 from ..models.base import utcnow
 from . import access
+from . import attempts as attempt_service
 from . import files as files_service
 from . import transitions
 from .actors import actor_for
@@ -34,13 +35,9 @@ STALE_MESSAGE = ("This review was saved somewhere else (another tab, window or d
 MEDIA_KINDS = ("audio", "video")
 
 
-class StaleReview(Conflict):
-    code = "stale"
-
-    def __init__(self, current_version: int | None = None):
-        super().__init__(STALE_MESSAGE, fields={"version_id": f"the current version is {current_version}"
-                                                if current_version else "changed"})
-        self.current_version = current_version
+class StaleReview(transitions.Stale):
+    message = STALE_MESSAGE
+    version_field = "version_id"
 
 
 def claim_hours() -> float:
@@ -130,6 +127,57 @@ def media_files(reviews: list[MI]) -> dict[int, dict[str, StoredFile]]:
     for row in rows:
         if row.kind in MEDIA_KINDS and urls.get((row.review_id, row.kind)) == file_url(row.key):
             out.setdefault(row.review_id, {})[row.kind] = row
+    return out
+
+
+# The review form's fields, each shown as typed (a form answered with errors) or else as stored.
+FORM_FIELDS = ("rubric_scores", "rubric_comments", "feedback_per_subtask", "subtask_scores", "feedback_per_decision",
+               "written_feedback", "overall_score", "is_scoring_meeting", "meeting_notes", "meeting_duration_minutes",
+               "recommended_next_steps", "recommended_recipes", "audio_transcript", "video_transcript")
+
+
+def workspace(review: MI, typed: dict[str, Any], recipe_q: str = "") -> dict:
+    """What the review page shows its reviewer (the caller checked can_edit): every phase of the review, this
+    phase's media, the recipes it names, the rubric total, the form's values (`typed` over the stored ones),
+    recipe search results for `recipe_q`, and the learner's work (work_shown)."""
+    return {
+        "review": review, "phases": phases_of(review), "media": media_files([review]).get(review.id, {}),
+        "recipes": recipes_by_slug(list(typed.get("recommended_recipes") or review.recommended_recipes or [])),
+        "total": rules.weighted_total(review.mission.rubric or [], review.rubric_scores or {}),
+        "v": {k: (typed[k] if k in typed else getattr(review, k)) for k in FORM_FIELDS},
+        "today": _today().isoformat(), "recipe_q": recipe_q,
+        "recipe_results": search_recipes(recipe_q, exclude=list(review.recommended_recipes or []),
+                                         track=review.mission.track) if recipe_q else [],
+        **work_shown(review)}
+
+
+def received(user: User, limit: int = 200) -> list[MI]:
+    """The submitted review phases of the user's own work, newest first."""
+    return db.session.scalars(select(MI).options(joinedload(MI.mission), joinedload(MI.mentor)).where(
+        MI.learner_id == user.id, MI.status == "submitted").order_by(MI.submitted_at.desc())
+        .limit(limit)).unique().all()
+
+
+def work_shown(review: MI) -> dict:
+    """The learner's work beside the review form: the attempt (an attempt's review, or the attempt a capstone
+    builds on) with its answers, the timeline of fired events and the cues reached."""
+    attempt = review.attempt if review.attempt_id else (review.capstone.attempt if review.capstone else None)
+    out = {"attempt": attempt, "timeline": [], "answers": []}
+    if attempt is None:
+        return out
+    content = attempt.mission_snapshot or review.mission.content()
+    try:
+        out["timeline"] = attempt_service.timeline_of(attempt, content)
+    except Exception:           # an older attempt row the engine cannot read: show the answers only
+        out["timeline"] = []
+    responses = attempt.responses or {}
+    for item in content.get("subtasks") or []:
+        answer = responses.get(str(item["id"])) or {}
+        decisions = engine.chosen_options(item, attempt.decisions)
+        if answer or any(d["label"] for d in decisions):
+            out["answers"].append({"subtask": item, "response": answer.get("response"), "decisions": decisions})
+    reached = {int(k) for k in responses if str(k).isdigit()}
+    out["cues"] = [c for c in content.get("environmental_cues") or [] if c.get("subtask_id") in reached]
     return out
 
 
@@ -283,20 +331,11 @@ def clean(review: MI, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_version(review: MI, expected_version: int | None) -> None:
-    if expected_version is not None and int(expected_version) != review.version_id:
-        raise StaleReview(review.version_id)
+    transitions.check_version(review, expected_version, StaleReview)
 
 
 def _commit(review: MI) -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        db.session.refresh(review)
-        raise StaleReview(review.version_id) from None
-    except Exception:
-        db.session.rollback()
-        raise
+    transitions.commit(review, StaleReview)
 
 
 def _editable(review: MI, user: User) -> None:

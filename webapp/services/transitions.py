@@ -14,6 +14,11 @@ first, so a versioned row's own optimistic lock counts as losing too.
 
 Used by services.portfolio (submit, review, edits that take an item back to draft), services.reviews
 (claims, reassignment, submitting a review phase) and services.attempts (review requests, scope).
+
+The optimistic lock of content edited in forms (a capstone's phases, a review draft) is here too, once:
+``check_version`` refuses a form older than the row, and ``commit`` turns a versioned UPDATE that matched no
+row (a concurrent write got there first) into the same 409, ``Stale`` (code ``stale``), whose subclasses say it
+in their page's words.
 """
 from __future__ import annotations
 
@@ -36,6 +41,52 @@ DELETED_MEANWHILE = "This was deleted while you were working on it."
 WON, LOST, GONE = "won", "lost", "gone"
 
 
+class Stale(Conflict):
+    """409 ``stale``: the request read a version of the row that another request has since moved on from. Its
+    fields name the version the row has now (under `version_field`, the name the form or body sent it as)."""
+
+    code = "stale"
+    message = CHANGED_MEANWHILE
+    version_field = "version"
+
+    def __init__(self, current_version: int | None = None):
+        super().__init__(self.message, fields={self.version_field: f"the current version is {current_version}"
+                                               if current_version else "changed"})
+        self.current_version = current_version
+
+
+def version_of(obj: Any) -> int | None:
+    """The value of `obj`'s version column (``version_id_col``)."""
+    mapper = sa_inspect(type(obj))
+    return getattr(obj, mapper.get_property_by_column(mapper.version_id_col).key)
+
+
+def _at_version(obj: Any, expected_version: int | None) -> bool:
+    return expected_version is None or version_of(obj) == int(expected_version)
+
+
+def check_version(obj: Any, expected_version: int | None, stale: type[Stale] = Stale) -> None:
+    """Refuse (`stale`, 409) a change made on a form or body that read an older version of `obj` than it has now;
+    no expected version, no check."""
+    if not _at_version(obj, expected_version):
+        raise stale(version_of(obj))
+
+
+def commit(obj: Any, stale: type[Stale] = Stale) -> None:
+    """Commit the request's transaction. When the versioned UPDATE of `obj` matched no row (a concurrent request
+    saved it first), the transaction is rolled back, `obj` re-read as the winner left it, and `stale` raised
+    (NotFound when it was deleted meanwhile); any other failure is rolled back and re-raised."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        if _lost(obj) == GONE:
+            raise NotFound(DELETED_MEANWHILE) from None
+        raise stale(version_of(obj)) from None
+    except Exception:
+        db.session.rollback()
+        raise
+
+
 def compare_and_set(obj: Any, values: dict[str, Any], *, when: Iterable = (),
                     expected_version: int | None = None) -> bool:
     """Write `values` onto `obj`'s row only if the row still matches `when` (SQL conditions on its columns) and,
@@ -50,7 +101,7 @@ def _compare_and_set(obj: Any, values: dict[str, Any], when: Iterable, expected_
     mapper = sa_inspect(type(obj))
     version = mapper.version_id_col
     version_key = mapper.get_property_by_column(version).key if version is not None else None
-    if expected_version is not None and getattr(obj, version_key) != int(expected_version):
+    if not _at_version(obj, expected_version):
         return _lost(obj)
     try:
         session.flush()
