@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from ..domain.phases import PHASES
+from ..domain.phases import PHASES, completed_at
 from ..extensions import db
 from ..models import (CapstoneProject, MentorAssignment, MentorshipInteraction, Mission, MissionAttempt,
                       PortfolioItem, User)
@@ -73,7 +73,7 @@ def _make_capstone(learner: User, mission: Mission, done: int, when) -> Capstone
             for name, value in values[phase].items():
                 setattr(cap, name, value)
         if i < done:
-            setattr(cap, f"{phase}_completed_at", when + timedelta(hours=i + 1))
+            setattr(cap, completed_at(phase), when + timedelta(hours=i + 1))
     if done >= len(PHASES):
         cap.submitted_at = when + timedelta(hours=len(PHASES))
     return cap
