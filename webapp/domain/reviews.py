@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from .errors import Conflict, Invalid
+from .phase_fields import PHASES
 
 MAX_TOTAL_PHASES = 5
 REVIEW_STATUSES = ("draft", "submitted")
@@ -82,7 +83,7 @@ def check_rubric_scores(rubric: list[Mapping], scores: Mapping[str, object]) -> 
 
 # ---- The rest of the review rules (SPEC §5, issue 6) ---------------------------------------------------------
 
-REVIEW_TARGETS = ("investigation", "decision_making", "design_remediation", "reporting", "presentation", OVERALL)
+REVIEW_TARGETS = PHASES + (OVERALL,)        # a review looks at one capstone phase, or at the whole
 PRIORITIES = ("low", "medium", "high")
 MAX_TEXT = 20_000
 MAX_SHORT = 2_000
