@@ -564,3 +564,32 @@ def test_completing_out_of_order_says_the_draft_was_saved(client, login_as):
     assert "Investigation" in page and "Your draft is saved." in page
     assert reload(cap.id).remediation_plan == "Rotate every service account"
     assert reload(cap.id).design_remediation_completed_at is None
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_the_phase_form_shows_every_fields_label_and_help_from_the_table(client, login_as, phase):
+    """The form is one loop over the phase's field specs (domain.phase_fields): each field's label and help
+    text, each row column's label and the phase's help appear, editable and then read-only."""
+    from html import escape
+
+    from webapp.domain.phase_fields import SPECS
+
+    learner = login_as("learner")
+    spec = SPECS[phase]
+    cap = capstone_for(learner, done=PHASES[:PHASES.index(phase)])
+    page = client.get(f"/capstones/{cap.id}?phase={phase}").get_data(as_text=True)
+    assert escape(spec.help) in page and 'id="phase-form"' in page
+    for field in spec.fields:
+        label = field.label + (" (link)" if field.kind == "url" else "")
+        assert f">{escape(label)}<" in page, field.name
+        assert escape(field.help) in page, field.name
+        assert f'name="{field.name}' in page or f'id="{field.name}"' in page, field.name
+        for col in field.columns:
+            assert f'name="{field.name}-{col.name}"' in page and f">{escape(col.label)}<" in page, col.name
+        for kind in field.lists:
+            assert f'name="{field.name}-{kind}"' in page, kind
+    done = capstone_for(learner, done=PHASES[:PHASES.index(phase) + 1])
+    page = client.get(f"/capstones/{done.id}?phase={phase}").get_data(as_text=True)
+    assert 'id="phase-form"' not in page and "complete and read-only" in page
+    for field in spec.fields:
+        assert escape(field.label) in page, field.name
