@@ -3,6 +3,10 @@
 `clean_phase_data` turns what a form or the API sent into the values stored on the capstone, or raises
 `Invalid` naming each bad field (`decisions_made.2.decided_at`). Row indexes count the rows as they were
 sent, blank rows included, so an error can be shown beside the row the learner typed.
+
+The shapes are declared: one marshmallow schema per phase, built from the table of fields and row columns
+(domain.phase_fields). What stays here as code are the rules across cells: a blank row is dropped, a row that
+says something must fill its required columns, an artifact's type defaults from its link.
 """
 from __future__ import annotations
 
@@ -14,9 +18,11 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, pre_load, validates_schema
 
 from .errors import Invalid
-from .phase_fields import (ARTIFACT_TYPES, FIELD_LABELS, FIELDS, FILE_FIELD_OF_PHASE, FILE_FIELDS,  # noqa: F401
-                           FILE_TARGETS, FINDING_KINDS, MARKDOWN_FIELDS, MAX_CELL, MAX_ROWS, MAX_TEXT, MAX_URL,
-                           PHASE_FIELDS, PHASE_LABELS, PHASE_OF_FIELD, ROW_FIELDS, SPECS, URL_FIELDS, Column, Field)
+from .phase_fields import (FIELDS, FILE_FIELDS, FILE_TARGETS, MAX_CELL, MAX_ROWS, MAX_TEXT, MAX_URL, PHASE_FIELDS,
+                           PHASE_LABELS, PHASE_OF_FIELD, SPECS, Column, Field)
+# Read here by other layers; their home is the table (domain.phase_fields).
+from .phase_fields import ARTIFACT_TYPES, FIELD_LABELS, FILE_FIELD_OF_PHASE, FINDING_KINDS  # noqa: F401
+from .phase_fields import MARKDOWN_FIELDS, ROW_FIELDS, URL_FIELDS  # noqa: F401
 from .phases import check_phase, missing_fields
 
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -123,6 +129,15 @@ class _List(fields.List):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+def _check_object(value: Any, names: tuple[str, ...], expected: str, key: str) -> None:
+    """An object whose keys are among `names`: else ValidationError saying so (`key` names one of them)."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(expected)
+    unknown = [k for k in value if k not in names]
+    if unknown:
+        raise ValidationError(f"unknown {key} {', '.join(map(str, unknown))}; {key}s are {', '.join(names)}")
+
+
 def _is_blank_row(field: Field, row: Mapping[str, Any]) -> bool:
     """A row with nothing typed is dropped, not refused (a choice left at its default is blank too)."""
     return not any(row.get(c.name) for c in field.columns if c.kind != "choice")
@@ -137,11 +152,7 @@ class _RowSchema(Schema):
     @pre_load
     def _shape(self, row, **kwargs):
         names = self.spec.column_names
-        if not isinstance(row, Mapping):
-            raise ValidationError(f"each row must be an object with {', '.join(names)}")
-        unknown = [k for k in row if k not in names]
-        if unknown:
-            raise ValidationError(f"unknown column {', '.join(map(str, unknown))}; columns are {', '.join(names)}")
+        _check_object(row, names, f"each row must be an object with {', '.join(names)}", "column")
         return {name: row.get(name) for name in names}
 
     @validates_schema(skip_on_field_errors=False)
@@ -167,11 +178,7 @@ class _ListsSchema(Schema):
     @pre_load
     def _shape(self, value, **kwargs):
         kinds = self.spec.lists
-        if not isinstance(value, Mapping):
-            raise ValidationError(f"must be an object with the lists {', '.join(kinds)}")
-        unknown = [k for k in value if k not in kinds]
-        if unknown:
-            raise ValidationError(f"unknown kind {', '.join(map(str, unknown))}; kinds are {', '.join(kinds)}")
+        _check_object(value, kinds, f"must be an object with the lists {', '.join(kinds)}", "kind")
         return {kind: value.get(kind) or [] for kind in kinds}
 
 

@@ -1,12 +1,14 @@
-"""Capstone phases (SPEC §4): their order, their fields, and what completes each."""
+"""Capstone phases (SPEC §4): their order and what completes each; their fields are the table in
+domain.phase_fields."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import Conflict, Invalid
-from .phase_fields import (FIELDS, FINDING_KINDS, PHASE_FIELDS, PHASE_LABELS, PHASE_OF_FIELD, PHASES,  # noqa: F401
-                           PRESENTATION_TYPES, SPECS, Field, completed_at)
+from .phase_fields import FINDING_KINDS, PHASE_LABELS, PHASE_OF_FIELD, PHASES, SPECS, Field
+# The phase vocabulary other layers read here; its home is the table (domain.phase_fields).
+from .phase_fields import FIELDS, PHASE_FIELDS, PRESENTATION_TYPES, completed_at  # noqa: F401
 
 REVIEW_STAGE = "mentor_review"
 COMPLETED = "completed"
