@@ -7,6 +7,7 @@ from datetime import timedelta
 from werkzeug.security import generate_password_hash
 
 from webapp.domain.mission_rules import check_mission
+from webapp.domain.phases import completed_at
 from webapp.extensions import db
 from webapp.models import (ApiToken, CapstoneProject, MentorAssignment, MentorshipInteraction, Mission,
                            PortfolioItem, User)
@@ -92,7 +93,7 @@ def make_capstone(learner: User, mission: Mission, done: tuple[str, ...] = (), *
     cap = CapstoneProject(learner_id=learner.id, mission_id=mission.id, **fields)
     now = utcnow()
     for i, phase in enumerate(done):
-        setattr(cap, f"{phase}_completed_at", now + timedelta(minutes=i))
+        setattr(cap, completed_at(phase), now + timedelta(minutes=i))
     db.session.add(cap)
     db.session.commit()
     return cap

@@ -23,6 +23,8 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from .domain import phase_fields
+
 MAX_ENTRIES = 1024
 MAX_BYTES = 64 * 1024 * 1024     # per worker
 # Areas whose rows the migrations create (0007, 0010); a learner's area gets its row when first needed.
@@ -33,12 +35,10 @@ _listening = False
 USER_QUIET_COLUMNS = frozenset({"last_login_at", "password_hash", "updated_at"})
 # Capstone and attempt columns the review queue does not show: saving a draft must not make it stale (and every
 # saving learner would otherwise wait on the one "reviews" row).
-REVIEW_QUIET_COLUMNS = frozenset({
-    "investigation_findings", "investigation_artifacts", "decisions_made", "decision_analysis", "design_documents",
-    "remediation_plan", "report_document_url", "report_summary", "report_key_findings", "presentation_url",
-    "presentation_type", "presentation_notes", "version_id", "updated_at",          # capstone phase drafts
+REVIEW_QUIET_COLUMNS = frozenset(phase_fields.FIELD_NAMES) | {
+    "version_id", "updated_at",                                                       # capstone phase drafts
     "responses", "decisions", "fired_events", "current_subtask_id",                   # attempt progress
-})
+}
 
 
 def learner_area(user_id: int) -> str:

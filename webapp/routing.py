@@ -1,7 +1,11 @@
 """URL converters shared by every blueprint, registered by the app factory before any route is added."""
 from __future__ import annotations
 
-from werkzeug.routing import IntegerConverter
+import re
+
+from werkzeug.routing import BaseConverter, IntegerConverter
+
+from .domain.phases import PHASES
 
 
 def digits_up_to(n: int) -> str:
@@ -35,6 +39,15 @@ class IdConverter(IntegerConverter):
             self.regex = ("-?" if self.signed else "") + digits_up_to(MAX_ID)
 
 
+class PhaseConverter(BaseConverter):
+    """`<phase:…>`: one of the capstone phases (domain.phases.PHASES). Any other word matches no rule, so the
+    request answers the normal 404 at routing and views and services receive only a known phase."""
+
+    regex = "(?:" + "|".join(map(re.escape, PHASES)) + ")"
+
+
 def init_routing(app) -> None:
-    """Replace werkzeug's unbounded `int` converter; must run before the blueprints are registered."""
+    """Replace werkzeug's unbounded `int` converter and add `phase`; must run before the blueprints are
+    registered."""
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["phase"] = PhaseConverter

@@ -154,7 +154,11 @@ def init_templating(app) -> None:
                                filesize=_filesize, score=_score, event_title=_event_title)
     app.jinja_env.globals.update(
         TRACKS=catalogue.TRACKS, TRACK_LABELS=catalogue.TRACK_LABELS, TIERS=catalogue.TIERS,
-        TIER_LABELS=catalogue.TIER_LABELS, PHASE_LABELS=phases.PHASE_LABELS,
+        TIER_LABELS=catalogue.TIER_LABELS,
+        # The capstone's stages and the table of phase fields: templates never spell a phase key themselves.
+        PHASES=phases.PHASES, PHASE_LABELS=phases.PHASE_LABELS, PHASE_SPECS=phases.SPECS,
+        CAPSTONE_FIELDS=phases.FIELDS, REVIEW_STAGE=phases.REVIEW_STAGE, COMPLETED=phases.COMPLETED,
+        completed_at=phases.completed_at,
         ITEM_TYPE_LABELS=portfolio.ITEM_TYPE_LABELS, KINDS=uploads.KINDS,
         PORTFOLIO_UPLOADS=uploads.PORTFOLIO_CONTEXT,
     )

@@ -175,3 +175,29 @@ def test_route_matrix(client, rule, method, actor):
         after = database_snapshot()
         changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
         assert not changed, f"{where}\nrefused, yet these tables changed: {sorted(changed)}"
+
+
+PHASE_RULES = sorted((rule, method) for rule, method in TABLE if "<phase:" in rule)
+
+
+@pytest.mark.parametrize("rule,method", PHASE_RULES, ids=[f"{m} {r}" for r, m in PHASE_RULES])
+def test_an_unknown_phase_is_404_at_routing_and_changes_nothing(client, rule, method):
+    """`<phase:…>` (webapp.routing.PhaseConverter) matches only the capstone phases: any other word answers 404
+    to the owner, on the pages and in the API alike, before a view runs."""
+    world = _build_world("owner")
+    owner = world["people"]["owner"]
+    api = rule.startswith("/api/")
+    headers = {"Authorization": f"Bearer {make_token(owner)[1]}"} if api else {}
+    if api:
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+    else:
+        log_in(client, owner)
+    assert rule.count("<phase:") == 1
+    url = _url(rule, method, world["params"] | {"phase": "overall"})
+    assert "/overall" in url
+    before = database_snapshot()
+    resp = client.open(url, method=method, headers=headers, **({"json": {}} if api and method != "GET" else {}))
+    assert resp.status_code == 404, url
+    if api:
+        assert resp.get_json()["error"]["code"] == "not_found"
+    assert database_snapshot() == before

@@ -29,7 +29,7 @@ def _summary_data(cap) -> dict:
         "mission": {"slug": cap.mission.slug, "title": cap.mission.title, "track": cap.mission.track},
         "current_phase": cap.get_current_phase(),
         "progress_percent": rules.progress_percent(done),
-        "phases": [{"key": p, "complete": p in done, "completed_at": getattr(cap, f"{p}_completed_at")}
+        "phases": [{"key": p, "complete": p in done, "completed_at": getattr(cap, rules.completed_at(p))}
                    for p in rules.PHASES],
         "submitted_at": cap.submitted_at, "under_review": service.under_review(cap),
         "mentor_approved": bool(cap.mentor_approved),
@@ -140,7 +140,7 @@ def delete_capstone(capstone_id):
     return "", 204
 
 
-@routes.post("/capstones/<int:capstone_id>/phases/<key>/complete", summary="Complete a phase",
+@routes.post("/capstones/<int:capstone_id>/phases/<phase:key>/complete", summary="Complete a phase",
              response=CapstoneDetailSchema, errors=(403, 404, 409, 422))
 def complete_phase(capstone_id, key):
     """Phases complete in order: 409 names the phase that must come first (`error.fields.phase`); 422 names

@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.capstone_rules import ROW_FIELDS
-from ..domain.phases import FINDING_KINDS, PHASE_FIELDS
+from ..domain.phases import FINDING_KINDS, SPECS
 
 
 def phase_data(phase: str, form) -> dict[str, Any]:
     """The values of one phase's fields as the learner typed them (not yet cleaned)."""
     data: dict[str, Any] = {}
-    for name in PHASE_FIELDS[phase]:
-        if name == "investigation_findings":
-            data[name] = {kind: form.getlist(f"{name}-{kind}") for kind in FINDING_KINDS}
-        elif name in ROW_FIELDS:
-            columns = ROW_FIELDS[name]
+    for spec in SPECS[phase].fields:
+        name = spec.name
+        if spec.kind == "lists":
+            data[name] = {kind: form.getlist(f"{name}-{kind}") for kind in spec.lists}
+        elif spec.kind == "rows":
+            columns = spec.column_names
             lists = [form.getlist(f"{name}-{col}") for col in columns]
             count = max((len(v) for v in lists), default=0)
             data[name] = [{col: (values[i] if i < len(values) else "") for col, values in zip(columns, lists)}

@@ -130,22 +130,19 @@ def _render_form(ctx: dict, status: int = 200):
     return _full_page(_workspace(ctx)), status
 
 
-@bp.get("/<int:capstone_id>/phases/<phase>")
+@bp.get("/<int:capstone_id>/phases/<phase:phase>")
 @login_required
 def phase_page(capstone_id: int, phase: str):
     """The save URL opened as a page (the address bar after a form that was answered with errors, which a plain
     upload then returns to): the workspace on that phase."""
     cap = _load(capstone_id)
-    return redirect(url_for("capstones.detail", capstone_id=cap.id, phase=phase if phase in rules.PHASES else None),
-                    303)
+    return redirect(url_for("capstones.detail", capstone_id=cap.id, phase=phase), 303)
 
 
-@bp.post("/<int:capstone_id>/phases/<phase>")
+@bp.post("/<int:capstone_id>/phases/<phase:phase>")
 @login_required
 def save(capstone_id: int, phase: str):
     cap = _load(capstone_id)
-    if phase not in rules.PHASES:
-        abort(404)
     action = request.form.get("action", "save")
     typed = forms.phase_data(phase, request.form)
     # Without JavaScript, the row and preview buttons post the whole form: answer with the page, nothing saved.

@@ -3,6 +3,10 @@
 `clean_phase_data` turns what a form or the API sent into the values stored on the capstone, or raises
 `Invalid` naming each bad field (`decisions_made.2.decided_at`). Row indexes count the rows as they were
 sent, blank rows included, so an error can be shown beside the row the learner typed.
+
+The shapes are declared: one marshmallow schema per phase, built from the table of fields and row columns
+(domain.phase_fields). What stays here as code are the rules across cells: a blank row is dropped, a row that
+says something must fill its required columns, an artifact's type defaults from its link.
 """
 from __future__ import annotations
 
@@ -11,45 +15,16 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from marshmallow import Schema, ValidationError, fields, pre_load, validates_schema
+
 from .errors import Invalid
-from .phases import FINDING_KINDS, PHASE_FIELDS, PHASE_LABELS, PRESENTATION_TYPES, check_phase, missing_fields
+from .phase_fields import (FIELDS, FILE_FIELDS, FILE_TARGETS, MAX_CELL, MAX_ROWS, MAX_TEXT, MAX_URL, PHASE_FIELDS,
+                           PHASE_LABELS, PHASE_OF_FIELD, SPECS, Column, Field)
+# Read here by other layers; their home is the table (domain.phase_fields).
+from .phase_fields import ARTIFACT_TYPES, FIELD_LABELS, FILE_FIELD_OF_PHASE, FINDING_KINDS  # noqa: F401
+from .phase_fields import MARKDOWN_FIELDS, ROW_FIELDS, URL_FIELDS  # noqa: F401
+from .phases import check_phase, missing_fields
 from .text import collect_text
-
-MAX_ROWS = 100
-MAX_TEXT = 20_000
-MAX_CELL = 2_000
-MAX_URL = 500
-
-# Repeatable rows: field -> the columns of one row.
-ROW_FIELDS: dict[str, tuple[str, ...]] = {
-    "investigation_artifacts": ("type", "url", "description"),
-    "decisions_made": ("decision", "rationale", "decided_at"),
-    "design_documents": ("title", "url", "description"),
-    "report_key_findings": ("finding", "impact", "recommendation"),
-}
-URL_COLUMNS = {"url"}
-CHOICE_COLUMNS = {"type"}   # a select with a default: a row with only this filled in is still blank
-TEXT_FIELDS = ("decision_analysis", "remediation_plan", "report_summary", "presentation_notes")
-MARKDOWN_FIELDS = TEXT_FIELDS
-URL_FIELDS = ("report_document_url", "presentation_url")
-ARTIFACT_TYPES = ("link", "file", "log", "screenshot", "capture", "report", "other")
-
-# Uploads: the name a file is attached under -> (phase, the field that records it, the upload kinds accepted).
-FILE_FIELDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "investigation_artifacts": ("investigation", "investigation_artifacts", ("evidence",)),
-    "design_documents": ("design_remediation", "design_documents", ("document",)),
-    "report_document": ("reporting", "report_document_url", ("document",)),
-    "presentation": ("presentation", "presentation_url", ("document", "video")),
-}
-FIELD_LABELS = {
-    "investigation_findings": "findings", "investigation_artifacts": "artifacts", "decisions_made": "decisions",
-    "decision_analysis": "decision analysis", "design_documents": "design documents",
-    "remediation_plan": "remediation plan", "report_document_url": "report link", "report_summary": "report summary",
-    "report_key_findings": "key findings", "presentation_url": "presentation link",
-    "presentation_type": "presentation type", "presentation_notes": "presenter notes",
-}
-FILE_FIELD_OF_PHASE = {phase: name for name, (phase, _, _) in FILE_FIELDS.items()}
-FILE_TARGETS = tuple(dict.fromkeys(target for _, target, _ in FILE_FIELDS.values()))
 
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _FILE_URL = re.compile(r"^/files/[A-Za-z0-9/_.\-]+$")
@@ -83,129 +58,203 @@ def _text(value: Any, path: str, problems: dict, limit: int = MAX_TEXT) -> str:
     return collect_text(value, path, problems, limit=limit)
 
 
-def _url(value: Any, path: str, problems: dict) -> str | None:
-    text = _text(value, path, problems, MAX_URL)
-    if not text:
-        return None
-    if path not in problems and not is_link(text):
-        problems[path] = "must be an http(s) link or an uploaded file"
-    return text
-
-
-def _date(value: str, path: str, problems: dict) -> str:
+def _date_problem(value: str) -> str | None:
     if not value:
-        return ""
+        return None
     try:
         if len(value) == 10:
             date.fromisoformat(value)
         else:
             datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        problems[path] = "must be a date such as 2026-11-02 (or a date and time)"
+        return "must be a date such as 2026-11-02 (or a date and time)"
+    return None
+
+
+# ---- declared shapes, built from the table (domain.phase_fields) -------------------------------------------------
+
+class _Text(fields.Field):
+    """Text as stored (see `_text`); `kind` "url" also asks for a link, "date" for an ISO date, "choice" (a phase
+    field's) for one of `choices`. A value refused still comes back as `valid_data`, so what completing the phase
+    would lack can be worked out from what was typed (missing_when_completing)."""
+
+    def __init__(self, kind: str = "text", limit: int = MAX_TEXT, choices: tuple[str, ...] = (),
+                 blank: str | None = "", **kwargs):
+        super().__init__(**kwargs)
+        self.kind, self.limit, self.choices, self.blank = kind, limit, choices, blank
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        return super().deserialize("" if value is None else value, attr, data, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        problems: dict[str, str] = {}
+        text = _text(value, "value", problems, self.limit)
+        problem = problems.get("value")
+        if not problem and text:
+            if self.kind == "url" and (len(text) > MAX_URL or not is_link(text)):
+                problem = "must be an http(s) link or an uploaded file"
+            elif self.kind == "date":
+                problem = _date_problem(text)
+            elif self.kind == "choice" and self.choices and text not in self.choices:
+                problem = f"must be one of {', '.join(self.choices)}"
+        value = text or self.blank
+        if problem:
+            raise ValidationError(problem, valid_data=value)
+        return value
+
+
+class _List(fields.List):
+    """A list of at most MAX_ROWS items; the messages say what was expected."""
+
+    def __init__(self, inner, *, what: str, invalid: str, **kwargs):
+        super().__init__(inner, **kwargs)
+        self.what, self.invalid = what, invalid
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list):
+            raise ValidationError(self.invalid, valid_data=[])
+        if len(value) > MAX_ROWS:
+            raise ValidationError(f"at most {MAX_ROWS} {self.what}", valid_data=[])
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _check_object(value: Any, names: tuple[str, ...], expected: str, key: str) -> None:
+    """An object whose keys are among `names`: else ValidationError saying so (`key` names one of them)."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(expected)
+    unknown = [k for k in value if k not in names]
+    if unknown:
+        raise ValidationError(f"unknown {key} {', '.join(map(str, unknown))}; {key}s are {', '.join(names)}")
+
+
+def _is_blank_row(field: Field, row: Mapping[str, Any]) -> bool:
+    """A row with nothing typed is dropped, not refused (a choice left at its default is blank too)."""
+    return not any(row.get(c.name) for c in field.columns if c.kind != "choice")
+
+
+class _RowSchema(Schema):
+    """One row of a row field: an object with exactly the field's columns; a row that says something must
+    fill the columns the table marks required and choose among a choice column's values."""
+
+    spec: Field
+
+    @pre_load
+    def _shape(self, row, **kwargs):
+        names = self.spec.column_names
+        _check_object(row, names, f"each row must be an object with {', '.join(names)}", "column")
+        return {name: row.get(name) for name in names}
+
+    @validates_schema(skip_on_field_errors=False)
+    def _filled(self, row, **kwargs):
+        if _is_blank_row(self.spec, row):
+            return
+        problems = {}
+        for col in self.spec.columns:
+            value = row.get(col.name)
+            if col.required and value == "":            # absent: the cell was refused and says why
+                problems[col.name] = col.required
+            elif col.choices and value and value not in col.choices:
+                problems[col.name] = f"must be one of {', '.join(col.choices)}"
+        if problems:
+            raise ValidationError(problems)
+
+
+class _ListsSchema(Schema):
+    """Named lists of short text entries (the findings): every list is there in what is stored."""
+
+    spec: Field
+
+    @pre_load
+    def _shape(self, value, **kwargs):
+        kinds = self.spec.lists
+        _check_object(value, kinds, f"must be an object with the lists {', '.join(kinds)}", "kind")
+        return {kind: value.get(kind) or [] for kind in kinds}
+
+
+def _cell(col: Column) -> _Text:
+    return _Text(col.kind, col.max_length)
+
+
+def _schema_field(spec: Field) -> fields.Field:
+    if spec.kind == "rows":
+        row = type(f"{spec.name}_row", (_RowSchema,), {c.name: _cell(c) for c in spec.columns} | {"spec": spec})
+        return _List(fields.Nested(row), what="rows", invalid="must be a list of rows", allow_none=True)
+    if spec.kind == "lists":
+        entries = {kind: _List(_Text(limit=MAX_CELL), what="entries", invalid="must be a list of text entries")
+                   for kind in spec.lists}
+        return fields.Nested(type(f"{spec.name}_lists", (_ListsSchema,), entries | {"spec": spec}), allow_none=True)
+    if spec.kind == "url":
+        return _Text("url", MAX_URL, blank=None)
+    if spec.kind == "choice":
+        return _Text("choice", 20, spec.choices, blank=None)
+    return _Text()
+
+
+_SCHEMAS: dict[str, Schema] = {
+    phase.key: Schema.from_dict({f.name: _schema_field(f) for f in phase.fields}, name=f"{phase.key}_fields")()
+    for phase in SPECS.values()}
+
+
+def _row_defaults(name: str, row: dict) -> dict:
+    """Cross-column rule: an artifact of no chosen type is a link when it has one, else "other"."""
+    if name == "investigation_artifacts":
+        row["type"] = row["type"] or ("link" if row["url"] else "other")
+    return row
+
+
+def _tidy(name: str, value: Any) -> Any:
+    """Drop blank rows and blank entries, fill the defaults of a row."""
+    spec = FIELDS[name]
+    if spec.kind == "rows":
+        return [_row_defaults(name, dict(r)) for r in value or () if isinstance(r, Mapping)
+                and not _is_blank_row(spec, r)]
+    if spec.kind == "lists":
+        if value is None:
+            return {kind: [] for kind in spec.lists}
+        return {kind: [e for e in (value.get(kind) or []) if e] for kind in spec.lists} if value else {}
     return value
 
 
-def _rows(name: str, value: Any, problems: dict) -> list[dict]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        problems[name] = "must be a list of rows"
-        return []
-    if len(value) > MAX_ROWS:
-        problems[name] = f"at most {MAX_ROWS} rows"
-        return []
-    columns = ROW_FIELDS[name]
-    out = []
-    for i, row in enumerate(value):
-        path = f"{name}.{i}"
-        if not isinstance(row, Mapping):
-            problems[path] = f"each row must be an object with {', '.join(columns)}"
-            continue
-        unknown = [k for k in row if k not in columns]
-        if unknown:
-            problems[path] = f"unknown column {', '.join(map(str, unknown))}; columns are {', '.join(columns)}"
-            continue
-        clean = {}
-        for col in columns:
-            cell_path = f"{path}.{col}"
-            clean[col] = _text(row.get(col), cell_path, problems, MAX_CELL)
-            if col in URL_COLUMNS and clean[col] and cell_path not in problems:
-                if len(clean[col]) > MAX_URL or not is_link(clean[col]):
-                    problems[cell_path] = "must be an http(s) link or an uploaded file"
-            if col == "decided_at" and cell_path not in problems:
-                _date(clean[col], cell_path, problems)
-        if not any(cell for col, cell in clean.items() if col not in CHOICE_COLUMNS):
-            continue            # a blank row is dropped, not an error (a choice left at its default is blank)
-        if name == "investigation_artifacts":
-            if clean["type"] and clean["type"] not in ARTIFACT_TYPES:
-                problems[f"{path}.type"] = f"must be one of {', '.join(ARTIFACT_TYPES)}"
-            clean["type"] = clean["type"] or ("link" if clean["url"] else "other")
-        if name == "decisions_made" and not clean["decision"]:
-            problems[f"{path}.decision"] = "say what was decided"
-        if name == "design_documents" and not clean["title"]:
-            problems[f"{path}.title"] = "give the document a title"
-        if name == "report_key_findings" and not clean["finding"]:
-            problems[f"{path}.finding"] = "state the finding"
-        out.append(clean)
+def _flatten(messages: Mapping, prefix: str = "") -> dict[str, str]:
+    """marshmallow's nested messages as {"decisions_made.2.decided_at": "must be a date …"}."""
+    out: dict[str, str] = {}
+    for key, value in messages.items():
+        path = prefix if key == "_schema" else f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping):
+            out.update(_flatten(value, path))
+        else:
+            out[path] = "; ".join(map(str, value)) if isinstance(value, list) else str(value)
     return out
 
 
-def _findings(value: Any, problems: dict) -> dict[str, list[str]]:
-    name = "investigation_findings"
-    if value is None:
-        return {k: [] for k in FINDING_KINDS}
-    if not isinstance(value, Mapping):
-        problems[name] = f"must be an object with the lists {', '.join(FINDING_KINDS)}"
-        return {}
-    unknown = [k for k in value if k not in FINDING_KINDS]
-    if unknown:
-        problems[name] = f"unknown kind {', '.join(map(str, unknown))}; kinds are {', '.join(FINDING_KINDS)}"
-        return {}
-    out = {}
-    for kind in FINDING_KINDS:
-        items = value.get(kind) or []
-        path = f"{name}.{kind}"
-        if not isinstance(items, list):
-            problems[path] = "must be a list of text entries"
-            continue
-        if len(items) > MAX_ROWS:
-            problems[path] = f"at most {MAX_ROWS} entries"
-            continue
-        kept = []
-        for i, item in enumerate(items):
-            text = _text(item, f"{path}.{i}", problems, MAX_CELL)
-            if text:
-                kept.append(text)
-        out[kind] = kept
-    return out
+_EMPTY = {"rows": [], "lists": {}, "url": None, "choice": None}
+
+
+def _load(phase: str, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(the stored values of `data`, problems by field path); a refused value is kept as far as it cleans."""
+    try:
+        values, problems = _SCHEMAS[phase].load(data), {}
+    except ValidationError as exc:
+        valid = exc.valid_data or {}
+        values = {name: valid.get(name, _EMPTY.get(FIELDS[name].kind, "")) for name in data}
+        problems = _flatten(exc.messages)
+    return {name: _tidy(name, value) for name, value in values.items()}, problems
 
 
 def clean_field(name: str, value: Any, problems: dict) -> Any:
-    if name == "investigation_findings":
-        return _findings(value, problems)
-    if name in ROW_FIELDS:
-        return _rows(name, value, problems)
-    if name in URL_FIELDS:
-        return _url(value, name, problems)
-    if name == "presentation_type":
-        text = collect_text(value, name, problems, limit=20)
-        if text and text not in PRESENTATION_TYPES:
-            problems[name] = f"must be one of {', '.join(PRESENTATION_TYPES)}"
-        return text or None
-    return collect_text(value, name, problems, limit=MAX_TEXT)
+    """The stored value of one phase field; what is wrong with it goes into `problems` by path."""
+    values, found = _load(PHASE_OF_FIELD[name], {name: value})
+    problems.update(found)
+    return values[name]
 
 
 def clean_phase_data(phase: str, data: Mapping[str, Any]) -> dict[str, Any]:
     """The stored values for the fields of `phase` present in `data`; Invalid naming each bad field."""
     check_phase(phase)
-    problems: dict[str, str] = {}
     allowed = PHASE_FIELDS[phase]
-    out = {}
-    for name, value in data.items():
-        if name not in allowed:
-            problems[name] = f"not a field of the {PHASE_LABELS[phase]} phase"
-            continue
-        out[name] = clean_field(name, value, problems)
+    problems = {name: f"not a field of the {PHASE_LABELS[phase]} phase" for name in data if name not in allowed}
+    out, found = _load(phase, {name: value for name, value in data.items() if name in allowed})
+    problems.update(found)
     if problems:
         raise Invalid("Some fields need fixing: " + "; ".join(f"{k}: {v}" for k, v in problems.items()) + ".",
                       fields=problems)
@@ -216,8 +265,7 @@ def missing_when_completing(phase: str, data: Mapping[str, Any], stored: Mapping
     """What completing `phase` would still lack with `data` typed over the `stored` values, also when some of
     `data` does not clean (a bad link or date): so one answer names every problem, not one round at a time."""
     check_phase(phase)
-    ignored: dict[str, str] = {}
-    typed = {name: clean_field(name, value, ignored) for name, value in data.items() if name in PHASE_FIELDS[phase]}
+    typed, _ = _load(phase, {name: value for name, value in data.items() if name in PHASE_FIELDS[phase]})
     return missing_fields(phase, lambda name: typed[name] if name in typed else stored.get(name))
 
 
@@ -226,7 +274,7 @@ def split_by_phase(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     grouped: dict[str, dict[str, Any]] = {}
     unknown = {}
     for name, value in data.items():
-        phase = next((p for p, names in PHASE_FIELDS.items() if name in names), None)
+        phase = PHASE_OF_FIELD.get(name)
         if phase is None:
             unknown[name] = "not a capstone field"
         else:

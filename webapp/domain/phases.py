@@ -1,31 +1,17 @@
-"""Capstone phases (SPEC §4): their order, their fields, and what completes each."""
+"""Capstone phases (SPEC §4): their order and what completes each; their fields are the table in
+domain.phase_fields."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import Conflict, Invalid
+from .phase_fields import FINDING_KINDS, PHASE_LABELS, PHASE_OF_FIELD, PHASES, SPECS, Field
+# The phase vocabulary other layers read here; its home is the table (domain.phase_fields).
+from .phase_fields import FIELDS, PHASE_FIELDS, PRESENTATION_TYPES, completed_at  # noqa: F401
 
-PHASES = ("investigation", "decision_making", "design_remediation", "reporting", "presentation")
-PHASE_LABELS = {
-    "investigation": "Investigation",
-    "decision_making": "Decision making",
-    "design_remediation": "Design & remediation",
-    "reporting": "Reporting",
-    "presentation": "Presentation",
-}
 REVIEW_STAGE = "mentor_review"
 COMPLETED = "completed"
-PRESENTATION_TYPES = ("video", "slides", "document", "interactive")
-FINDING_KINDS = ("threats", "vulnerabilities", "timeline", "evidence")
-
-PHASE_FIELDS: dict[str, tuple[str, ...]] = {
-    "investigation": ("investigation_findings", "investigation_artifacts"),
-    "decision_making": ("decisions_made", "decision_analysis"),
-    "design_remediation": ("design_documents", "remediation_plan"),
-    "reporting": ("report_document_url", "report_summary", "report_key_findings"),
-    "presentation": ("presentation_url", "presentation_type", "presentation_notes"),
-}
 
 
 class PhaseOrderError(Conflict):
@@ -49,62 +35,27 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _count_findings(findings: Any) -> int:
-    if isinstance(findings, Mapping):
-        return sum(len(findings.get(k) or []) for k in FINDING_KINDS)
-    return len(findings or [])
+def _count_entries(lists: Any) -> int:
+    if isinstance(lists, Mapping):
+        return sum(len(lists.get(k) or []) for k in FINDING_KINDS)
+    return len(lists or [])
 
 
-def _investigation(get: Callable[[str], Any]) -> dict[str, str]:
-    if _count_findings(get("investigation_findings")) < 1:
-        return {"investigation_findings": "Record at least one finding (a threat, vulnerability, timeline entry or evidence)."}
-    return {}
-
-
-def _decision_making(get):
-    missing = {}
-    decisions = get("decisions_made") or []
-    if not any(not _blank(d.get("decision")) and not _blank(d.get("rationale")) for d in decisions):
-        missing["decisions_made"] = "Record at least one decision with its rationale."
-    if _blank(get("decision_analysis")):
-        missing["decision_analysis"] = "Write the decision analysis."
-    return missing
-
-
-def _design_remediation(get):
-    return {"remediation_plan": "Write the remediation plan."} if _blank(get("remediation_plan")) else {}
-
-
-def _reporting(get):
-    missing = {}
-    if _blank(get("report_summary")):
-        missing["report_summary"] = "Write the report summary."
-    if not any(not _blank(f.get("finding")) for f in get("report_key_findings") or []):
-        missing["report_key_findings"] = "Record at least one key finding."
-    return missing
-
-
-def _presentation(get):
-    missing = {}
-    if _blank(get("presentation_url")):
-        missing["presentation_url"] = "Give a presentation link or upload a file."
-    if get("presentation_type") not in PRESENTATION_TYPES:
-        missing["presentation_type"] = f"Choose a presentation type: {', '.join(PRESENTATION_TYPES)}."
-    return missing
-
-
-REQUIREMENTS: dict[str, Callable[[Callable[[str], Any]], dict[str, str]]] = {
-    "investigation": _investigation,
-    "decision_making": _decision_making,
-    "design_remediation": _design_remediation,
-    "reporting": _reporting,
-    "presentation": _presentation,
-}
+def is_filled(field: Field, value: Any) -> bool:
+    """Whether `value` meets what completing the phase asks of `field` (its `required` rule in the table)."""
+    if field.kind == "lists":
+        return _count_entries(value) >= 1
+    if field.kind == "rows":
+        return any(isinstance(row, Mapping) and all(not _blank(row.get(c)) for c in field.complete_with)
+                   for row in value or [])
+    if field.kind == "choice":
+        return value in field.choices
+    return not _blank(value)
 
 
 def missing_fields(phase: str, get: Callable[[str], Any]) -> dict[str, str]:
     """Field -> message for each requirement of `phase` that the values (read through `get`) do not meet."""
-    return REQUIREMENTS[phase](get)
+    return {f.name: f.required for f in SPECS[phase].fields if f.required and not is_filled(f, get(f.name))}
 
 
 def check_phase(phase: str) -> None:
@@ -189,4 +140,4 @@ def reopen_plan(phases: list[str] | tuple[str, ...], done: set[str]) -> tuple[st
 
 
 def phase_of_field(name: str) -> str | None:
-    return next((p for p, names in PHASE_FIELDS.items() if name in names), None)
+    return PHASE_OF_FIELD.get(name)

@@ -6,8 +6,9 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from .errors import Conflict, Invalid
-from .text import MAX_TEXT, collect_text
+from .phase_fields import PHASES
 from .phases import PHASE_LABELS
+from .text import MAX_TEXT, collect_text
 
 MAX_TOTAL_PHASES = 5
 REVIEW_STATUSES = ("draft", "submitted")
@@ -84,7 +85,7 @@ def check_rubric_scores(rubric: list[Mapping], scores: Mapping[str, object]) -> 
 
 # ---- The rest of the review rules (SPEC §5, issue 6) ---------------------------------------------------------
 
-REVIEW_TARGETS = ("investigation", "decision_making", "design_remediation", "reporting", "presentation", OVERALL)
+REVIEW_TARGETS = PHASES + (OVERALL,)        # a review looks at one capstone phase, or at the whole
 PRIORITIES = ("low", "medium", "high")
 MAX_SHORT = 2_000
 MAX_STEPS = 20

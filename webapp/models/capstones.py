@@ -79,11 +79,11 @@ class CapstoneProject(db.Model):
     attempt: Mapped[MissionAttempt | None] = relationship()
 
     def completed_phases(self) -> set[str]:
-        return {p for p in phase_rules.PHASES if getattr(self, f"{p}_completed_at") is not None}
+        return {p for p in phase_rules.PHASES if getattr(self, phase_rules.completed_at(p)) is not None}
 
     def is_phase_complete(self, phase: str) -> bool:
         phase_rules.check_phase(phase)
-        return getattr(self, f"{phase}_completed_at") is not None
+        return getattr(self, phase_rules.completed_at(phase)) is not None
 
     def get_current_phase(self) -> str:
         return phase_rules.current_phase(self.completed_phases(), self.mentor_approved)

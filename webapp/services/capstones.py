@@ -300,7 +300,7 @@ def _mark_complete(cap: CapstoneProject, phase: str, actor: User) -> None:
     values stand now. The presentation's completion submits the capstone for review."""
     rules.check_can_complete(phase, cap.completed_phases(), cap.missing_fields(phase))
     now = utcnow()
-    setattr(cap, f"{phase}_completed_at", now)
+    setattr(cap, rules.completed_at(phase), now)
     _log(cap, actor, "completed", phase, f"Completed {rules.PHASE_LABELS[phase]}.")
     if cap.get_current_phase() == rules.REVIEW_STAGE:
         cap.submitted_at = now
@@ -454,7 +454,7 @@ def reopen(cap: CapstoneProject, phases: list[str] | tuple[str, ...], actor: Use
         raise Forbidden(refusal)
     cleared = rules.reopen_plan(list(phases), cap.completed_phases())
     for phase in cleared:
-        setattr(cap, f"{phase}_completed_at", None)
+        setattr(cap, rules.completed_at(phase), None)
     cap.submitted_at = None
     cap.mentor_approved = False
     names = ", ".join(rules.PHASE_LABELS[p] for p in cleared)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from ..domain.phases import PHASES
+from ..domain.phases import PHASE_FIELDS, PHASES, completed_at
 from ..extensions import db
 from ..models import (CapstoneProject, MentorAssignment, MentorshipInteraction, Mission, MissionAttempt,
                       PortfolioItem, User)
@@ -29,40 +29,37 @@ class DemoError(RuntimeError):
     pass
 
 
-def _phase_values(mission: Mission) -> dict[str, dict]:
-    """Plausible content for each capstone phase, written against the mission."""
+def _field_values(mission: Mission) -> dict[str, object]:
+    """Plausible content for the capstone's phase fields (domain.phase_fields names them and says which phase
+    each belongs to), written against the mission."""
     first = mission.subtasks[0]["title"] if mission.subtasks else mission.title
     return {
-        "investigation": {
-            "investigation_findings": {
-                "threats": [f"Adversary activity described in '{first}'"],
-                "vulnerabilities": ["Flat network between workstations and servers"],
-                "timeline": ["02:14 first alert", "02:31 lateral movement observed"],
-                "evidence": ["EDR process tree export", "Firewall log excerpt"],
-            },
-            "investigation_artifacts": [{"type": "link", "url": "https://evidence.example/timeline",
-                                         "description": "Incident timeline worksheet"}],
+        "investigation_findings": {
+            "threats": [f"Adversary activity described in '{first}'"],
+            "vulnerabilities": ["Flat network between workstations and servers"],
+            "timeline": ["02:14 first alert", "02:31 lateral movement observed"],
+            "evidence": ["EDR process tree export", "Firewall log excerpt"],
         },
-        "decision_making": {
-            "decisions_made": [{"decision": "Isolate the affected segment", "rationale":
-                                "Stops spread at the cost of two hours of downtime", "decided_at": "2026-11-02"}],
-            "decision_analysis": "Containment first: the cost of downtime is smaller than the cost of spread.",
-        },
-        "design_remediation": {
-            "design_documents": [{"title": "Segmentation design", "url": "https://docs.example/segmentation",
-                                  "description": "VLANs and firewall rules"}],
-            "remediation_plan": "1. Reset exposed credentials.\n2. Segment servers.\n3. Tune detections.",
-        },
-        "reporting": {
-            "report_summary": "The intrusion was contained within the night shift; no data left the network.",
-            "report_key_findings": [{"finding": "Shared local admin password", "impact": "Lateral movement",
-                                     "recommendation": "Deploy LAPS"}],
-        },
-        "presentation": {
-            "presentation_url": "https://slides.example/capstone", "presentation_type": "slides",
-            "presentation_notes": "Fifteen-minute briefing for the IT steering group.",
-        },
+        "investigation_artifacts": [{"type": "link", "url": "https://evidence.example/timeline",
+                                     "description": "Incident timeline worksheet"}],
+        "decisions_made": [{"decision": "Isolate the affected segment", "rationale":
+                            "Stops spread at the cost of two hours of downtime", "decided_at": "2026-11-02"}],
+        "decision_analysis": "Containment first: the cost of downtime is smaller than the cost of spread.",
+        "design_documents": [{"title": "Segmentation design", "url": "https://docs.example/segmentation",
+                              "description": "VLANs and firewall rules"}],
+        "remediation_plan": "1. Reset exposed credentials.\n2. Segment servers.\n3. Tune detections.",
+        "report_summary": "The intrusion was contained within the night shift; no data left the network.",
+        "report_key_findings": [{"finding": "Shared local admin password", "impact": "Lateral movement",
+                                 "recommendation": "Deploy LAPS"}],
+        "presentation_url": "https://slides.example/capstone", "presentation_type": "slides",
+        "presentation_notes": "Fifteen-minute briefing for the IT steering group.",
     }
+
+
+def _phase_values(mission: Mission) -> dict[str, dict]:
+    """The same content grouped by phase (bench/soak.py saves it phase by phase)."""
+    values = _field_values(mission)
+    return {phase: {name: values[name] for name in PHASE_FIELDS[phase] if name in values} for phase in PHASES}
 
 
 def _make_capstone(learner: User, mission: Mission, done: int, when) -> CapstoneProject:
@@ -73,7 +70,7 @@ def _make_capstone(learner: User, mission: Mission, done: int, when) -> Capstone
             for name, value in values[phase].items():
                 setattr(cap, name, value)
         if i < done:
-            setattr(cap, f"{phase}_completed_at", when + timedelta(hours=i + 1))
+            setattr(cap, completed_at(phase), when + timedelta(hours=i + 1))
     if done >= len(PHASES):
         cap.submitted_at = when + timedelta(hours=len(PHASES))
     return cap
