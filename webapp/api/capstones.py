@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
 
-from .. import cache
 from ..capstones import queries
 from ..domain import phases as rules
 from ..domain.errors import Invalid
 from ..services import capstones as service
 from ..services.actors import actor_for
-from .core import Blueprint, cached_json, paginate
+from .core import Blueprint, cached_json, learner_area, paginate
 from .schemas.capstones import (CapstoneCreateSchema, CapstoneDetailSchema, CapstoneFileSchema, CapstoneListArgs,
                                 CapstonePage, CapstonePatchSchema, CapstoneUploadForm)
 
@@ -66,7 +65,7 @@ def get_capstone(capstone_id):
     incomplete phase, then `mentor_review` until approved, then `completed`."""
     learner_id = service.readable_learner(g.api_user, capstone_id)
     # The same for every reader: made once per change to the learner's data, the people or the catalogue.
-    return cached_json(("catalogue", "people", cache.learner_area(learner_id)),
+    return cached_json(("catalogue", "people", learner_area(learner_id)),
                        ("api-capstone", capstone_id, request.url_root),
                        lambda: CapstoneDetailSchema().dump(_get(capstone_id)))
 
