@@ -70,7 +70,7 @@ def create_app(config: dict | None = None):
 
     from .account import bp as account_bp
     from .admin import bp as admin_bp
-    from .api import bp as api_bp
+    from .api import init_api
     from .attempts import bp as attempts_bp
     from .auth import bp as auth_bp
     from .capstones import bp as capstones_bp
@@ -83,8 +83,7 @@ def create_app(config: dict | None = None):
     for bp in (auth_bp, dashboard_bp, missions_bp, attempts_bp, capstones_bp, admin_bp, account_bp, files_bp,
                mentorship_bp, portfolio_bp):
         app.register_blueprint(bp)
-    csrf.exempt(api_bp)
-    app.register_blueprint(api_bp)
+    init_api(app)          # the JSON API and its OpenAPI document (flask-smorest)
 
     from .cli import register_cli
 

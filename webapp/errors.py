@@ -1,7 +1,7 @@
 """One place that turns errors into a page, an htmx fragment or the API's JSON error shape."""
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
@@ -48,6 +48,22 @@ def error_response(status: int, message: str, code: str | None = None, fields: d
     return render_template("errors/error.html", status=status, message=message, fields=fields or {}), status
 
 
+def http_error_response(exc: HTTPException):
+    """An HTTP error (404, 405, 413, 429...) as a page, a fragment or the API's JSON error."""
+    status = exc.code or 500
+    message = HTTP_MESSAGES.get(status) or exc.description or "Request failed."
+    if status == 413:
+        message = too_large_message(request.mimetype, current_app.config)
+    if status in (400, 429) and exc.description and exc.description != type(exc).description \
+            and not exc.description[:1].isdigit():
+        message = exc.description
+    resp = error_response(status, message)
+    if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+        resp = current_app.make_response(resp)
+        resp.headers["Allow"] = ", ".join(exc.valid_methods)
+    return resp
+
+
 def is_database_outage(exc: BaseException) -> bool:
     """The database cannot be reached or dropped the connection (restart, failover, network), as opposed to a bug."""
     return isinstance(exc, (OperationalError, InterfaceError)) or (
@@ -57,7 +73,7 @@ def is_database_outage(exc: BaseException) -> bool:
 def _render_without_database() -> None:
     """The outage page must not touch the database. The user could not be loaded (the loader failed) or, after the
     rollback, is expired and would be reloaded by the first attribute the page reads: render as a visitor."""
-    from flask import current_app, g
+    from flask import g
 
     g._login_user = current_app.login_manager.anonymous_user()
 
@@ -99,20 +115,9 @@ def register_error_handlers(app) -> None:
     def csrf_error(exc):
         return error_response(400, SESSION_EXPIRED, "csrf")
 
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        status = exc.code or 500
-        message = HTTP_MESSAGES.get(status) or exc.description or "Request failed."
-        if status == 413:
-            message = too_large_message(request.mimetype, app.config)
-        if status in (400, 429) and exc.description and exc.description != type(exc).description \
-                and not exc.description[:1].isdigit():
-            message = exc.description
-        resp = error_response(status, message)
-        if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
-            resp = app.make_response(resp)
-            resp.headers["Allow"] = ", ".join(exc.valid_methods)
-        return resp
+    # The API's smorest.Api replaces this handler by its own, which hands everything but its validation errors back
+    # to http_error_response (webapp/api/core.py).
+    app.register_error_handler(HTTPException, http_error_response)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -446,6 +446,51 @@ def test_openapi_documents_every_api_route(app, spec):
             assert method.lower() in spec["paths"][path], (path, method)
 
 
+def test_every_api_view_states_who_may_call_it(app, spec):
+    """Every operation of the URL map under /api/v1 went through Blueprint.authenticated or Blueprint.public: it is
+    documented with its security (bearer, or explicitly none), and only the public portfolio takes no token."""
+    public = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(API) or rule.rule == f"{API}/openapi.json":
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            op = spec["paths"][flask_rule_as_openapi(rule.rule)][method.lower()]
+            assert op["security"] in ([{"bearer": []}], []), (rule.rule, method)
+            assert op["operationId"] == rule.endpoint.rsplit(".", 1)[-1], (rule.rule, method)
+            if not op["security"]:
+                public.add((rule.rule, method))
+    assert public == {(f"{API}/users/<handle>/portfolio", "GET")}
+
+
+def test_token_is_checked_before_the_arguments(client, spec):
+    """An operation that takes a token answers 401 without one, whatever its query or body hold (no 422 that
+    would tell an anonymous caller about the schema)."""
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            if not op["security"]:
+                continue
+            url = re.sub(r"\{[^}]+\}", "1", path) + "?page=0&per_page=x"
+            resp = client.open(url, method=method.upper(), json={"no such field": 1})
+            assert resp.status_code == 401, (method, path, resp.status_code)
+            assert resp.get_json()["error"]["code"] == "unauthorized", (method, path)
+
+
+def test_validation_errors_keep_the_error_shape_with_field_paths(client, learner_auth):
+    resp = client.post(f"{API}/capstones", json={"nope": 1}, headers=learner_auth)
+    assert resp.status_code == 422
+    assert resp.get_json() == {"error": {
+        "code": "invalid", "message": "The request body has invalid fields: mission, nope.",
+        "fields": {"mission": "Missing data for required field.", "nope": "Unknown field."}}}
+    resp = client.get(f"{API}/missions?per_page=101&tier=nope", headers=learner_auth)
+    assert resp.status_code == 422
+    error = resp.get_json()["error"]
+    assert error["message"].startswith("The request query has invalid fields:")
+    assert set(error["fields"]) == {"per_page", "tier"}
+    resp = client.post(f"{API}/portfolio-items", json={"title": "T", "item_type": "writeup", "skill_tags": [1]},
+                       headers=learner_auth)
+    assert resp.status_code == 422 and resp.get_json()["error"]["fields"] == {"skill_tags.0": "Not a valid string."}
+
+
 def test_openapi_every_operation_has_responses_and_errors_use_error_schema(spec):
     operation_ids = []
     for path, operations in spec["paths"].items():

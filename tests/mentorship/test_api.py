@@ -39,6 +39,32 @@ def test_openapi_documents_every_mentorship_path(client):
     assert {"get", "patch"} <= set(item)
 
 
+def test_create_with_a_bad_draft_field_is_one_transaction_and_leaves_nothing_behind(client):
+    """Creating a review phase with draft fields is one use case: when a field is refused (422), neither the
+    review nor the claim's activity time is written (it was a create, a commit, then a compensating delete)."""
+    from datetime import timedelta
+
+    from tests.snapshots import database_snapshot
+
+    mentor = make_user("mentor")
+    cap = submitted_capstone()
+    cap.claimed_by_id, cap.claimed_at = mentor.id, utcnow() - timedelta(minutes=30)
+    db.session.commit()
+    auth = bearer(mentor)
+    assert client.get("/api/v1/me", headers=auth).status_code == 200   # the token's first use is recorded
+    before = database_snapshot()
+    resp = client.post(API, json={"capstone": cap.id, "review_phase": 1, "total_phases": 1,
+                                  "written_feedback": "Start", "rubric_scores": {"no-such-criterion": 4}},
+                       headers=auth)
+    assert resp.status_code == 422, resp.get_json()
+    assert "rubric_scores" in " ".join(resp.get_json()["error"]["fields"])
+    assert database_snapshot() == before
+    good = client.post(API, json={"capstone": cap.id, "review_phase": 1, "total_phases": 1,
+                                  "written_feedback": "Start"}, headers=auth)
+    assert good.status_code == 201 and good.get_json()["written_feedback"] == "Start"
+    assert count() == 1
+
+
 def test_create_patch_media_submit_approve_through_the_api(client):
     learner, mentor = make_user("learner"), make_user("mentor")
     assign(mentor, learner)

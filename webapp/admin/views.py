@@ -25,14 +25,13 @@ def _render(status: int = 200, assignment_form: AssignmentForm | None = None):
     filters = UserFilterForm(request.args)
     filters.validate()
     stmt = queries.users(filters.q.data, filters.role.data or None)
-    total = db.session.scalar(queries.count(stmt))
-    page = _page_number()
-    pages = max(1, -(-total // queries.PER_PAGE))
-    page = min(page, pages)
-    users = db.session.scalars(stmt.limit(queries.PER_PAGE).offset((page - 1) * queries.PER_PAGE)).all()
+    users = db.paginate(stmt, page=_page_number(), per_page=queries.PER_PAGE, error_out=False)
+    if users.page > max(1, users.pages):   # past the end: the last page
+        users = db.paginate(stmt, page=users.pages, per_page=queries.PER_PAGE, error_out=False)
     assignments = queries.assignments(filters.q.data)
     return render_template(
-        "admin/index.html", filters=filters, users=users, total=total, page=page, pages=pages,
+        "admin/index.html", filters=filters, users=users.items, total=users.total, page=users.page,
+        pages=max(1, users.pages),
         role_form=RoleForm(formdata=None), active_form=ActiveForm(formdata=None),
         assignment_form=assignment_form or AssignmentForm(formdata=None),
         assignments=db.session.scalars(assignments.limit(queries.ASSIGNMENTS_SHOWN)).all(),

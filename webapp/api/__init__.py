@@ -1,3 +1,3 @@
-from .views import bp
+from .views import bp, init_api
 
-__all__ = ["bp"]
+__all__ = ["bp", "init_api"]

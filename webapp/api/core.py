@@ -1,85 +1,97 @@
-"""The API's plumbing: a route table per resource module, bearer-token auth, input validation through
-the marshmallow schemas, pagination, and the OpenAPI document built from the same schemas."""
+"""What the resource modules share, on flask-smorest: the Api (its OpenAPI document and the error shape of its
+validation errors), the Blueprint every resource module makes (bearer-token auth and documented errors per
+operation), the request-body parser, pagination and the one call into the cache."""
 from __future__ import annotations
 
-import functools
-import re
-from dataclasses import dataclass, field
-from functools import wraps
+import http
 from collections.abc import Callable, Hashable
+from functools import wraps
 from typing import Any
 
-from flask import g, jsonify, request
-from marshmallow import Schema, ValidationError
+import flask_smorest
+from flask import current_app, g, request
+from flask_smorest.spec.plugins import FlaskPlugin
+from webargs.flaskparser import FlaskParser
 
-from ..domain.errors import Invalid, NotFound, Unauthorized
+from .. import cache
+from ..domain.errors import DomainError, Invalid, NotFound, Unauthorized
+from ..errors import api_error, http_error_response, is_api_request
+from ..extensions import db
 from ..services import tokens
-from .schemas import MAX_ID
+from .schemas import MAX_PER_PAGE, ErrorSchema
+
+ERROR_TEXT = {400: "Malformed request", 401: "Missing or invalid token", 403: "Not allowed", 404: "Not found",
+              409: "Conflict", 413: "Too large", 415: "Unsupported media type", 422: "Invalid fields"}
 
 
-@dataclass
-class Operation:
-    rule: str
-    method: str
-    view: Any
-    summary: str
-    auth: bool = True
-    query: type[Schema] | None = None
-    body: type[Schema] | None = None
-    response: type[Schema] | None = None
-    status: int = 200
-    errors: tuple[int, ...] = ()
-    tags: tuple[str, ...] = ()
-    description: str = ""
-    form: type[Schema] | None = None  # a multipart/form-data body the view reads itself (documentation only)
+class Api(flask_smorest.Api):
+    """The API's OpenAPI document (served at /api/v1/openapi.json) and its error shape.
+
+    smorest answers every HTTPException through `handle_http_exception` (its documented extension point): a
+    validation error of an argument schema (webargs, 422) becomes {"error": {"code", "message", "fields"}} with
+    one entry per field path; everything else goes to the app's one handler in webapp/errors.py."""
+
+    ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None  # each operation lists its own errors (Blueprint.authenticated/public)
+
+    def handle_http_exception(self, error):
+        messages = (getattr(error, "data", None) or {}).get("messages")
+        if error.code == 422 and messages and is_api_request():
+            where = "query" if "query" in messages else "body"
+            fields = {}
+            for location_messages in messages.values():
+                fields.update(flatten(location_messages))
+            return api_error(422, f"The request {where} has invalid fields: {', '.join(fields)}.", fields=fields)
+        return http_error_response(error)
 
 
-class Routes:
-    """Collects a resource module's operations; views.py adds them to the blueprint."""
+class PathParametersInOperations(FlaskPlugin):
+    """The apispec plugin for Flask rules (smorest's), listing a path's parameters in each of its operations
+    rather than once beside them, as the document always did."""
 
-    def __init__(self, tag: str):
-        self.tag = tag
-        self.operations: list[Operation] = []
+    def path_helper(self, rule, operations, parameters, **kwargs):
+        path = super().path_helper(rule=rule, operations=operations, parameters=parameters, **kwargs)
+        for operation in operations.values():
+            operation["parameters"] = [*parameters, *operation.get("parameters", [])]
+        parameters.clear()
+        return path
 
-    def route(self, method: str, rule: str, *, summary: str, auth: bool = True, query=None, body=None,
-              response=None, status: int = 200, errors: tuple[int, ...] = (), description: str = "", form=None):
-        def decorator(view):
-            @wraps(view)
-            def wrapped(**kwargs):
-                if auth:
-                    g.api_user = authenticate()
-                for name, value in kwargs.items():
-                    # An id no row can have (the database would overflow, a 500) names nothing: 404.
-                    if isinstance(value, int) and not 0 < value <= MAX_ID:
-                        raise NotFound(f"There is no such {name.removesuffix('_id')}.", fields={name: "unknown"})
-                if query is not None:
-                    kwargs["args"] = _load(_instance(query), request.args.to_dict(flat=True), "query")
-                if body is not None:
-                    kwargs["body"] = _load(_instance(body), json_body(), "body")
-                return view(**kwargs)
 
-            self.operations.append(Operation(rule, method, wrapped, summary, auth, query, body, response, status,
-                                             errors, (self.tag,), description or (view.__doc__ or "").strip(),
-                                             form))
-            return wrapped
+def flatten(messages, prefix: str = "") -> dict[str, str]:
+    """marshmallow's nested error messages as {"a.b.0.c": "message"}; errors of the whole body as "body"."""
+    out: dict[str, str] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            out.update(flatten(value, f"{prefix}{key}." if prefix or key != "_schema" else ""))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out[prefix.rstrip(".") or "body"] = " ".join(messages)
+    elif isinstance(messages, list):
+        for i, m in enumerate(messages):
+            out.update(flatten(m, f"{prefix}{i}."))
+    else:
+        out[prefix.rstrip(".") or "body"] = str(messages)
+    return out
 
-        return decorator
 
-    def get(self, rule, **kw):
-        return self.route("GET", rule, **kw)
+parser = FlaskParser()
 
-    def post(self, rule, **kw):
-        return self.route("POST", rule, **kw)
 
-    def patch(self, rule, **kw):
-        return self.route("PATCH", rule, **kw)
-
-    def delete(self, rule, **kw):
-        return self.route("DELETE", rule, **kw)
-
-    def register(self, bp) -> None:
-        for op in self.operations:
-            bp.add_url_rule(op.rule, endpoint=op.view.__name__, view_func=op.view, methods=[op.method])
+@parser.location_loader("json")
+def json_body(req, schema) -> dict:
+    """The request's JSON object, {} for no body. Read only here, after routing and the token check, and never past
+    MAX_JSON_KB; what it holds is checked once for NUL and invalid Unicode (webapp/boundary.py)."""
+    if not req.is_json:
+        if req.content_length or req.headers.get("Transfer-Encoding"):
+            raise Invalid("Send the body as JSON with 'Content-Type: application/json'.")
+        return {}       # nothing sent, and nothing read
+    if not req.get_data():
+        return {}
+    data = req.get_json(silent=True)
+    if data is None:
+        raise DomainError("The request body is not valid JSON.")
+    if not isinstance(data, dict):
+        raise Invalid("The request body must be a JSON object.")
+    return data
 
 
 def authenticate():
@@ -96,82 +108,64 @@ def authenticate():
     return user
 
 
-def json_body() -> dict:
-    """The request's JSON object, {} for no body. Read only here, after routing and the token check, and never past
-    MAX_JSON_KB; what it holds is checked once for NUL and invalid Unicode (webapp/boundary.py)."""
-    if not request.is_json:
-        if request.content_length or request.headers.get("Transfer-Encoding"):
-            raise Invalid("Send the body as JSON with 'Content-Type: application/json'.")
-        return {}       # nothing sent, and nothing read
-    if not request.get_data():
-        return {}
-    data = request.get_json(silent=True)
-    if data is None:
-        from ..domain.errors import DomainError
+class Blueprint(flask_smorest.Blueprint):
+    """One resource module's routes. Every operation says who may call it, right under its route:
 
-        raise DomainError("The request body is not valid JSON.")
-    if not isinstance(data, dict):
-        raise Invalid("The request body must be a JSON object.")
-    return data
+        @bp.get("/capstones/<int:capstone_id>")
+        @bp.authenticated(errors=(403, 404))
+        @bp.response(200, CapstoneDetailSchema)
+        def get_capstone(capstone_id): ...
 
+    `authenticated` checks the bearer token (401) before the arguments are read, and `public` marks an operation
+    anyone may call; both document the operation's id, its tag (the module), its security and every error it may
+    answer, each with the error schema."""
 
-@functools.cache
-def _instance(schema_class: type[Schema]) -> Schema:
-    """One instance per schema class: loading keeps no state on the schema, and building one copies every
-    declared field (a cost paid once instead of on every request)."""
-    return schema_class()
+    ARGUMENTS_PARSER = parser
 
+    def authenticated(self, *, errors: tuple[int, ...] = ()):
+        return self._operation(errors=(401, *errors), public=False)
 
-def _load(schema: Schema, data: dict, where: str) -> dict:
-    try:
-        return schema.load(data, unknown="exclude" if where == "query" else "raise")
-    except ValidationError as exc:
-        flat = _flatten(exc.messages)
-        raise Invalid(f"The request {where} has invalid fields: {', '.join(flat)}.", fields=flat) from exc
+    def public(self, *, errors: tuple[int, ...] = ()):
+        return self._operation(errors=errors, public=True)
 
+    def _operation(self, *, errors: tuple[int, ...], public: bool):
+        def decorator(view):
+            @wraps(view)
+            def checked(*args, **kwargs):
+                if not public:
+                    g.api_user = authenticate()
+                return view(*args, **kwargs)
 
-def _flatten(messages, prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            out.update(_flatten(value, f"{prefix}{key}." if prefix or key != "_schema" else ""))
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        out[prefix.rstrip(".") or "body"] = " ".join(messages)
-    elif isinstance(messages, list):
-        for i, m in enumerate(messages):
-            out.update(_flatten(m, f"{prefix}{i}."))
-    else:
-        out[prefix.rstrip(".") or "body"] = str(messages)
-    return out
+            for code in sorted(set(errors)):
+                checked = self.alt_response(code, schema=ErrorSchema,
+                                            description=ERROR_TEXT.get(code, http.HTTPStatus(code).phrase))(checked)
+            return self.doc(operationId=view.__name__, tags=[self.name],
+                            security=[] if public else [{"bearer": []}])(checked)
+
+        return decorator
 
 
-def paginate(session, stmt, args: dict, serialise) -> dict:
-    """Run a select() page by page: {"items", "page", "per_page", "total"}; a page past the end is 404."""
-    from sqlalchemy import func, select
-
-    page, per_page = args["page"], args["per_page"]
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    if page > 1 and (page - 1) * per_page >= total:
-        last = max(1, -(-total // per_page))
-        raise NotFound(f"Page {page} is past the end: there {'is' if last == 1 else 'are'} {last} "
-                       f"page{'' if last == 1 else 's'} of {per_page}.", fields={"page": f"must be at most {last}"})
-    rows = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return {"items": [serialise(r) for r in rows], "page": page, "per_page": per_page, "total": total}
+def paginate(stmt, args: dict):
+    """One page of a select(): a Pagination the page schemas dump as {"items", "page", "per_page", "total"}. A page
+    past the end is 404 naming the last page."""
+    page = db.paginate(stmt, page=args["page"], per_page=args["per_page"], max_per_page=MAX_PER_PAGE,
+                       error_out=False)
+    last = max(1, page.pages)
+    if page.page > last:
+        raise NotFound(f"Page {page.page} is past the end: there {'is' if last == 1 else 'are'} {last} "
+                       f"page{'' if last == 1 else 's'} of {page.per_page}.", fields={"page": f"must be at most {last}"})
+    return page
 
 
-def ok(payload: Any, status: int = 200):
-    return jsonify(payload), status
+# ---- the API's only use of the cache (webapp/cache.py) --------------------------------------------------------
+
+def learner_area(learner_id: int) -> str:
+    """The cache area of one learner's data."""
+    return cache.learner_area(learner_id)
 
 
-def cached_ok(areas: str | tuple[str, ...], key: Hashable, make: Callable[[], Any]):
-    """`ok(make())`, with the JSON text made once per revision of `areas` (webapp/cache.py)."""
-    from flask import current_app
-
-    from .. import cache
-
+def cached_json(areas: str | tuple[str, ...], key: Hashable, make: Callable[[], Any]):
+    """A 200 JSON response of `make()`, its text made once per revision of `areas`. The view still states its
+    response schema (`make` dumps with it), so the document stays right."""
     body = cache.cached(areas, ("json", key), lambda: current_app.json.dumps(make()))
-    return current_app.response_class(f"{body}\n", mimetype=current_app.json.mimetype), 200
-
-
-def openapi_path(rule: str) -> str:
-    return re.sub(r"<(?:[a-z_]+:)?([a-z_]+)>", r"{\1}", rule)
+    return current_app.response_class(f"{body}\n", mimetype=current_app.json.mimetype)

@@ -1,16 +1,17 @@
+"""The caller's account (SPEC §8)."""
 from flask import g
 
-from .core import Routes, ok
-from .schemas import UserSchema
+from .core import Blueprint
+from .schemas.account import UserSchema
 
-routes = Routes("account")
-
-
-def user_json(user) -> dict:
-    return UserSchema().dump(user)
+bp = Blueprint("account", __name__)
 
 
-@routes.get("/me", summary="The caller", response=UserSchema)
+@bp.get("/me")
+@bp.authenticated()
+@bp.response(200, UserSchema)
 def get_me():
-    """The account the token belongs to."""
-    return ok(user_json(g.api_user))
+    """The caller
+
+    The account the token belongs to."""
+    return g.api_user

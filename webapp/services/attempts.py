@@ -12,7 +12,8 @@ from sqlalchemy.orm import joinedload
 from ..domain import engine
 from ..domain.attempt_rules import can_play_attempt
 from ..domain.errors import Conflict, Invalid, NotFound
-from ..domain.policies import Actor, require
+from ..domain.mission_rules import hidden_subtask_ids
+from ..domain.policies import Actor, can_see_mentor_notes, require
 from ..extensions import db
 from ..models import Mission, MissionAttempt, User
 from ..models.base import utcnow
@@ -260,6 +261,31 @@ def reached_for_learner(learner_id: int, mission: Mission) -> dict:
         "cues": [{k: v for k, v in c.items() if k != "revealed_by"} for c in progress.cues],
         "unlocked": {sid for sid in locks if sid not in progress.hidden},
     }
+
+
+@dataclass(frozen=True)
+class MissionAsSeen:
+    """A mission as one reader may see it: mentors and admins see every subtask, event and cue and the mentor
+    notes; a learner sees no spoilers (hidden subtasks, events and cues only as their attempt, the one in progress
+    or else the latest, reached them, as that attempt saw them). Other attributes are the mission's."""
+
+    mission: Mission
+    subtasks: list
+    escalation_events: list
+    environmental_cues: list
+    with_notes: bool
+
+    def __getattr__(self, name: str):
+        return getattr(self.mission, name)
+
+
+def as_seen_by(actor: Actor, mission: Mission) -> MissionAsSeen:
+    if can_see_mentor_notes(actor):
+        return MissionAsSeen(mission, mission.subtasks, mission.escalation_events, mission.environmental_cues, True)
+    reached = reached_for_learner(actor.id, mission)
+    hidden = hidden_subtask_ids(mission.content()) - reached["unlocked"]
+    return MissionAsSeen(mission, [s for s in mission.subtasks if s["id"] not in hidden], reached["events"],
+                         reached["cues"], False)
 
 
 def _parse_time(value) -> datetime | None:

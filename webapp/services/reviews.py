@@ -239,7 +239,10 @@ def attempt_review_done():
 
 
 def create(user: User, *, capstone_id: int | None = None, attempt_id: int | None = None,
-           review_phase: int | None = None, phase: str = rules.OVERALL, total_phases: int | None = None) -> MI:
+           review_phase: int | None = None, phase: str = rules.OVERALL, total_phases: int | None = None,
+           draft: dict[str, Any] | None = None) -> MI:
+    """Start a review phase, with the `draft` fields saved in it (checked as save_draft checks them): one
+    transaction, so a refused field leaves nothing behind."""
     subject = _subject(capstone_id, attempt_id)
     _require_review(user, subject)
     rules.check_target(phase or rules.OVERALL)
@@ -258,6 +261,10 @@ def create(user: User, *, capstone_id: int | None = None, attempt_id: int | None
                 capstone_id=subject.id if isinstance(subject, CapstoneProject) else None,
                 attempt_id=subject.id if isinstance(subject, MissionAttempt) else None,
                 review_phase=int(review_phase), total_phases=total, phase=phase or rules.OVERALL, status="draft")
+    if draft:
+        review.mission = subject.mission
+        for name, value in clean(review, draft).items():
+            setattr(review, name, value)
     db.session.add(review)
     _touch_claim(subject, user)
     try:
