@@ -31,7 +31,8 @@ def _api_field(spec):
         lists = Schema.from_dict({k: fields.List(fields.String(allow_none=True)) for k in spec.lists}, name="Findings")
         return fields.Nested(lists, metadata={"description": f"lists: {', '.join(spec.lists)}"})
     if spec.kind == "rows":
-        row = Schema.from_dict({c.name: _column(c) for c in spec.columns}, name=f"{spec.name}_row")
+        row = Schema.from_dict({c.name: _column(c) for c in spec.columns},
+                               name="".join(w.capitalize() for w in spec.name.split("_")) + "Row")
         return fields.List(fields.Nested(row), metadata=meta)
     if spec.kind == "choice":
         return fields.String(allow_none=True, metadata={"enum": list(spec.choices)})
