@@ -469,7 +469,8 @@ def test_token_is_checked_before_the_arguments(client, spec):
         for method, op in operations.items():
             if not op["security"]:
                 continue
-            url = re.sub(r"\{[^}]+\}", "1", path) + "?page=0&per_page=x"
+            # Path parameters that routing accepts (a phase key must name a phase, or routing answers 404 first).
+            url = re.sub(r"\{[^}]+\}", "1", path.replace("{key}", "investigation")) + "?page=0&per_page=x"
             resp = client.open(url, method=method.upper(), json={"no such field": 1})
             assert resp.status_code == 401, (method, path, resp.status_code)
             assert resp.get_json()["error"]["code"] == "unauthorized", (method, path)
