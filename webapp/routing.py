@@ -31,7 +31,7 @@ class IdConverter(IntegerConverter):
     405 instead of 404. A rule may still ask for a smaller `max` (checked by `to_python`)."""
 
     def __init__(self, map, *args, **kwargs) -> None:
-        from .api.schemas import MAX_ID
+        from .models.base import MAX_ID
 
         super().__init__(map, *args, **kwargs)
         self.max = MAX_ID if self.max is None else min(self.max, MAX_ID)

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, DateTime, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
+MAX_ID = 2**31 - 1  # the largest value of a database integer column (ids, versions)
+
 # JSON documents: JSONB on PostgreSQL, JSON text on SQLite.
 JSONDoc = JSON().with_variant(JSONB(), "postgresql")
 

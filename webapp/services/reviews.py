@@ -6,7 +6,7 @@ so and changes nothing. Only services commit.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, BinaryIO
 
 from flask import url_for

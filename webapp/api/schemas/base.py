@@ -7,8 +7,9 @@ from typing import Any
 
 from marshmallow import Schema, fields, missing, validate
 
+from ...models.base import MAX_ID
+
 MAX_PER_PAGE = 100
-MAX_ID = 2**31 - 1  # the largest value of a database integer column (ids, versions)
 BINARY = {"type": "string", "format": "binary"}
 
 
