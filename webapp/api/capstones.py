@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, jsonify, request, url_for
 from sqlalchemy import select
 
-from .. import cache
+from .. import caching
 from ..capstones import queries
 from ..domain import phases as rules
 from ..domain.errors import Invalid
@@ -115,7 +115,7 @@ def get_capstone(capstone_id):
     incomplete phase, then `mentor_review` until approved, then `completed`."""
     learner_id = service.readable_learner(g.api_user, capstone_id)
     # The same for every reader: made once per change to the learner's data, the people or the catalogue.
-    return cached_ok(("catalogue", "people", cache.learner_area(learner_id)),
+    return cached_ok(("catalogue", "people", caching.learner_area(learner_id)),
                      ("api-capstone", capstone_id, request.url_root), lambda: detail_json(_get(capstone_id)))
 
 

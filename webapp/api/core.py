@@ -164,12 +164,12 @@ def ok(payload: Any, status: int = 200):
 
 
 def cached_ok(areas: str | tuple[str, ...], key: Hashable, make: Callable[[], Any]):
-    """`ok(make())`, with the JSON text made once per revision of `areas` (webapp/cache.py)."""
+    """`ok(make())`, with the JSON text made once per revision of `areas` (webapp/caching)."""
     from flask import current_app
 
-    from .. import cache
+    from .. import caching
 
-    body = cache.cached(areas, ("json", key), lambda: current_app.json.dumps(make()))
+    body = caching.value(areas, ("json", key), lambda: current_app.json.dumps(make()))
     return current_app.response_class(f"{body}\n", mimetype=current_app.json.mimetype), 200
 
 

@@ -10,8 +10,9 @@ from typing import NamedTuple
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
-from .. import cache, htmx
+from .. import caching, htmx
 from ..domain import capstone_rules, phases as rules, uploads
 from ..domain.errors import Conflict, Invalid
 from ..extensions import db
@@ -19,7 +20,6 @@ from ..markdown import render as render_markdown
 from ..models.base import utcnow
 from ..services import capstones as service
 from ..services.actors import actor_for
-from ..templating import render_page
 from . import forms, queries
 
 bp = Blueprint("capstones", __name__, url_prefix="/capstones")
@@ -87,7 +87,7 @@ def _shown_phase(cap, requested: str | None) -> str:
 
 class WorkspacePage(NamedTuple):
     title: str
-    body: str
+    body: Markup
 
 
 @bp.get("/<int:capstone_id>")
@@ -106,18 +106,19 @@ def detail(capstone_id: int):
     # What the page shows is the learner's (the capstone, its files and history, their reviews), the people
     # named, the catalogue's, or the review statistics; each viewer sees their own buttons, and a review's
     # status can change with the clock alone (a claim expiring): made at most once a minute per change.
-    areas = ("catalogue", "people", "reviews", cache.learner_area(learner_id))
-    page = cache.cached_html(areas, ("capstone-page", capstone_id, current_user.id, requested, fragment,
+    areas = ("catalogue", "people", "reviews", caching.learner_area(learner_id))
+    page = caching.fragment(areas, ("capstone-page", capstone_id, current_user.id, requested, fragment,
                                      utcnow().strftime("%Y-%m-%dT%H:%M")), make)
     return page if fragment else _full_page(page)
 
 
 def _workspace(ctx: dict) -> WorkspacePage:
-    return WorkspacePage(f"Capstone: {ctx['cap'].mission.title}", render_template("capstones/_detail_body.html", **ctx))
+    return WorkspacePage(f"Capstone: {ctx['cap'].mission.title}",
+                         Markup(render_template("capstones/_detail_body.html", **ctx)))  # nosec B704
 
 
 def _full_page(page: WorkspacePage) -> str:
-    return render_page(page.title, page.body)
+    return render_template("capstones/detail.html", page=page)
 
 
 def _render_form(ctx: dict, status: int = 200):
