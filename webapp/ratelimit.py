@@ -107,7 +107,9 @@ class DatabaseStorage(Storage):
 
 def init_ratelimit(app) -> None:
     """Bind Flask-Limiter. The app has no default, application or blueprint-wide limits: only views decorated
-    with `@limiter.limit` are limited, each by its decorator when the view runs."""
+    with `@limiter.limit` are limited, each by its decorator when the view runs, so its check on every request is
+    left out (webapp/caching/overrides.py)."""
+    from .caching.overrides import limiter_without_request_hook
     from .extensions import limiter
 
-    limiter.init_app(app)
+    limiter_without_request_hook(app, limiter)

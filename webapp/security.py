@@ -5,8 +5,8 @@ from functools import wraps
 
 from flask import current_app
 from flask_login import current_user
-from flask_talisman import Talisman
 
+from .caching.overrides import StoredTalisman
 from .domain.errors import Forbidden
 
 CSP = {
@@ -23,7 +23,8 @@ CSP = {
     "frame-ancestors": "'none'",
 }
 
-talisman = Talisman()
+# Talisman, with each view's headers worked out once per process (webapp/caching/overrides.py).
+talisman = StoredTalisman()
 
 
 STORAGE_DIRECTIVES = ("img-src", "media-src", "connect-src")
