@@ -218,3 +218,18 @@ def test_a_change_after_a_rolled_back_savepoint_is_bumped_again(world):
     world["cap"].remediation_plan = "Kept"
     db.session.commit()
     assert caching.learner_area(world["learner"].id) in changed(before)
+
+
+def test_the_sql_form_of_a_learners_area_reads_the_revision_of_the_python_form(app, world):
+    """`learner_column` (SQL, brought along by the user and capstone queries) and `learner_area` (Python, what
+    values are stored under) name the same row."""
+    from sqlalchemy import literal
+
+    from webapp.models import User
+
+    learner_id = world["learner"].id
+    with app.test_request_context():
+        (expected,) = revisions.current(caching.learner_area(learner_id))
+        found = db.session.scalar(select(caching.learner_column(User.id)).where(User.id == learner_id))
+        assert found == expected
+        assert db.session.scalar(select(caching.learner_column(literal(424243)))) is None   # no row yet
