@@ -108,7 +108,7 @@ def detail(capstone_id: int):
     # status can change with the clock alone (a claim expiring): made at most once a minute per change.
     areas = ("catalogue", "people", "reviews", caching.learner_area(learner_id))
     page = caching.fragment(areas, ("capstone-page", capstone_id, current_user.id, requested, fragment,
-                                     utcnow().strftime("%Y-%m-%dT%H:%M")), make)
+                                    utcnow().strftime("%Y-%m-%dT%H:%M")), make)
     return page if fragment else _full_page(page)
 
 
