@@ -85,7 +85,7 @@ def fragment(areas: Areas, key: Hashable, make: Callable[[], Any]) -> Any:
         return _swap(made, token, _CSRF_PLACEHOLDER)
 
     made = _swap(value(areas, key, make_with_placeholder), _CSRF_PLACEHOLDER, token)
-    return Markup(made) if isinstance(made, str) else made  # nosec B704 (HTML our templates rendered)
+    return Markup(made) if isinstance(made, str) else made  # nosec B704
 
 
 def init_app(app) -> None:
