@@ -14,7 +14,7 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, text
 from werkzeug.datastructures import Headers
 
-from webapp import cache, create_app
+from webapp import caching, create_app
 from webapp.extensions import db, limiter
 from webapp.models import CacheRevision
 
@@ -129,7 +129,7 @@ def _clean(request):
                     conn.execute(text(f"DELETE FROM {name}"))
             # As the migrations leave a fresh database: the shared cache areas have their first revisions.
             conn.execute(CacheRevision.__table__.insert(),
-                         [{"name": n, "revision": secrets.token_hex(16)} for n in cache.SHARED_AREAS])
+                         [{"name": n, "revision": secrets.token_hex(16)} for n in caching.SHARED_AREAS])
         limiter.reset()
 
 

@@ -40,10 +40,6 @@ def create_app(config: dict | None = None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
-    from .dbpool import install_idle_ping
-
-    with app.app_context():
-        install_idle_ping(db.engine)
     migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
     csrf.init_app(app)
     init_ratelimit(app)
@@ -52,17 +48,16 @@ def create_app(config: dict | None = None):
     from . import models  # noqa: F401  (registers every table)
     from .auth.login import init_login
     from .boundary import init_boundary
-    from .cache import init_cache
+    from .caching import init_app as init_caching
     from .errors import register_error_handlers
-    from .quickread import init_quickread
     from .routing import init_routing
     from .security import init_security
     from .templating import init_templating
 
     init_boundary(app)     # the request and response classes: what is read and how text goes out
     init_login(app)
-    init_cache(app)
-    init_quickread()
+    with app.app_context():
+        init_caching(app)  # revisions bumped on flush, the worker's store, quick reads, the pool's idle ping
     init_routing(app)      # before any blueprint adds a rule that uses `<int:…>`
     init_security(app)
     init_templating(app)

@@ -32,7 +32,7 @@ def _int(environ: Mapping[str, str], key: str, default: int) -> int:
 def defaults() -> dict:
     return {
         "ENV_NAME": "production",
-        # Connections are pinged only after sitting idle (webapp/dbpool.py), not on every checkout.
+        # Connections are pinged only after sitting idle (webapp/caching/pool.py), not on every checkout.
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": True,

@@ -124,7 +124,7 @@ def register_error_handlers(app) -> None:
         if is_database_outage(exc):
             try:
                 db.session.rollback()
-            except SQLAlchemyError:     # the connection is gone; the pool replaces it (webapp/dbpool.py)
+            except SQLAlchemyError:     # the connection is gone; the pool replaces it (webapp/caching/pool.py)
                 pass
             app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc)
             _render_without_database()

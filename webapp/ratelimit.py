@@ -105,17 +105,11 @@ class DatabaseStorage(Storage):
             conn.execute(delete(t).where(t.c.key == key))
 
 
-
 def init_ratelimit(app) -> None:
-    """Bind Flask-Limiter, without its check on every request.
-
-    The app has no default, application or blueprint-wide limits: only views decorated with `@limiter.limit`
-    are limited, and the decorator checks its own limit when the view runs. Flask-Limiter's before-request hook
-    would only walk empty lists for every other request, at about 5 % of a page's time, so it is left out. Its
-    after-request hook (the X-RateLimit headers) and its teardown stay.
-    """
+    """Bind Flask-Limiter. The app has no default, application or blueprint-wide limits: only views decorated
+    with `@limiter.limit` are limited, each by its decorator when the view runs, so its check on every request is
+    left out (webapp/caching/overrides.py)."""
+    from .caching.overrides import limiter_without_request_hook
     from .extensions import limiter
 
-    limiter.init_app(app)
-    app.before_request_funcs[None] = [hook for hook in app.before_request_funcs.get(None, [])
-                                      if getattr(hook, "__self__", None) is not limiter]
+    limiter_without_request_hook(app, limiter)

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import NamedTuple
 
 from flask import request
 from flask_login import current_user
 
 from . import htmx
-from .cache import CSRF_PLACEHOLDER
 from .domain import catalogue, phases, portfolio, uploads
 from .markdown import render as render_markdown
 
@@ -76,78 +74,6 @@ def nav_section(path: str) -> str:
     return first if first in NAV_SECTIONS else ""
 
 
-# What render_page() puts into a stored layout on each request. NUL never occurs in our HTML (no text may hold
-# one: webapp/boundary.py), so these cannot collide with content.
-TITLE_MARK = "\x00title\x00"
-META_MARK = "\x00meta\x00"
-CONTENT_MARK = "\x00content\x00"
-NAME_MARK = "\x00name\x00"
-
-
-class _LayoutViewer(NamedTuple):
-    """Stands in for current_user while a layout is rendered for storing: all the layout reads of the user."""
-
-    is_authenticated: bool
-    role: str | None
-    display_name: str
-
-
-def _layout(authenticated: bool, role: str | None, has_meta: bool) -> tuple[str, str]:
-    """The layout before and after the content, with marks where the title, meta, name and CSRF token go: rendered
-    once per process for each of these, the menu section, the script root and the registration setting."""
-    from flask import current_app, g, render_template
-    from markupsafe import Markup
-
-    registration = bool(current_app.config.get("ALLOW_REGISTRATION", True))
-    key = (authenticated, role, has_meta, nav_section(request.path), request.script_root, registration)
-    layouts = current_app.extensions.setdefault("page_layouts", {})
-    parts = layouts.get(key)
-    if parts is None:
-        field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-        token = g.get(field)
-        setattr(g, field, CSRF_PLACEHOLDER)
-        try:
-            # Markup() of our own constant marks, never of user data.
-            layout = render_template(
-                "_page.html", title=TITLE_MARK, content=Markup(CONTENT_MARK),  # nosec B704
-                meta=Markup(META_MARK) if has_meta else "",  # nosec B704
-                current_user=_LayoutViewer(authenticated, role, NAME_MARK))
-        finally:
-            if token is None:
-                g.pop(field, None)
-            else:
-                setattr(g, field, token)
-        head, _, tail = layout.partition(CONTENT_MARK)
-        parts = (head, tail)
-        if not current_app.debug and len(layouts) < 256:
-            layouts[key] = parts
-    return parts
-
-
-def render_page(title: str, content: str, meta: str = "") -> str:
-    """The layout around content a view rendered itself (often kept in webapp/cache.py): `content` and `meta`
-    must be the output of our own autoescaping templates.
-
-    The layout is the same for every page of one menu section, role and setting, apart from the title, the
-    user's name and the CSRF token: it is rendered once per process for each of those (at most a few dozen)
-    and filled in per request. A request with flashed messages renders it in full."""
-    from flask import render_template, session
-    from markupsafe import Markup, escape
-
-    from .security import csrf_token
-
-    if "_flashes" in session:
-        return render_template("_page.html", title=title, content=Markup(content), meta=Markup(meta))  # nosec B704
-    authenticated = bool(current_user.is_authenticated)
-    head, tail = _layout(authenticated, current_user.role if authenticated else None, bool(meta))
-    name = str(escape(current_user.display_name)) if authenticated else ""
-    token = csrf_token()
-    head = (head.replace(TITLE_MARK, str(escape(title))).replace(META_MARK, meta).replace(NAME_MARK, name)
-            .replace(CSRF_PLACEHOLDER, token))
-    tail = tail.replace(NAME_MARK, name).replace(CSRF_PLACEHOLDER, token)
-    return head + content + tail
-
-
 def init_templating(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(markdown=render_markdown, when=_when, date=_date, duration=_duration,
@@ -163,13 +89,10 @@ def init_templating(app) -> None:
         PORTFOLIO_UPLOADS=uploads.PORTFOLIO_CONTEXT,
     )
 
-    from .security import csrf_token
-
     @app.context_processor
     def page_context():
-        # csrf_token replaces Flask-WTF's (registered earlier, so overridden here): see security.csrf_token.
         return {"current_section": nav_section(request.path),
-                "allow_registration": app.config.get("ALLOW_REGISTRATION", True), "csrf_token": csrf_token}
+                "allow_registration": app.config.get("ALLOW_REGISTRATION", True)}
 
     @app.after_request
     def vary_on_htmx(response):

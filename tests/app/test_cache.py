@@ -1,4 +1,4 @@
-"""The revision cache (webapp/cache.py): what is cached is never served once the data behind it changed,
+"""The revision cache (webapp/caching): what is cached is never served once the data behind it changed,
 whichever worker or host changed it."""
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import CSRFClient, count_queries, log_in
-from webapp import cache, create_app
+from webapp import create_app
+from webapp.caching.store import RevisionStore
 from webapp.extensions import db
 from webapp.models import CacheRevision, Mission
 
@@ -25,7 +26,7 @@ def catalogue_revision() -> str | None:
 # ---- the cache object (no database) -------------------------------------------------------------------------
 
 def test_value_is_made_once_per_revision_and_key():
-    store = cache.RevisionCache(maxsize=10)
+    store = RevisionStore(maxsize=10)
     made = []
 
     def make(value):
@@ -36,12 +37,20 @@ def test_value_is_made_once_per_revision_and_key():
     assert store.get("catalogue", "r1", "b", make("B1")) == "B1"
     assert store.get("catalogue", "r2", "a", make("A2")) == "A2"
     assert made == ["A1", "B1", "A2"]
-    # A new revision drops the values made from older data.
-    assert len(store) == 1
+
+
+def test_values_of_an_older_revision_are_the_first_to_go():
+    store = RevisionStore(maxsize=2)
+    store.get("catalogue", "r1", "a", lambda: "A1")
+    store.get("catalogue", "r2", "a", lambda: "A2")       # a change: "r1" is never asked for again
+    store.get("catalogue", "r2", "b", lambda: "B2")       # the store is full: the value made from r1 goes
+    assert len(store) == 2
+    assert store.get("catalogue", "r2", "a", lambda: "remade") == "A2"
+    assert store.get("catalogue", "r2", "b", lambda: "remade") == "B2"
 
 
 def test_cache_keeps_at_most_maxsize_values_dropping_the_least_recently_used():
-    store = cache.RevisionCache(maxsize=2)
+    store = RevisionStore(maxsize=2)
     store.get("catalogue", "r", 1, lambda: "one")
     store.get("catalogue", "r", 2, lambda: "two")
     store.get("catalogue", "r", 1, lambda: "not made")   # 1 is now the most recent
@@ -52,7 +61,7 @@ def test_cache_keeps_at_most_maxsize_values_dropping_the_least_recently_used():
 
 
 def test_cache_keeps_about_maxbytes_of_values_dropping_the_least_recently_used():
-    store = cache.RevisionCache(maxsize=100, maxbytes=10)
+    store = RevisionStore(maxsize=100, maxbytes=10)
     store.get("people", "r", 1, lambda: "aaaa")
     store.get("people", "r", 2, lambda: ("bbb", "b"))     # a page kept as parts counts every part
     assert (len(store), store.nbytes) == (2, 8)
@@ -65,7 +74,7 @@ def test_cache_keeps_about_maxbytes_of_values_dropping_the_least_recently_used()
 
 
 def test_a_failure_while_making_caches_nothing():
-    store = cache.RevisionCache()
+    store = RevisionStore()
 
     def boom():
         raise ValueError("no")

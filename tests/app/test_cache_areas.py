@@ -1,4 +1,5 @@
-"""Which cached areas a change makes stale (webapp/cache.py `areas_of`), and the HTML cache's CSRF handling.
+"""Which cached areas a change makes stale (each model's `cache_areas`, webapp/caching/areas.py), and the HTML
+cache's CSRF handling.
 
 A page cached under an area is served until the area's revision changes, so a change that forgets to bump an
 area the page shows is a stale page. These tests pin the mapping from each kind of change to its areas."""
@@ -10,7 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from webapp import cache
+from webapp import caching
+from webapp.caching import revisions
+from webapp.caching.areas import areas_of
 from webapp.extensions import db
 from webapp.models import CacheRevision, CapstoneActivity, PortfolioTransition, StoredFile
 from webapp.models.base import utcnow
@@ -41,14 +44,14 @@ def test_a_phase_draft_makes_only_its_learner_stale(world):
     before = snapshot()
     world["cap"].decision_analysis = "New analysis"
     db.session.commit()
-    assert changed(before) == {cache.learner_area(world["learner"].id)}
+    assert changed(before) == {caching.learner_area(world["learner"].id)}
 
 
 def test_a_submission_also_makes_the_review_queue_stale(world):
     before = snapshot()
     world["cap"].submitted_at = utcnow()
     db.session.commit()
-    assert changed(before) == {cache.learner_area(world["learner"].id), "reviews"}
+    assert changed(before) == {caching.learner_area(world["learner"].id), "reviews"}
 
 
 def test_a_login_makes_nothing_stale_but_a_new_name_makes_people_stale(world):
@@ -58,7 +61,7 @@ def test_a_login_makes_nothing_stale_but_a_new_name_makes_people_stale(world):
     assert changed(before) == set()
     world["mentor"].display_name = "Renamed Mentor"
     db.session.commit()
-    assert changed(before) == {"people", cache.learner_area(world["mentor"].id)}
+    assert changed(before) == {"people", caching.learner_area(world["mentor"].id)}
 
 
 def test_a_mission_edit_makes_the_catalogue_stale(world):
@@ -72,30 +75,30 @@ def test_history_rows_make_the_capstone_owner_stale(world):
     before = snapshot()
     db.session.add(CapstoneActivity(capstone_id=world["cap"].id, actor_id=world["mentor"].id, action="claimed"))
     db.session.commit()
-    assert changed(before) == {cache.learner_area(world["learner"].id)}
+    assert changed(before) == {caching.learner_area(world["learner"].id)}
 
 
 def test_a_review_makes_the_learner_and_the_queue_stale(world):
     before = snapshot()
     factories.make_review(world["mentor"], world["cap"])
-    assert changed(before) == {cache.learner_area(world["learner"].id), "reviews"}
+    assert changed(before) == {caching.learner_area(world["learner"].id), "reviews"}
 
 
 def test_a_mentor_assignment_makes_people_the_learner_and_the_queue_stale(world):
     before = snapshot()
     factories.assign(world["mentor"], world["other"])
-    assert changed(before) == {"people", "reviews", cache.learner_area(world["other"].id)}
+    assert changed(before) == {"people", "reviews", caching.learner_area(world["other"].id)}
 
 
 def test_portfolio_items_and_their_history_make_the_owner_stale(world):
     before = snapshot()
     item = factories.make_item(world["learner"])
-    assert changed(before) == {cache.learner_area(world["learner"].id)}
+    assert changed(before) == {caching.learner_area(world["learner"].id)}
     before = snapshot()
     db.session.add(PortfolioTransition(item_id=item.id, actor_id=world["learner"].id, from_status="draft",
                                        to_status="pending_review"))
     db.session.commit()
-    assert changed(before) == {cache.learner_area(world["learner"].id)}
+    assert changed(before) == {caching.learner_area(world["learner"].id)}
 
 
 def test_a_mentors_file_on_a_learners_capstone_makes_both_stale(world):
@@ -104,7 +107,7 @@ def test_a_mentors_file_on_a_learners_capstone_makes_both_stale(world):
                      filename="audio.webm", content_type="audio/webm", size=10, capstone_id=world["cap"].id)
     db.session.add(row)
     db.session.commit()
-    assert changed(before) == {cache.learner_area(world["mentor"].id), cache.learner_area(world["learner"].id)}
+    assert changed(before) == {caching.learner_area(world["mentor"].id), caching.learner_area(world["learner"].id)}
 
 
 def test_a_file_given_to_another_owner_makes_both_owners_stale(world):
@@ -115,7 +118,7 @@ def test_a_file_given_to_another_owner_makes_both_owners_stale(world):
     before = snapshot()
     row.owner_id = world["other"].id
     db.session.commit()
-    assert changed(before) == {cache.learner_area(world["learner"].id), cache.learner_area(world["other"].id)}
+    assert changed(before) == {caching.learner_area(world["learner"].id), caching.learner_area(world["other"].id)}
 
 
 def test_token_use_makes_nothing_stale(world):
@@ -130,15 +133,15 @@ def test_a_model_the_mapping_does_not_know_makes_everything_stale(world):
     class Unknown:
         pass
 
-    assert cache.areas_of(db.session, Unknown(), is_new=True) == {"everything"}
+    assert areas_of(db.session, Unknown(), is_new=True) == {"everything"}
 
 
 def test_an_area_without_a_row_gets_one_and_keeps_it(app):
     with app.test_request_context():
-        first = cache.revisions("learner:424242")
+        first = revisions.current("learner:424242")
         db.session.remove()
     with app.test_request_context():
-        assert cache.revisions("learner:424242") == first
+        assert revisions.current("learner:424242") == first
     assert db.session.scalar(select(CacheRevision.revision).where(CacheRevision.name == "learner:424242")) == first[0]
 
 
@@ -158,8 +161,8 @@ def test_cached_html_never_stores_a_session_token_and_serves_each_session_its_ow
     def serve() -> tuple[str, str]:
         with app.test_request_context():      # a new request of a new session each time
             g.pop("csrf_token", None)         # the test's app context (and its g) outlives each request
-            html = cache.cached_html("people", ("test-form",),
-                                     lambda: made.append(1) or form.render(token=generate_csrf))
+            html = caching.fragment("people", ("test-form",),
+                                    lambda: made.append(1) or form.render(token=generate_csrf))
             token = g.csrf_token
             db.session.remove()
             return html, token
@@ -169,9 +172,18 @@ def test_cached_html_never_stores_a_session_token_and_serves_each_session_its_ow
     assert made == [1]                                    # made once, served twice
     assert _token(first_html) == first_token
     assert _token(second_html) == second_token != first_token
-    stored = [v for k, (v, _) in app.extensions["revision_cache"]._items.items() if k[2] == ("test-form",)]
-    assert len(stored) == 1
-    assert cache.CSRF_PLACEHOLDER in stored[0] and first_token not in stored[0] and second_token not in stored[0]
+    # What the worker keeps holds neither session's token.
+    kept = [v for v in app.extensions["revision_store"].values() if isinstance(v, str) and "<form>" in v]
+    assert len(kept) == 1
+    assert first_token not in kept[0] and second_token not in kept[0]
+
+
+def test_every_model_says_which_cached_areas_its_rows_show_on():
+    """A model without `cache_areas` makes every cached value stale at each change (safe, but it empties the
+    cache): a new table must say where its rows show, or be listed here as knowingly "everything"."""
+    knowingly_everything: set[str] = set()
+    undeclared = {m.class_.__name__ for m in db.Model.registry.mappers if "cache_areas" not in vars(m.class_)}
+    assert undeclared == knowingly_everything
 
 
 # ---- one bump per transaction --------------------------------------------------------------------------------
@@ -179,7 +191,7 @@ def test_cached_html_never_stores_a_session_token_and_serves_each_session_its_ow
 def test_an_area_is_bumped_once_per_transaction_and_nothing_is_cached_from_it_until_the_commit(app, world):
     from tests.conftest import count_queries
 
-    learner_area = cache.learner_area(world["learner"].id)
+    learner_area = caching.learner_area(world["learner"].id)
     with app.test_request_context():
         world["cap"].decision_analysis = "First draft"
         db.session.flush()
@@ -189,11 +201,11 @@ def test_an_area_is_bumped_once_per_transaction_and_nothing_is_cached_from_it_un
         assert not any("cache_revisions" in s for s in q.statements), q.statements   # already bumped
         made = []
         for _ in range(2):
-            cache.cached(learner_area, ("uncommitted",), lambda: made.append(1))
+            caching.value(learner_area, ("uncommitted",), lambda: made.append(1))
         assert made == [1, 1]                          # made each time, kept never
         db.session.commit()
         for _ in range(2):
-            cache.cached(learner_area, ("committed",), lambda: made.append(2))
+            caching.value(learner_area, ("committed",), lambda: made.append(2))
         assert made == [1, 1, 2]
 
 
@@ -205,4 +217,19 @@ def test_a_change_after_a_rolled_back_savepoint_is_bumped_again(world):
     savepoint.rollback()
     world["cap"].remediation_plan = "Kept"
     db.session.commit()
-    assert cache.learner_area(world["learner"].id) in changed(before)
+    assert caching.learner_area(world["learner"].id) in changed(before)
+
+
+def test_the_sql_form_of_a_learners_area_reads_the_revision_of_the_python_form(app, world):
+    """`learner_column` (SQL, brought along by the user and capstone queries) and `learner_area` (Python, what
+    values are stored under) name the same row."""
+    from sqlalchemy import literal
+
+    from webapp.models import User
+
+    learner_id = world["learner"].id
+    with app.test_request_context():
+        (expected,) = revisions.current(caching.learner_area(learner_id))
+        found = db.session.scalar(select(caching.learner_column(User.id)).where(User.id == learner_id))
+        assert found == expected
+        assert db.session.scalar(select(caching.learner_column(literal(424243)))) is None   # no row yet

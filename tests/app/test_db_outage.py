@@ -139,7 +139,7 @@ def test_response_still_goes_out_when_the_database_drops_while_the_session_close
 
     def rollback_on_a_dropped_connection(dbapi_connection):
         if dbapi_connection.isolation_level is None:
-            # A one-round-trip read in autocommit mode (webapp/quickread.py), not the session's transaction.
+            # A one-round-trip read in autocommit mode (webapp/caching/quickread.py), not the session's transaction.
             return real_rollback(dbapi_connection)
         calls.append(1)
         if len(calls) == 1:

@@ -1,4 +1,4 @@
-"""Reads before the request's transaction (webapp/quickread.py): one statement each, never blind to the
+"""Reads before the request's transaction (webapp/caching/quickread.py): one statement each, never blind to the
 request's own changes, and model instances adopted into the session as if it had loaded them."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from tests import factories
 from tests.conftest import count_queries, log_in
-from webapp import quickread
+from webapp.caching import quickread
 from webapp.extensions import db
 from webapp.models import User
 

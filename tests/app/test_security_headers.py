@@ -70,7 +70,7 @@ def test_nul_characters_are_refused_with_422_everywhere_not_a_500(client, login_
 def _talisman_app():
     from flask import Flask
 
-    from webapp.security import StoredTalisman
+    from webapp.caching.overrides import StoredTalisman
 
     app = Flask(__name__)
     guard = StoredTalisman()

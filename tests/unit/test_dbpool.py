@@ -7,7 +7,7 @@ import pytest
 
 from sqlalchemy import create_engine, text
 
-from webapp import dbpool
+from webapp.caching import pool as dbpool
 
 
 class Clock:

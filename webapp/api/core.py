@@ -13,7 +13,7 @@ from flask import current_app, g, request
 from flask_smorest.spec.plugins import FlaskPlugin
 from webargs.flaskparser import FlaskParser
 
-from .. import cache
+from .. import caching
 from ..domain.errors import DomainError, Invalid, NotFound, Unauthorized
 from ..errors import api_error, http_error_response, is_api_request
 from ..extensions import db
@@ -157,15 +157,15 @@ def paginate(stmt, args: dict):
     return page
 
 
-# ---- the API's only use of the cache (webapp/cache.py) --------------------------------------------------------
+# ---- the API's only use of the cache (webapp/caching) --------------------------------------------------------
 
 def learner_area(learner_id: int) -> str:
     """The cache area of one learner's data."""
-    return cache.learner_area(learner_id)
+    return caching.learner_area(learner_id)
 
 
 def cached_json(areas: str | tuple[str, ...], key: Hashable, make: Callable[[], Any]):
     """A 200 JSON response of `make()`, its text made once per revision of `areas`. The view still states its
     response schema (`make` dumps with it), so the document stays right."""
-    body = cache.cached(areas, ("json", key), lambda: current_app.json.dumps(make()))
+    body = caching.value(areas, ("json", key), lambda: current_app.json.dumps(make()))
     return current_app.response_class(f"{body}\n", mimetype=current_app.json.mimetype)

@@ -10,8 +10,9 @@ from typing import NamedTuple
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
-from .. import cache, htmx
+from .. import caching, htmx
 from ..domain import capstone_rules, phases as rules, uploads
 from ..domain.errors import Conflict, Invalid
 from ..extensions import db
@@ -20,7 +21,6 @@ from ..models.base import utcnow
 from ..services import capstones as service
 from ..services import queue as queue_service
 from ..services.actors import actor_for
-from ..templating import render_page
 from . import forms, queries
 
 bp = Blueprint("capstones", __name__, url_prefix="/capstones")
@@ -88,7 +88,7 @@ def _shown_phase(cap, requested: str | None) -> str:
 
 class WorkspacePage(NamedTuple):
     title: str
-    body: str
+    body: Markup
 
 
 @bp.get("/<int:capstone_id>")
@@ -107,9 +107,9 @@ def detail(capstone_id: int):
     # What the page shows is the learner's (the capstone, its files and history, their reviews), the people
     # named, the catalogue's, or the review statistics; each viewer sees their own buttons, and a review's
     # status can change with the clock alone (a claim expiring): made at most once a minute per change.
-    areas = ("catalogue", "people", "reviews", cache.learner_area(learner_id))
-    page = cache.cached_html(areas, ("capstone-page", capstone_id, current_user.id, requested, fragment,
-                                     utcnow().strftime("%Y-%m-%dT%H:%M")), make)
+    areas = ("catalogue", "people", "reviews", caching.learner_area(learner_id))
+    page = caching.fragment(areas, ("capstone-page", capstone_id, current_user.id, requested, fragment,
+                                    utcnow().strftime("%Y-%m-%dT%H:%M")), make)
     return page if fragment else _full_page(page)
 
 
@@ -117,11 +117,12 @@ def _workspace(ctx: dict) -> WorkspacePage:
     """The whole workspace: the phase form's context, and the reviews panel only the page shows."""
     panel = queue_service.reviews_panel(ctx["cap"], current_user)
     return WorkspacePage(f"Capstone: {ctx['cap'].mission.title}",
-                         render_template("capstones/_detail_body.html", reviews_panel=panel, **ctx))
+                         Markup(render_template("capstones/_detail_body.html", reviews_panel=panel,  # nosec B704
+                                                **ctx)))
 
 
 def _full_page(page: WorkspacePage) -> str:
-    return render_page(page.title, page.body)
+    return render_template("capstones/detail.html", page=page)
 
 
 def _render_form(ctx: dict, status: int = 200):

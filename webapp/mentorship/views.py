@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from .. import cache, htmx
+from .. import caching, htmx
 from ..domain import phases as phase_rules
 from ..domain import reviews as rules
 from ..domain.catalogue import TRACKS
@@ -20,7 +20,6 @@ from ..security import role_required
 from ..services import queue as queue_service
 from ..services import reviews as service
 from ..services.actors import actor_for
-from ..templating import render_page
 from . import forms
 
 bp = Blueprint("mentorship", __name__, url_prefix="/mentorship")
@@ -93,11 +92,11 @@ def queue():
 
     # The queue shows submissions, claims, reviews and mentor assignments ("reviews"), the people and missions
     # they name, and how long each has waited: made at most once a minute per change, for each mentor.
-    html = cache.cached_html(("catalogue", "people", "reviews"),
-                             ("queue", current_user.id, track, fragment, now.strftime("%Y-%m-%dT%H:%M")), make)
+    html = caching.fragment(("catalogue", "people", "reviews"),
+                            ("queue", current_user.id, track, fragment, now.strftime("%Y-%m-%dT%H:%M")), make)
     if fragment:
         return html
-    return render_page("Review queue", html)
+    return render_template("mentorship/queue.html", body=html)
 
 
 @bp.post("/queue/<any(capstone, attempt):kind>/<int:subject_id>/claim")
@@ -271,7 +270,7 @@ def recipes():
                                      track=request.args.get("track") or None)
     ctx = {"recipe_results": results, "recipe_q": request.args.get("recipe_q", "")}
     if not htmx.is_htmx():   # opened as a page: the search with its results, not a bare fragment
-        return render_page("Recipes", render_template("mentorship/_recipes_page.html", **ctx))
+        return render_template("mentorship/recipes.html", **ctx)
     return render_template("mentorship/_recipe_options.html", **ctx)
 
 

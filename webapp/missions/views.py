@@ -6,13 +6,13 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from .. import cache, htmx, quickread
+from .. import caching, htmx
+from ..caching import quickread
 from ..domain import policies
 from ..domain.mission_rules import hidden_subtask_ids
 from ..extensions import db
 from ..services import catalogue as catalogue_service
 from ..services.actors import actor_for
-from ..templating import render_page
 from . import queries
 from .forms import MissionFilterForm
 
@@ -46,24 +46,26 @@ def index():
     if valid and not filters.get("q"):
         # The content depends only on the catalogue and these filters: made once per catalogue revision.
         key = ("missions-list" if fragment else "missions-page", filters.get("track"), filters.get("tier"), unpublished)
-        html = cache.cached("catalogue", key, make)
+        html = caching.fragment("catalogue", key, make)
     else:
-        html = make()
+        html = Markup(make())  # nosec B704
     status = 200 if valid else 422
     if fragment:
         return html, status
-    return render_page("Missions", html), status
+    return render_template("missions/index.html", body=html), status
 
 
 class MissionPage(NamedTuple):
-    """What the mission page keeps per catalogue revision: the rendered content and what its buttons need."""
+    """What the mission page keeps per catalogue revision: the content before and after the viewer's own
+    buttons, and what those buttons need."""
 
     id: int
     slug: str
     track: str
     tier: str
     title: str
-    body: str
+    head: Markup
+    tail: Markup
 
 
 ACTIONS_MARKER = "<!-- mission-actions -->"
@@ -85,7 +87,9 @@ def detail(slug: str):
             hidden_count=len(hidden), show_mentor_notes=notes,
             vocabulary=catalogue_service.nice_vocabulary(), actions_marker=Markup(ACTIONS_MARKER),  # nosec B704
         )
-        return MissionPage(mission.id, mission.slug, mission.track, mission.tier, mission.title, body)
+        head, _, tail = body.partition(ACTIONS_MARKER)
+        return MissionPage(mission.id, mission.slug, mission.track, mission.tier, mission.title,
+                           Markup(head), Markup(tail))  # nosec B704
 
     def make_actions() -> str:
         standing = quickread.first(queries.viewer_standing(), {"user_id": current_user.id, "mission_id": page.id})
@@ -97,11 +101,10 @@ def detail(slug: str):
     # revision. The viewer's own buttons (their attempt, their capstone) depend on their own data too: made
     # once per revision of it, when its revision came with the user (a user with no data of their own yet
     # has none).
-    page = cache.cached("catalogue", ("mission-page", slug, unpublished, notes), make)
-    own_area = cache.learner_area(current_user.id)
-    if cache.remembered(own_area):
-        actions = cache.cached_html(("catalogue", own_area), ("mission-actions", page.id, current_user.id),
-                                    make_actions)
+    page = caching.fragment("catalogue", ("mission-page", slug, unpublished, notes), make)
+    if caching.knows_learner(current_user.id):
+        actions = caching.fragment(("catalogue", caching.learner_area(current_user.id)),
+                                   ("mission-actions", page.id, current_user.id), make_actions)
     else:
-        actions = make_actions()
-    return render_page(page.title, page.body.replace(ACTIONS_MARKER, actions, 1))
+        actions = Markup(make_actions())  # nosec B704
+    return render_template("missions/detail.html", page=page, actions=actions)

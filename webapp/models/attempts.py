@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from ..extensions import db
 from .base import JSONDoc, UTCDateTime, check_in, utcnow
 from .catalogue import Mission
 from .users import User
+
+if TYPE_CHECKING:
+    from ..caching import Change
 
 ATTEMPT_STATUSES = ("in_progress", "completed", "abandoned")
 
@@ -51,3 +55,12 @@ class MissionAttempt(db.Model):
 
     learner: Mapped[User] = relationship(foreign_keys=[learner_id])
     mission: Mapped[Mission] = relationship()
+
+    # Columns the review queue does not show (the attempt's progress): working on an attempt must not make it
+    # stale, and every working learner would otherwise wait on the one "reviews" row.
+    REVIEW_QUIET_COLUMNS = frozenset({"responses", "decisions", "fired_events", "current_subtask_id", "updated_at"})
+
+    def cache_areas(self, change: Change) -> set[str]:
+        """Cached pages showing this row (webapp/caching/areas.py): the learner's, and the queue's unless only
+        progress changed."""
+        return change.learners("learner_id") | change.unless_only(self.REVIEW_QUIET_COLUMNS, "reviews")

@@ -3,16 +3,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain import phase_fields
 from ..domain import phases as phase_rules
 from ..extensions import db
 from .attempts import MissionAttempt
 from .base import JSONDoc, UTCDateTime, check_in, utcnow
 from .catalogue import Mission
 from .users import User
+
+if TYPE_CHECKING:
+    from ..caching import Change
 
 
 class CapstoneProject(db.Model):
@@ -91,6 +96,16 @@ class CapstoneProject(db.Model):
     def missing_fields(self, phase: str) -> dict[str, str]:
         return phase_rules.missing_fields(phase, lambda name: getattr(self, name))
 
+    # Columns the review queue does not show (the phase drafts): saving a draft must not make it stale, and every
+    # saving learner would otherwise wait on the one "reviews" row.
+    # The phase drafts (the phase field table) and the lock column: the review queue shows none of them.
+    REVIEW_QUIET_COLUMNS = frozenset(phase_fields.FIELD_NAMES) | {"version_id", "updated_at"}
+
+    def cache_areas(self, change: Change) -> set[str]:
+        """Cached pages showing this row (webapp/caching/areas.py): the learner's, and the queue's unless only
+        drafts changed."""
+        return change.learners("learner_id") | change.unless_only(self.REVIEW_QUIET_COLUMNS, "reviews")
+
 
 class CapstoneActivity(db.Model):
     """Append-only history of a capstone: who saved, completed, reopened or submitted which phase, when."""
@@ -107,3 +122,7 @@ class CapstoneActivity(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User | None] = relationship()
+
+    def cache_areas(self, change: Change) -> set[str]:
+        """Cached pages showing this row (webapp/caching/areas.py): the capstone's learner's."""
+        return change.learners("capstone_id.learner_id")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -9,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..domain.catalogue import TIERS, TRACKS
 from ..extensions import db
 from .base import JSONDoc, UTCDateTime, check_in, utcnow
+
+if TYPE_CHECKING:
+    from ..caching import Change
 
 # The JSON fields a mission carries, in the order of the data format.
 MISSION_CONTENT_FIELDS = (
@@ -60,6 +64,10 @@ class Mission(db.Model):
     def __repr__(self) -> str:
         return f"<Mission {self.slug}>"
 
+    def cache_areas(self, change: Change) -> set[str]:
+        """Cached pages showing this row (webapp/caching/areas.py): the catalogue's."""
+        return {"catalogue"}
+
 
 class Recipe(db.Model):
     __tablename__ = "recipes"
@@ -81,3 +89,7 @@ class Recipe(db.Model):
     skill_tags: Mapped[list] = mapped_column(JSONDoc, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def cache_areas(self, change: Change) -> set[str]:
+        """Cached pages showing this row (webapp/caching/areas.py): the catalogue's."""
+        return {"catalogue"}

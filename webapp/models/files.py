@@ -6,6 +6,7 @@ removes files left unattached (and their stored objects) after a day.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +15,9 @@ from ..domain.uploads import KINDS, format_duration
 from ..extensions import db
 from .base import UTCDateTime, check_in, utcnow
 from .users import User
+
+if TYPE_CHECKING:
+    from ..caching import Change
 
 
 class StoredFile(db.Model):
@@ -69,3 +73,10 @@ class StoredFile(db.Model):
     def as_evidence(self) -> dict:
         """The {key, filename, content_type, size} entry of SPEC §6 evidence_files."""
         return {"key": self.key, "filename": self.filename, "content_type": self.content_type, "size": self.size}
+
+    def cache_areas(self, change: Change) -> set[str]:
+        """Cached pages showing this row (webapp/caching/areas.py): its owner's, and the learner's whose capstone,
+        review or portfolio item it belongs to (a mentor's audio comment is the mentor's file but shows on the
+        learner's pages)."""
+        return change.learners("owner_id", "capstone_id.learner_id", "review_id.learner_id",
+                               "portfolio_item_id.owner_id")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +15,9 @@ from .base import JSONDoc, UTCDateTime, check_in, utcnow
 from .capstones import CapstoneProject
 from .catalogue import Mission
 from .users import User
+
+if TYPE_CHECKING:
+    from ..caching import Change
 
 
 class MentorshipInteraction(db.Model):
@@ -86,3 +90,7 @@ class MentorshipInteraction(db.Model):
 
     def get_next_phase(self) -> int | None:
         return review_rules.next_phase(range(1, self.review_phase + 1), self.total_phases)
+
+    def cache_areas(self, change: Change) -> set[str]:
+        """Cached pages showing this row (webapp/caching/areas.py): the queue's and the learner's."""
+        return {"reviews"} | change.learners("learner_id")

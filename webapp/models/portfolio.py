@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,9 @@ from .base import JSONDoc, UTCDateTime, check_in, utcnow
 from .capstones import CapstoneProject
 from .catalogue import Mission
 from .users import User
+
+if TYPE_CHECKING:
+    from ..caching import Change
 
 
 class PortfolioItem(db.Model):
@@ -52,6 +56,10 @@ class PortfolioItem(db.Model):
     mission: Mapped[Mission | None] = relationship()
     capstone: Mapped[CapstoneProject | None] = relationship()
 
+    def cache_areas(self, change: Change) -> set[str]:
+        """Cached pages showing this row (webapp/caching/areas.py): the owner's."""
+        return change.learners("owner_id")
+
 
 class PortfolioTransition(db.Model):
     """Every status change of an item: who, when, from what to what, and the note."""
@@ -68,3 +76,7 @@ class PortfolioTransition(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     actor: Mapped[User | None] = relationship()
+
+    def cache_areas(self, change: Change) -> set[str]:
+        """Cached pages showing this row (webapp/caching/areas.py): the item's owner's."""
+        return change.learners("item_id.owner_id")

@@ -2,10 +2,15 @@
 (webapp/ratelimit.py; RATELIMIT_STORAGE_URI=database://, the default)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+
+if TYPE_CHECKING:
+    from ..caching import Change
 
 
 class RateLimitCounter(db.Model):
@@ -17,3 +22,7 @@ class RateLimitCounter(db.Model):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[float] = mapped_column(Float)
+
+    def cache_areas(self, change: Change) -> set[str]:
+        """Shown on no cached page (webapp/caching/areas.py)."""
+        return set()

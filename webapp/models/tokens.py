@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 from .users import User
+
+if TYPE_CHECKING:
+    from ..caching import Change
 
 
 class ApiToken(db.Model):
@@ -24,3 +28,7 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+    def cache_areas(self, change: Change) -> set[str]:
+        """Shown on no cached page (webapp/caching/areas.py): a token's use changes nothing cached."""
+        return set()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..domain.catalogue import ROLES, TRACKS
 from ..extensions import db
 from .base import UTCDateTime, check_in, utcnow
+
+if TYPE_CHECKING:
+    from ..caching import Change
 
 
 class User(UserMixin, db.Model):
@@ -61,6 +65,15 @@ class User(UserMixin, db.Model):
     def __repr__(self) -> str:
         return f"<User {self.handle} {self.role}>"
 
+    # Columns no cached page shows: a login or a new password must not make every cached page stale.
+    CACHE_QUIET_COLUMNS = frozenset({"last_login_at", "password_hash", "updated_at"})
+
+    def cache_areas(self, change: Change) -> set[str]:
+        """Cached pages showing this row (webapp/caching/areas.py): every page naming people, and the user's own."""
+        if change.only(self.CACHE_QUIET_COLUMNS):
+            return set()
+        return {"people"} | change.learners("id")
+
 
 class UserSession(db.Model):
     """A login session (one per login, on one device). The session cookie and the remember-me cookie carry a
@@ -76,6 +89,10 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Moved forward at most once an hour by a request of the session (services.sessions.TOUCH_EVERY).
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def cache_areas(self, change: Change) -> set[str]:
+        """Shown on no cached page (webapp/caching/areas.py): a login changes nothing cached."""
+        return set()
 
 
 class MentorAssignment(db.Model):
@@ -100,3 +117,7 @@ class MentorAssignment(db.Model):
 
     mentor: Mapped[User] = relationship(foreign_keys=[mentor_id], back_populates="learner_links")
     learner: Mapped[User] = relationship(foreign_keys=[learner_id], back_populates="mentor_links")
+
+    def cache_areas(self, change: Change) -> set[str]:
+        """Cached pages showing this row (webapp/caching/areas.py): who mentors whom, the queue, the learner's."""
+        return {"people", "reviews"} | change.learners("learner_id")

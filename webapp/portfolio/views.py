@@ -6,8 +6,9 @@ from typing import NamedTuple
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
-from .. import cache, htmx
+from .. import caching, htmx
 from ..domain import portfolio as rules
 from ..domain.errors import Invalid
 from ..extensions import db
@@ -18,7 +19,6 @@ from ..services import access
 from ..services import files as files_service
 from ..services import portfolio as service
 from ..services.actors import actor_for
-from ..templating import render_page
 from . import queries
 from .forms import ButtonForm, ItemFilterForm, ItemForm, ReviewForm, VisibilityForm
 
@@ -273,8 +273,8 @@ def _visitor_response(html: str):
 
 class PublicPage(NamedTuple):
     title: str
-    meta: str
-    body: str
+    meta: Markup
+    body: Markup
 
 
 @bp.get("/p/<handle>")
@@ -288,14 +288,14 @@ def public(handle: str):
                "public_file_url": lambda key: url_for("files.download", key=key),
                "page_url": url_for("portfolio.public", handle=handle, _external=True)}
         return PublicPage(f"{profile['user'].display_name} — portfolio",
-                          render_template("portfolio/_public_meta.html", **ctx),
-                          render_template("portfolio/_public_body.html", **ctx))
+                          Markup(render_template("portfolio/_public_meta.html", **ctx)),  # nosec B704
+                          Markup(render_template("portfolio/_public_body.html", **ctx)))  # nosec B704
 
     # Everything on the page is the owner's (items, capstones, reviews), the people named (reviewers) or the
     # catalogue's: made once per change to any of them, for visitors and for the owner.
-    page = cache.cached(("catalogue", "people", cache.learner_area(owner_id)),
-                        ("public-portfolio", handle, own, request.url_root), make)
-    return _visitor_response(render_page(page.title, page.body, page.meta))
+    page = caching.fragment(("catalogue", "people", caching.learner_area(owner_id)),
+                            ("public-portfolio", handle, own, request.url_root), make)
+    return _visitor_response(render_template("portfolio/public.html", page=page))
 
 
 @bp.get("/s/<token>")

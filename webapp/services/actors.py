@@ -5,7 +5,7 @@ import functools
 
 from sqlalchemy import bindparam, select
 
-from .. import quickread
+from ..caching import quickread
 from ..domain.policies import ANONYMOUS, Actor
 from ..models import MentorAssignment, User
 

@@ -13,7 +13,8 @@ from flask import url_for
 from sqlalchemy import bindparam, delete as sa_delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import cache, quickread
+from .. import caching
+from ..caching import quickread
 from ..domain import capstone_rules, phases as rules, policies, uploads
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..domain.uploads import Rejected
@@ -83,7 +84,7 @@ def _reader_query():
     """The capstone's learner, track and claim, with the learner's cache revision; built once."""
     return (select(CapstoneProject.learner_id, CapstoneProject.claimed_by_id, CapstoneProject.claimed_at,
                    Mission.track,
-                   cache.revision_of(cache.learner_area_sql(CapstoneProject.learner_id)).label("revision"))
+                   caching.learner_column(CapstoneProject.learner_id).label("revision"))
             .join(Mission, Mission.id == CapstoneProject.mission_id)
             .where(CapstoneProject.id == bindparam("capstone_id")))
 
@@ -100,14 +101,14 @@ def readable_learner(user: User, capstone_id: int) -> int:
     # Whether the user owns it is kept under the revision of the user's own area: a capstone becomes theirs, or
     # stops being theirs, only by a write to that area. So a learner opening their own capstone again needs no
     # query here (the revision came with the user). Anyone else's access is checked on every request.
-    own_area = cache.learner_area(user.id)
-    if cache.remembered(own_area) and cache.cached(own_area, ("capstone-owner", capstone_id), owner) == user.id:
+    if (caching.knows_learner(user.id)
+            and caching.value(caching.learner_area(user.id), ("capstone-owner", capstone_id), owner) == user.id):
         return user.id
     row = reader_row()
     if row is None:
         raise NotFound("That capstone does not exist.")
     policies.require(can_read(actor_for(user), row, track=row.track), "You do not have access to this capstone.")
-    cache.remember({cache.learner_area(row.learner_id): row.revision})
+    caching.remember_learner(row.learner_id, row.revision)
     return row.learner_id
 
 

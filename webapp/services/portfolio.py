@@ -13,7 +13,8 @@ from typing import BinaryIO
 from sqlalchemy import bindparam, delete as sa_delete, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import cache, quickread
+from .. import caching
+from ..caching import quickread
 from ..domain import portfolio as rules
 from ..domain import redaction, uploads
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
@@ -541,7 +542,7 @@ PUBLIC_MISSION_COLUMNS = (Mission.id, Mission.slug, Mission.title, Mission.track
 @functools.cache
 def _owner_query():
     """The id at a handle with the cache revisions its public page needs; built once."""
-    return (select(User.id, *cache.viewer_revision_columns(User.id))
+    return (select(User.id, *caching.viewer_columns(User.id))
             .where(User.handle == bindparam("handle"), User.is_active.is_(True)))
 
 
@@ -551,7 +552,7 @@ def public_owner_id(handle: str) -> int:
     if row is None:
         raise NotFound("There is no portfolio at this address.")
     # The revisions the cached page needs come with the owner's id.
-    cache.remember_viewer(row[0], row)
+    caching.remember_viewer(row[0], row)
     return row[0]
 
 

@@ -21,7 +21,8 @@ from flask import current_app
 from sqlalchemy import and_, bindparam, delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import cache, quickread
+from .. import caching
+from ..caching import quickread
 from ..extensions import db
 from ..models import User, UserSession
 from ..models.base import utcnow
@@ -81,17 +82,17 @@ def start_session(user: User, remember: bool = False) -> str:
 
 @functools.cache
 def _session_query():
-    """The session, its user, and the shared cache revisions with the user's own (webapp/cache.py reads them
+    """The session, its user, and the shared cache revisions with the user's own (webapp/caching reads them
     from the end of the row); one statement, built once (building a statement costs more than running it)."""
     return (select(*quickread.columns(User), UserSession.id, UserSession.remember, UserSession.last_seen_at,
-                   *cache.viewer_revision_columns(User.id))
+                   *caching.viewer_columns(User.id))
             .join_from(UserSession, User, User.id == UserSession.user_id)
             .where(UserSession.token_hash == bindparam("token_hash")))
 
 
 def user_for_session(token: str) -> User | None:
     """The active user whose live session has this id, or None. One round trip before any transaction
-    (webapp/quickread.py); a session in use is written to at most once an hour (`TOUCH_EVERY`)."""
+    (webapp/caching/quickread.py); a session in use is written to at most once an hour (`TOUCH_EVERY`)."""
     if not token or not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         return None
     row = quickread.first(_session_query(), {"token_hash": _hash(token)})
@@ -103,7 +104,7 @@ def user_for_session(token: str) -> User | None:
     if last_seen_at < now - lifetime(bool(remember)):
         return None
     user = quickread.adopt(User, row)
-    cache.remember_viewer(user.id, row)
+    caching.remember_viewer(user.id, row)
     if not user.is_active:
         return None
     user.session_token, user.session_id = token, session_id

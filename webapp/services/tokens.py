@@ -7,7 +7,8 @@ import secrets
 
 from sqlalchemy import bindparam, select
 
-from .. import cache, quickread
+from .. import caching
+from ..caching import quickread
 from ..domain.errors import Invalid, NotFound
 from ..extensions import db
 from ..models import ApiToken, User
@@ -42,7 +43,7 @@ def _token_query():
     """The token, its user and the cache revisions the user's pages need; built once (building a statement costs
     more than running it)."""
     return (select(*quickread.columns(ApiToken), *quickread.columns(User),
-                   *cache.viewer_revision_columns(User.id))
+                   *caching.viewer_columns(User.id))
             .join_from(ApiToken, User, User.id == ApiToken.user_id)
             .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None)))
 
@@ -52,7 +53,7 @@ def user_for_token(secret: str) -> User | None:
     if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     # The shared cache revisions come with the token (see auth.login's user loader), in one round trip before
-    # any transaction (webapp/quickread.py).
+    # any transaction (webapp/caching/quickread.py).
     found = quickread.first(_token_query(), {"token_hash": _hash(secret)})
     if found is None:
         return None
@@ -61,7 +62,7 @@ def user_for_token(secret: str) -> User | None:
     if not user.is_active:
         return None
     row = quickread.adopt(ApiToken, found)
-    cache.remember_viewer(user.id, found)
+    caching.remember_viewer(user.id, found)
     now = utcnow()
     # Record use at most once a minute, so reads do not turn into writes on every call.
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:

@@ -30,7 +30,7 @@ from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import cache
+from .. import caching
 from ..domain.errors import Conflict, DomainError, NotFound
 from ..extensions import db
 
@@ -122,8 +122,7 @@ def _compare_and_set(obj: Any, values: dict[str, Any], when: Iterable, expected_
         # Set through the ORM first, so the cache sees which areas this change makes stale (as a flush would).
         for name, value in values.items():
             setattr(obj, name, value)
-        for area in sorted(cache.areas_of(session, obj, False) - session.info.get(cache.BUMPED, set())):
-            cache.bump(session, area)
+        caching.mark_changed(session, obj)
         stmt = update(table).where(*conditions).values(sets)
         if returned:
             row = session.execute(stmt.returning(*returned)).first()

@@ -29,7 +29,7 @@ log = logging.getLogger("webapp")
 
 
 def _session():
-    from .extensions import db
+    from ..extensions import db
 
     return db.session()
 
@@ -45,7 +45,7 @@ def may_read_outside() -> bool:
 
 
 def _rows(statement, params: dict | None) -> list:
-    from .extensions import db
+    from ..extensions import db
 
     session = _session()
     if not _may_read_outside(session):
