@@ -74,6 +74,25 @@ def nav_section(path: str) -> str:
     return first if first in NAV_SECTIONS else ""
 
 
+LAYOUT_PARTS = frozenset({"layout_assets", "nav_links"})
+
+
+def layout_part(name: str):
+    """A part of the layout made from code and settings alone (`templates/_partials/<name>.html`), kept per process
+    for each role, menu section, registration setting and script root: everything it may read."""
+    from flask import current_app, render_template
+
+    from . import caching
+
+    if name not in LAYOUT_PARTS:
+        raise ValueError(f"not a layout part: {name}")
+    authenticated = bool(current_user.is_authenticated)
+    registration = bool(current_app.config.get("ALLOW_REGISTRATION", True))
+    key = (name, authenticated, current_user.role if authenticated else None, nav_section(request.path),
+           registration, request.script_root)
+    return caching.layout_part(key, lambda: render_template(f"_partials/{name}.html"))
+
+
 def init_templating(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(markdown=render_markdown, when=_when, date=_date, duration=_duration,
@@ -86,7 +105,7 @@ def init_templating(app) -> None:
         CAPSTONE_FIELDS=phases.FIELDS, REVIEW_STAGE=phases.REVIEW_STAGE, COMPLETED=phases.COMPLETED,
         completed_at=phases.completed_at,
         ITEM_TYPE_LABELS=portfolio.ITEM_TYPE_LABELS, KINDS=uploads.KINDS,
-        PORTFOLIO_UPLOADS=uploads.PORTFOLIO_CONTEXT,
+        PORTFOLIO_UPLOADS=uploads.PORTFOLIO_CONTEXT, layout_part=layout_part,
     )
 
     @app.context_processor

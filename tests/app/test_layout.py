@@ -97,3 +97,26 @@ def test_each_page_signs_the_sessions_token_anew_and_every_one_posts(app, raw_cl
     assert token_on_page(other) != first
     assert raw_client.post("/auth/logout", data={}).status_code == 400
     assert raw_client.post("/auth/logout", data={"csrf_token": first}).status_code in (302, 303)
+
+
+def test_the_layout_parts_kept_per_process_hold_no_token_and_no_user_data(app):
+    """The menu and the static links are made once per role, section and setting (caching.layout_part): what is
+    kept names no user and holds no session's token, and each role and section still gets its own menu."""
+    mentor = factories.make_user("mentor", display_name="Mo Mentor")
+    admin = factories.make_user("admin", display_name="Root Admin")
+    pages = {}
+    for user in (mentor, admin):
+        client = app.test_client()
+        log_in(client, user)
+        for path in ("/missions", "/capstones"):
+            pages[(user.role, path)] = client.get(path).get_data(as_text=True)
+    kept = [v for v in app.extensions["revision_store"].values() if isinstance(v, str) and "nav-badge" in v]
+    assert kept, "the menu is kept"
+    tokens = {re.search(r'name="csrf_token" value="([^"]+)"', page).group(1) for page in pages.values()}
+    for html in kept:
+        assert "Mo Mentor" not in html and "Root Admin" not in html
+        assert not any(token in html for token in tokens)
+    assert 'href="/admin"' in pages[("admin", "/missions")] and 'href="/admin"' not in pages[("mentor", "/missions")]
+    assert 'href="/capstones" aria-current="page"' in pages[("mentor", "/capstones")]
+    assert 'href="/capstones" aria-current' not in pages[("mentor", "/missions")]
+    assert '<link rel="stylesheet" href="/static/css/app.css">' in pages[("mentor", "/missions")]

@@ -31,8 +31,9 @@ from .revisions import (SHARED_AREAS, knows_learner, learner_column, mark_change
                         remember_viewer, viewer_columns)
 from .store import RevisionStore
 
-__all__ = ["SHARED_AREAS", "Change", "fragment", "init_app", "knows_learner", "learner_area", "learner_column",
-           "mark_changed", "quickread", "remember_learner", "remember_viewer", "value", "viewer_columns"]
+__all__ = ["SHARED_AREAS", "Change", "fragment", "init_app", "knows_learner", "layout_part", "learner_area",
+           "learner_column", "mark_changed", "quickread", "remember_learner", "remember_viewer", "value",
+           "viewer_columns"]
 
 Areas = str | tuple[str, ...]
 
@@ -64,11 +65,8 @@ def _swap(made, old: str, new: str):
     return made
 
 
-def fragment(areas: Areas, key: Hashable, make: Callable[[], Any]) -> Any:
-    """Like `value`, for HTML our own templates rendered, which may hold forms: a string (returned as Markup, for
-    a page template to place), or a tuple such as a NamedTuple of parts (returned as made: mark its HTML parts
-    Markup in `make`). A CSRF token belongs to one session, so it is never stored: the HTML is made with a
-    placeholder token, and the requesting session's own token is put in each time it is served."""
+def _without_token(make: Callable[[], Any]) -> tuple[Callable[[], Any], str]:
+    """`make` wrapped to render with a placeholder CSRF token (what is stored), and this session's token."""
     from flask import current_app, g
     from flask_wtf.csrf import generate_csrf
 
@@ -84,8 +82,31 @@ def fragment(areas: Areas, key: Hashable, make: Callable[[], Any]) -> Any:
         # A form built before make() ran holds the real token: store the placeholder instead.
         return _swap(made, token, _CSRF_PLACEHOLDER)
 
+    return make_with_placeholder, token
+
+
+def fragment(areas: Areas, key: Hashable, make: Callable[[], Any]) -> Any:
+    """Like `value`, for HTML our own templates rendered, which may hold forms: a string (returned as Markup, for
+    a page template to place), or a tuple such as a NamedTuple of parts (returned as made: mark its HTML parts
+    Markup in `make`). A CSRF token belongs to one session, so it is never stored: the HTML is made with a
+    placeholder token, and the requesting session's own token is put in each time it is served."""
+    make_with_placeholder, token = _without_token(make)
     made = _swap(value(areas, key, make_with_placeholder), _CSRF_PLACEHOLDER, token)
     return Markup(made) if isinstance(made, str) else made  # nosec B704
+
+
+def layout_part(key: Hashable, make: Callable[[], str]) -> Markup:
+    """HTML of the layout made from code and settings alone, never from data (the menu of one role and section,
+    the links to the static files): made once per process for each `key`, which must name everything it depends
+    on. Like `fragment`, it never keeps a session's CSRF token. In debug mode (templates reload) it is made
+    every time."""
+    from flask import current_app
+
+    if current_app.debug:
+        return Markup(make())  # nosec B704 (our own template's output)
+    make_with_placeholder, token = _without_token(make)
+    made = current_app.extensions["revision_store"].get(("layout",), (), key, make_with_placeholder)
+    return Markup(_swap(made, _CSRF_PLACEHOLDER, token))  # nosec B704
 
 
 def init_app(app) -> None:
