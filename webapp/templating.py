@@ -7,7 +7,7 @@ from flask import request
 from flask_login import current_user
 
 from . import htmx
-from .domain import catalogue, phases, portfolio, uploads
+from .domain import catalogue, phases, portfolio, reviews, uploads
 from .markdown import render as render_markdown
 
 
@@ -99,7 +99,8 @@ def init_templating(app) -> None:
                                filesize=_filesize, score=_score, event_title=_event_title)
     app.jinja_env.globals.update(
         TRACKS=catalogue.TRACKS, TRACK_LABELS=catalogue.TRACK_LABELS, TIERS=catalogue.TIERS,
-        TIER_LABELS=catalogue.TIER_LABELS,
+        TIER_LABELS=catalogue.TIER_LABELS, offers_capstone=catalogue.offers_capstone,
+        REVIEW_OVERALL=reviews.OVERALL,
         # The capstone's stages and the table of phase fields: templates never spell a phase key themselves.
         PHASES=phases.PHASES, PHASE_LABELS=phases.PHASE_LABELS, PHASE_SPECS=phases.SPECS,
         CAPSTONE_FIELDS=phases.FIELDS, REVIEW_STAGE=phases.REVIEW_STAGE, COMPLETED=phases.COMPLETED,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .catalogue import offers_capstone
 from .errors import Invalid
 from .mission_schema import MISSION, RECIPE
 from .shapes import load
@@ -146,7 +147,7 @@ class _Rules:
 
     def counts(self) -> None:
         n = len(self.subtasks)
-        if self.mission.get("tier") != "mastery":
+        if not offers_capstone(self.mission.get("tier")):
             if "subtasks" in self.mission and not n:
                 self.fail("subtasks", "needs at least one subtask")
             return

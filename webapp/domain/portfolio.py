@@ -152,9 +152,9 @@ def tracks_mastered(capstones) -> list[str]:
     `capstones` holds (track, tier, mentor_approved) facts. Mastery is earned only through a capstone
     that a mentor approved: an attempt, a portfolio item or an unapproved capstone does not count.
     """
-    from .catalogue import TRACKS
+    from .catalogue import TRACKS, offers_capstone
 
-    done = {track for track, tier, approved in capstones if approved and tier == "mastery"}
+    done = {track for track, tier, approved in capstones if approved and offers_capstone(tier)}
     return [t for t in TRACKS if t in done]
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import caching
 from ..caching import quickread
-from ..domain import capstone_rules, phases as rules, policies, uploads
+from ..domain import capstone_rules, catalogue, phases as rules, policies, uploads
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..domain.uploads import Rejected
 from ..extensions import db
@@ -155,7 +155,7 @@ def find(learner_id: int, mission_id: int) -> CapstoneProject | None:
 def start(learner: User, mission: Mission) -> tuple[CapstoneProject, bool]:
     """The learner's capstone for a mastery mission: (capstone, created). Starting twice returns the existing
     one; under concurrent starts the unique constraint decides and the loser gets the winner's capstone."""
-    if mission.tier != "mastery":
+    if not catalogue.offers_capstone(mission.tier):
         raise Invalid(f"Capstones are for mastery missions; '{mission.title}' is {mission.tier}.",
                       fields={"mission": "not a mastery mission"})
     if not mission.is_published and not actor_for(learner).is_mentor:

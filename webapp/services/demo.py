@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from ..domain.catalogue import CAPSTONE_TIER
 from ..domain.phases import PHASE_FIELDS, PHASES, completed_at
 from ..extensions import db
 from ..models import (CapstoneProject, MentorAssignment, MentorshipInteraction, Mission, MissionAttempt,
@@ -113,7 +114,7 @@ def play_attempt(learner: User, mission: Mission, start) -> MissionAttempt:
 
 def seed_demo() -> dict:
     """Idempotent: accounts by email, work by (learner, mission). Returns what was created."""
-    mastery = db.session.scalars(select(Mission).where(Mission.tier == "mastery", Mission.is_published.is_(True))
+    mastery = db.session.scalars(select(Mission).where(Mission.tier == CAPSTONE_TIER, Mission.is_published.is_(True))
                                  .order_by(Mission.track, Mission.slug)).all()
     if len(mastery) < 4:
         raise DemoError("Load the catalogue first: the demo needs at least four mastery missions.")
@@ -212,7 +213,7 @@ def _approve_with_reviews(cap, mission, learner, mentor, when) -> None:
 def seed_scale(n: int, progress: Callable[[int], None] | None = None, batch: int = 250) -> dict:
     """Add n synthetic learners, each with an attempt, a capstone, and portfolio items; capstones that
     reached review get a submitted review from a synthetic mentor. Numbered after any earlier run."""
-    missions = db.session.scalars(select(Mission).where(Mission.tier == "mastery").order_by(Mission.id)).all()
+    missions = db.session.scalars(select(Mission).where(Mission.tier == CAPSTONE_TIER).order_by(Mission.id)).all()
     if not missions:
         raise DemoError("Load the catalogue first: `flask seed`.")
     password_hash = generate_password_hash(secrets.token_urlsafe(16))  # nobody logs in as these
