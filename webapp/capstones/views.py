@@ -63,8 +63,9 @@ def _context(cap, shown: str, *, typed: dict | None = None, errors: dict | None 
         values.update(typed)
     files = service.files_of(cap)
     file_field = capstone_rules.FILE_FIELD_OF_PHASE.get(shown)
+    done = cap.completed_phases()
     return {
-        "cap": cap, "shown": shown, "current": cap.get_current_phase(), "done": cap.completed_phases(),
+        "cap": cap, "shown": shown, "current": cap.get_current_phase(), "done": done,
         "values": values, "errors": errors or {}, "message": message, "previews": previews or {},
         "typed": bool(typed), "saved": saved, "owner": owner, "editable": shown in editable,
         "can_delete": service.can_delete(current_user, cap),
@@ -72,10 +73,7 @@ def _context(cap, shown: str, *, typed: dict | None = None, errors: dict | None 
         "pending": service.pending_uploads(current_user, cap, file_field) if owner and shown in editable
         and file_field else [],
         "uploaded_for": uploads.capstone_upload_context(cap.id, file_field) if file_field else None,
-        "history": service.history(cap), "PHASES": rules.PHASES, "ROW_FIELDS": capstone_rules.ROW_FIELDS,
-        "FINDING_KINDS": rules.FINDING_KINDS, "PRESENTATION_TYPES": rules.PRESENTATION_TYPES,
-        "ARTIFACT_TYPES": capstone_rules.ARTIFACT_TYPES, "FILE_FIELD_OF_PHASE": capstone_rules.FILE_FIELD_OF_PHASE,
-        "progress": rules.progress_percent(cap.completed_phases()),
+        "history": service.history(cap), "progress": rules.progress_percent(done),
     }
 
 
@@ -208,8 +206,7 @@ def blank_row(capstone_id: int, field: str):
     else:
         abort(404)
     return render_template("capstones/_phase_row.html", cap=cap, field=field, columns=columns, row={} if columns
-                           else "", key=secrets.token_hex(4), errors={}, readonly=False,
-                           ARTIFACT_TYPES=capstone_rules.ARTIFACT_TYPES)
+                           else "", key=secrets.token_hex(4), errors={}, readonly=False)
 
 
 @bp.post("/<int:capstone_id>/preview")
