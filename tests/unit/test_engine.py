@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webapp.domain import engine
+from webapp.domain import assessment, engine
 from webapp.domain.engine import AttemptState, check_submission, evaluate
 from webapp.domain.errors import Conflict, Invalid, NotFound
 
@@ -137,8 +137,8 @@ def test_score_penalties_add_up_over_fired_events_and_score_floors_at_zero():
     m = mission([event(COMPLETED_1, score_penalty=30), event(CHOSE_NO, score_penalty=80), event(STARTED_2)])
     progress = evaluate(m, state(submitted={1}, decisions={"isolate": "no"}), T0)
     assert progress.penalty == 110
-    assert progress.score == 0
-    assert engine.score_after(15) == 85
+    assert assessment.score(m, {"1": {"response": "x"}}, progress.penalty) == 0     # no checks: 100 - 110, floored
+    assert assessment.score(m, {"1": {"response": "x"}}, 15) == 85
 
 
 def test_unlock_subtask_keeps_it_hidden_until_the_event_fires():
@@ -210,7 +210,7 @@ def test_attempt_completes_when_every_visible_subtask_is_submitted():
 
 def check(m, s, subtask_id, response="Done.", decisions=None):
     progress = evaluate(m, s, T0)
-    return check_submission(m, progress, subtask_id, response, decisions, s.submitted)
+    return check_submission(m, progress, subtask_id, response, decisions, s.submitted).decisions
 
 
 def test_check_submission_accepts_the_current_subtask_with_its_decisions():

@@ -4,8 +4,9 @@
 cues the learner has reached, the score penalty and whether the attempt is complete. `check_submission()`
 refuses a submission that breaks a rule. Nothing here touches Flask or the database.
 
-Time-based triggers are evaluated in time order: the engine replays the `time_elapsed` thresholds that have
-passed since the start, one by one, and settles the other triggers after each. So the outcome never depends
+Time-based triggers are evaluated in time order: the engine replays the moments that have passed since the
+start at which a `time_elapsed` threshold or a `subtask_open_for` threshold of the current subtask (counted from
+`current_since`, when it became current) was crossed, one by one, and settles the other triggers after each. So the outcome never depends
 on how often the attempt was looked at: a later `now` fires a superset of the events an earlier one fires.
 A subtask counts as *reached* once it has been the current subtask (or was submitted); reaching is history,
 so unlocking an earlier hidden subtask never un-reaches a later one.
@@ -15,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
+from . import assessment
 from .errors import Conflict, Invalid, NotFound
 from .text import check_text, too_long
 
@@ -33,6 +35,8 @@ class AttemptState:
     decisions: Mapping[str, str] = field(default_factory=dict)
     fired: tuple[int, ...] = ()                 # event indices already fired, in firing order
     reached: frozenset[int] = frozenset()       # subtasks known to have been reached (e.g. the stored current one)
+    current: int | None = None                  # the stored current subtask …
+    current_since: datetime | None = None       # … and since when it has been current
 
 
 @dataclass(frozen=True)
@@ -53,14 +57,6 @@ class Progress:
     penalty: int
     completed: bool
 
-    @property
-    def score(self) -> int:
-        return score_after(self.penalty)
-
-
-def score_after(penalty: int) -> int:
-    return max(0, 100 - int(penalty or 0))
-
 
 def subtask_ids(mission: Mapping[str, Any]) -> list[int]:
     return [s["id"] for s in mission.get("subtasks") or []]
@@ -80,12 +76,18 @@ def hidden_by_design(mission: Mapping[str, Any]) -> dict[int, list[int]]:
     return out
 
 
-def _elapsed_minutes(state: AttemptState, now: datetime) -> float:
-    return max(0.0, (now - state.started_at).total_seconds() / 60.0)
+TIMED = ("time_elapsed", "subtask_open_for")
+
+
+def _minutes(since: datetime | None, at: datetime) -> float:
+    return max(0.0, (at - since).total_seconds() / 60.0) if since is not None else 0.0
 
 
 def _holds(trigger: Mapping[str, Any], submitted: frozenset[int], reached: set[int],
-           decisions: Mapping[str, str], elapsed: float, multiplier: float) -> bool:
+           decisions: Mapping[str, str], elapsed: float, multiplier: float,
+           open_for: tuple[int | None, float] = (None, 0.0)) -> bool:
+    """Whether one trigger holds; `elapsed` is minutes since the start, `open_for` (the current subtask, the
+    minutes it has been current)."""
     kind = trigger.get("on")
     if kind == "subtask_started":
         return trigger.get("subtask_id") in reached
@@ -95,13 +97,25 @@ def _holds(trigger: Mapping[str, Any], submitted: frozenset[int], reached: set[i
         return decisions.get(trigger.get("decision_id")) == trigger.get("choice")
     if kind == "time_elapsed":
         return elapsed + 1e-9 >= float(trigger.get("minutes") or 0) * multiplier
+    if kind == "subtask_open_for":
+        current, minutes = open_for
+        return (current is not None and trigger.get("subtask_id") == current
+                and minutes + 1e-9 >= float(trigger.get("minutes") or 0) * multiplier)
     return False
 
 
-def _time_thresholds(mission: Mapping[str, Any], multiplier: float) -> list[float]:
-    return sorted({float(t.get("minutes") or 0) * multiplier
-                   for e in mission.get("escalation_events") or [] for t in e.get("triggers") or []
-                   if t.get("on") == "time_elapsed"})
+def _moments(mission: Mapping[str, Any], state: AttemptState, multiplier: float) -> list[datetime]:
+    """The moments at which a time-based trigger starts to hold, in order."""
+    out = set()
+    for event in mission.get("escalation_events") or []:
+        for t in event.get("triggers") or []:
+            minutes = timedelta(minutes=float(t.get("minutes") or 0) * multiplier)
+            if t.get("on") == "time_elapsed":
+                out.add(state.started_at + minutes)
+            elif (t.get("on") == "subtask_open_for" and state.current_since is not None
+                  and t.get("subtask_id") == state.current):
+                out.add(state.current_since + minutes)
+    return sorted(out)
 
 
 def evaluate(mission: Mapping[str, Any], state: AttemptState, now: datetime, time_multiplier: float = 1.0,
@@ -114,7 +128,6 @@ def evaluate(mission: Mapping[str, Any], state: AttemptState, now: datetime, tim
     fired: list[int] = list(dict.fromkeys(i for i in state.fired if 0 <= i < len(events)))
     new: list[Fired] = []
     reached: set[int] = set(state.reached) | set(state.submitted)
-    elapsed_now = _elapsed_minutes(state, now)
 
     def visible_ids() -> list[int]:
         done = set(fired)
@@ -123,29 +136,33 @@ def evaluate(mission: Mapping[str, Any], state: AttemptState, now: datetime, tim
     def current_of(visible: list[int]) -> int | None:
         return next((sid for sid in visible if sid not in state.submitted), None)
 
-    def settle(elapsed: float, at: datetime) -> None:
+    def settle(at: datetime) -> None:
+        elapsed = _minutes(state.started_at, at)
         while True:
             current = current_of(visible_ids())
             if current is not None:
                 reached.add(current)
             if not fire:
                 return
+            # Only the stored current subtask has a known opening time; one that becomes current during this
+            # evaluation has just opened.
+            open_for = (current, _minutes(state.current_since, at) if current == state.current else 0.0)
             batch = [i for i, e in enumerate(events) if i not in fired and e.get("triggers")
-                     and all(_holds(t, state.submitted, reached, state.decisions, elapsed, multiplier)
+                     and all(_holds(t, state.submitted, reached, state.decisions, elapsed, multiplier, open_for)
                              for t in e["triggers"])]
             if not batch:
                 return
             for i in batch:
                 fired.append(i)
-                timed = all(t.get("on") == "time_elapsed" for t in events[i]["triggers"])
+                timed = all(t.get("on") in TIMED for t in events[i]["triggers"])
                 new.append(Fired(i, min(at, now) if timed else now))
 
-    settle(0.0, state.started_at)
-    for threshold in _time_thresholds(mission, multiplier):
-        if threshold > elapsed_now:
+    settle(state.started_at)
+    for moment in _moments(mission, state, multiplier):
+        if moment > now:
             break
-        settle(threshold, state.started_at + timedelta(minutes=threshold))
-    settle(elapsed_now, now)
+        settle(moment)
+    settle(now)
 
     visible = visible_ids()
     current = current_of(visible)
@@ -169,13 +186,20 @@ def clean_response(response: str | None) -> tuple[str, str | None]:
     return check_text(response, limit=MAX_RESPONSE_CHARS)
 
 
+class Accepted(NamedTuple):
+    decisions: dict[str, str]     # {decision id: option id} of this subtask
+    answers: dict[str, Any]       # {check id: answer} of this subtask's checks that were answered
+
+
 def check_submission(mission: Mapping[str, Any], progress: Progress, subtask_id: int, response: str | None,
-                     decisions: Mapping[str, str] | None, submitted: frozenset[int] | set[int]) -> dict[str, str]:
-    """Refuse a submission that breaks a rule; return the decisions to record for this subtask.
+                     decisions: Mapping[str, str] | None, submitted: frozenset[int] | set[int],
+                     answers: Mapping[str, Any] | None = None) -> Accepted:
+    """Refuse a submission that breaks a rule; return the decisions and check answers to record.
 
     409 for order and state conflicts (hidden, already submitted, not the current subtask, attempt complete),
-    422 for invalid input (empty response, unknown decision or option, a decision left unanswered), 404 for a
-    subtask the mission does not have.
+    422 for invalid input (empty response, unknown decision or option, a decision left unanswered, an answer to a
+    check this subtask does not have, an option a check does not offer), 404 for a subtask the mission does not
+    have.
     """
     item = subtask(mission, subtask_id)
     if item is None:
@@ -215,12 +239,14 @@ def check_submission(mission: Mapping[str, Any], progress: Progress, subtask_id:
             problems[f"decision-{did}"] = f"“{choice}” is not an option of “{decision['prompt']}”."
         else:
             chosen[did] = choice
+    stored, wrong = assessment.clean_answers(item, answers)
+    problems.update(wrong)
     if problems:
         first = next(iter(problems.values()))
         more = len(problems) - 1
         raise Invalid(first + (f" ({more} more problem{'s' if more > 1 else ''} below.)" if more else ""),
                       fields=problems)
-    return chosen
+    return Accepted(chosen, stored)
 
 
 def event_view(mission: Mapping[str, Any], index: int) -> dict:
@@ -237,13 +263,14 @@ def event_view(mission: Mapping[str, Any], index: int) -> dict:
 
 
 def state_from(started_at: datetime, responses: Mapping[str, Any] | None, decisions: Mapping[str, str] | None,
-               fired_events: Sequence[Mapping[str, Any]] | None, current_subtask_id: int | None) -> AttemptState:
+               fired_events: Sequence[Mapping[str, Any]] | None, current_subtask_id: int | None,
+               current_since: datetime | None = None) -> AttemptState:
     """Build the engine's state from an attempt's stored fields."""
     submitted = frozenset(int(k) for k in (responses or {}))
     fired = tuple(int(f["index"]) for f in fired_events or [] if isinstance(f, Mapping) and "index" in f)
     reached = frozenset({current_subtask_id}) if current_subtask_id is not None else frozenset()
     return AttemptState(started_at=started_at, submitted=submitted, decisions=dict(decisions or {}), fired=fired,
-                        reached=reached)
+                        reached=reached, current=current_subtask_id, current_since=current_since)
 
 
 def chosen_options(item: Mapping[str, Any], chosen: Mapping[str, str] | None) -> list[dict]:

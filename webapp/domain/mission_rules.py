@@ -106,6 +106,30 @@ class _Rules:
                 self.fail(f"rubric[{i}].levels[{k}].score", f"duplicate level score {score}")
         for i, cid in _duplicates((i, c.get("id")) for i, c in rubric):
             self.fail(f"rubric[{i}].id", f"duplicate criterion id '{cid}'")
+        checks = [(f"subtasks[{i}].checks[{j}].", c) for i, s in self.subtasks for j, c in _items(s, "checks")]
+        for k, cid in _duplicates((k, c.get("id")) for k, (_, c) in enumerate(checks)):
+            self.fail(f"{checks[k][0]}id", f"duplicate check id '{cid}'")
+        for path, check in checks:
+            self.check(check, path)
+
+    def check(self, check: dict, path: str) -> None:
+        """A check's parts agree: a choice's correct ids name its options (one unless `multiple`), a keywords
+        check does not ask for more groups than it has."""
+        if check.get("kind") == "choice":
+            options = _items(check, "options")
+            for k, oid in _duplicates((k, o.get("id")) for k, o in options):
+                self.fail(f"{path}options[{k}].id", f"duplicate option id '{oid}'")
+            ids = {o.get("id") for _, o in options}
+            correct = [c for c in check.get("correct") or [] if c is not None]
+            for k, oid in enumerate(check.get("correct") or []):
+                if oid is not None and oid not in ids:
+                    self.fail(f"{path}correct[{k}]", f"'{oid}' is not an option of this check")
+            if len(set(correct)) > 1 and not check.get("multiple"):
+                self.fail(f"{path}correct", "names one option unless the check sets multiple: true")
+        elif check.get("kind") == "keywords":
+            groups, least = check.get("groups"), check.get("min")
+            if isinstance(groups, list) and isinstance(least, int) and least > len(groups):
+                self.fail(f"{path}min", f"asks for {least} groups but the check has {len(groups)}")
 
     def vocabulary(self, obj: dict, path: str) -> None:
         if self.roles is None:

@@ -18,12 +18,16 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from . import shapes
 from .catalogue import SEVERITIES, TIERS, TRACKS
+from .phase_fields import PHASES as PHASE_KEYS
 from .shapes import OMIT, REQUIRED, Choice, Entry, Flag, Items, Mapping, Positive, Shape, Value, Whole
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,78}[a-z0-9])$")
 ATTACK_RE = re.compile(r"^T\d{4}(?:\.\d{3})?$")
+ATLAS_RE = re.compile(r"^AML\.T\d{4}(?:\.\d{3})?$")
+CHECK_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 WORD_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-TRIGGER_KINDS = ("subtask_started", "subtask_completed", "decision", "time_elapsed")
+TRIGGER_KINDS = ("subtask_started", "subtask_completed", "decision", "time_elapsed", "subtask_open_for")
+CHECK_KINDS = ("answer", "choice", "keywords")
 
 SLUG_RULE = "must be 3-80 lowercase letters, digits and dashes"
 WORD_RULE = "must be a lowercase snake_case word"
@@ -55,12 +59,65 @@ def word() -> Text:
 class Tagged(Shape):
     attack_techniques = Items(Entry(validate=validate.Regexp(
         ATTACK_RE, error="'{input}' is not a MITRE ATT&CK technique id (T1234 or T1234.001)")))
+    atlas_techniques = Items(Entry(validate=validate.Regexp(
+        ATLAS_RE, error="'{input}' is not a MITRE ATLAS technique id (AML.T0051 or AML.T0051.000)")))
     nice_roles = Items(Entry())      # checked against the vocabulary by the rules
 
 
 class OptionSchema(Shape):
     id = Text(max_len=80)
     label = Text()
+    debrief = Text(empty=OMIT)       # why an expert would or would not choose it (after the attempt)
+
+
+# ---- checks (SPEC §3.1): one schema per kind, chosen by `kind` ---------------------------------------------------
+
+class CheckOptionSchema(Shape):
+    id = Text(max_len=80)
+    label = Text()
+
+
+class CheckSchema(Shape):
+    id = Text(validate=validate.Regexp(CHECK_ID_RE, error="must be 1-80 lowercase letters, digits, - and _"))
+    kind = fields.String()
+    points = Positive("must be a number of points greater than 0")
+    explanation = Text()
+
+
+class AnswerCheckSchema(CheckSchema):
+    prompt = Text()
+    accept = Items(Entry(max_len=200), empty=REQUIRED, at_least=(1, "needs at least one accepted answer"))
+
+
+class ChoiceCheckSchema(CheckSchema):
+    prompt = Text()
+    options = Items(Mapping(CheckOptionSchema), empty=REQUIRED, at_least=(2, "needs at least two options"))
+    correct = Items(Entry(max_len=80), empty=REQUIRED, at_least=(1, "names at least one correct option"))
+    multiple = Flag(empty=False)
+
+
+class KeywordsCheckSchema(CheckSchema):
+    groups = Items(Items(Entry(max_len=100), empty=REQUIRED, at_least=(1, "needs at least one word")),
+                   empty=REQUIRED, at_least=(1, "needs at least one group"))
+    min = Whole(minimum=1)
+
+
+CHECK_SCHEMAS: dict[str, Schema] = {
+    "answer": AnswerCheckSchema(), "choice": ChoiceCheckSchema(), "keywords": KeywordsCheckSchema()}
+
+
+class Check(fields.Field):
+    """A check loads by the schema of its `kind`."""
+
+    default_error_messages = {"null": "must be a mapping"}
+
+    def _deserialize(self, value: Any, attr, data, **kwargs: Any) -> dict:
+        if not isinstance(value, dict):
+            raise ValidationError("must be a mapping")
+        kind = value.get("kind")
+        if not isinstance(kind, str) or kind not in CHECK_SCHEMAS:
+            raise ValidationError({"kind": [f"unknown check kind {kind!r}; expected one of {', '.join(CHECK_KINDS)}"]})
+        return CHECK_SCHEMAS[kind].load(value)
 
 
 class DecisionSchema(Shape):
@@ -74,6 +131,9 @@ class SubtaskSchema(Shape):
     title = Text(max_len=200)
     instructions = Text()
     decisions = Items(Mapping(DecisionSchema))
+    checks = Items(Check())
+    key_points = Items(Entry())
+    model_answer = Text(empty=OMIT)
 
 
 class LevelSchema(Shape):
@@ -117,9 +177,14 @@ class TimeTriggerSchema(Shape):
     minutes = Positive("must be a number of minutes greater than 0")
 
 
+class OpenForTriggerSchema(TimeTriggerSchema):
+    subtask_id = Whole()
+
+
 TRIGGER_SCHEMAS: dict[str, Schema] = {
     "subtask_started": SubtaskTriggerSchema(), "subtask_completed": SubtaskTriggerSchema(),
-    "decision": DecisionTriggerSchema(), "time_elapsed": TimeTriggerSchema()}
+    "decision": DecisionTriggerSchema(), "time_elapsed": TimeTriggerSchema(),
+    "subtask_open_for": OpenForTriggerSchema()}
 
 
 class Trigger(fields.Field):
@@ -159,6 +224,17 @@ class EventSchema(Shape):
     consequences = Mapping(ConsequencesSchema, empty=dict)
 
 
+class _Brief(Shape):
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {"type": "must be a mapping", "unknown": "is not a capstone phase"}
+
+
+# Guidance for each capstone phase (SPEC §4): Markdown keyed by phase; an unknown key is refused.
+CapstoneBriefSchema = _Brief.from_dict({key: Text(empty=OMIT) for key in PHASE_KEYS}, name="CapstoneBriefSchema")
+
+
 class MissionSchema(Tagged):
     slug = Slug()
     title = Text(max_len=200)
@@ -173,6 +249,8 @@ class MissionSchema(Tagged):
     rubric = Items(Mapping(CriterionSchema), empty=REQUIRED)
     escalation_events = Items(Mapping(EventSchema))
     environmental_cues = Items(Mapping(EnvironmentalCueSchema))
+    debrief = Text(empty="")         # what an expert would have done (on the completed attempt's summary)
+    capstone_brief = Mapping(CapstoneBriefSchema, empty=dict)
     is_published = Flag(empty=True)
 
 

@@ -36,8 +36,14 @@ class MissionAttempt(db.Model):
     mission_version: Mapped[int] = mapped_column(default=1)
     mission_snapshot: Mapped[dict | None] = mapped_column(JSONDoc)
     current_subtask_id: Mapped[int | None]
-    # {subtask_id: {"response": str, "submitted_at": iso}} — keys are strings in JSON.
+    # When the current subtask became current (for subtask_open_for triggers).
+    current_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # {subtask_id: {"response": str, "submitted_at": iso, "checks": {check_id: answer},
+    #               "marks": {check_id: points earned}, "covered": [key point index]}} — keys are strings in JSON.
     responses: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    # {subtask_id: {"response": str, "checks": {check_id: answer}, "saved_at": iso}}: what the learner is typing
+    # for a subtask not yet submitted (dropped when it is submitted).
+    drafts: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     # {decision_id: option_id}
     decisions: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     # [{"index": event index in the mission, "fired_at": iso}]
@@ -58,7 +64,8 @@ class MissionAttempt(db.Model):
 
     # Columns the review queue does not show (the attempt's progress): working on an attempt must not make it
     # stale, and every working learner would otherwise wait on the one "reviews" row.
-    REVIEW_QUIET_COLUMNS = frozenset({"responses", "decisions", "fired_events", "current_subtask_id", "updated_at"})
+    REVIEW_QUIET_COLUMNS = frozenset({"responses", "decisions", "fired_events", "current_subtask_id",
+                                      "current_since", "drafts", "updated_at"})
 
     def cache_areas(self, change: Change) -> set[str]:
         """Cached pages showing this row (webapp/caching/areas.py): the learner's, and the queue's unless only

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 # The JSON fields a mission carries, in the order of the data format.
 MISSION_CONTENT_FIELDS = (
     "title", "track", "tier", "summary", "scenario", "mentor_notes", "estimated_minutes", "skills",
-    "attack_techniques", "nice_roles", "subtasks", "rubric", "escalation_events", "environmental_cues",
-    "is_published",
+    "attack_techniques", "atlas_techniques", "nice_roles", "subtasks", "rubric", "escalation_events",
+    "environmental_cues", "debrief", "capstone_brief", "is_published",
 )
 
 
@@ -42,11 +42,16 @@ class Mission(db.Model):
     estimated_minutes: Mapped[int]
     skills: Mapped[list] = mapped_column(JSONDoc, default=list)
     attack_techniques: Mapped[list] = mapped_column(JSONDoc, default=list)
+    atlas_techniques: Mapped[list] = mapped_column(JSONDoc, default=list)
     nice_roles: Mapped[list] = mapped_column(JSONDoc, default=list)
     subtasks: Mapped[list] = mapped_column(JSONDoc, default=list)
     rubric: Mapped[list] = mapped_column(JSONDoc, default=list)
     escalation_events: Mapped[list] = mapped_column(JSONDoc, default=list)
     environmental_cues: Mapped[list] = mapped_column(JSONDoc, default=list)
+    # Shown on a completed attempt's summary, never before (SPEC §3.1).
+    debrief: Mapped[str] = mapped_column(Text, default="")
+    # {phase key: Markdown}: each capstone phase's guidance for this incident (SPEC §4).
+    capstone_brief: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     is_published: Mapped[bool] = mapped_column(default=True)
     # Bumped whenever the content changes, so an open attempt can tell it started on an older version.
     version: Mapped[int] = mapped_column(default=1)

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
-from ..domain import engine
+from ..domain import assessment, engine
 from ..domain.attempt_rules import can_play_attempt
 from ..domain.errors import Conflict, Invalid, NotFound
 from ..domain.mission_rules import hidden_subtask_ids
@@ -27,7 +27,7 @@ def content_of(attempt: MissionAttempt) -> dict:
 
 def state_of(attempt: MissionAttempt) -> engine.AttemptState:
     return engine.state_from(attempt.started_at, attempt.responses, attempt.decisions, attempt.fired_events,
-                             attempt.current_subtask_id)
+                             attempt.current_subtask_id, attempt.current_since)
 
 
 def progress_of(attempt: MissionAttempt, now: datetime | None = None, *, fire: bool = False) -> engine.Progress:
@@ -87,7 +87,8 @@ def start_or_resume(learner: User, mission: Mission, *, acknowledge_scope: bool 
     first = engine.subtask_ids(content)[0] if content.get("subtasks") else None
     attempt = MissionAttempt(learner_id=learner.id, mission_id=mission.id, status="in_progress",
                              mission_version=mission.version, mission_snapshot=content, current_subtask_id=first,
-                             responses={}, decisions={}, fired_events=[], score_penalty=0, started_at=now,
+                             current_since=now, responses={}, decisions={}, drafts={}, fired_events=[],
+                             score_penalty=0, started_at=now,
                              scope_acknowledged_at=now if engine.requires_scope_acknowledgement(content) else None)
     db.session.add(attempt)
     try:
@@ -121,7 +122,7 @@ def acknowledge_scope(attempt: MissionAttempt, actor: Actor, *, confirmed: bool 
     now = now or utcnow()
     values = {"scope_acknowledged_at": now}
     if not attempt.responses and not attempt.fired_events:
-        values["started_at"] = now
+        values["started_at"] = values["current_since"] = now
     # Once: a second tab acknowledging at the same moment keeps the first time (and the clock it started).
     if transitions.compare_and_set(attempt, values, when=[MissionAttempt.status == "in_progress",
                                                           MissionAttempt.scope_acknowledged_at.is_(None)]):
@@ -137,14 +138,17 @@ def _apply(attempt: MissionAttempt, progress: engine.Progress, now: datetime) ->
         attempt.fired_events = list(attempt.fired_events or []) + [
             {"index": f.index, "fired_at": f.at.isoformat()} for f in progress.new_events]
     attempt.score_penalty = progress.penalty
-    attempt.current_subtask_id = progress.current
+    if progress.current != attempt.current_subtask_id:
+        attempt.current_subtask_id = progress.current
+        attempt.current_since = now if progress.current is not None else None
     if progress.completed and attempt.status == "in_progress":
         attempt.status = "completed"
         attempt.completed_at = now
-        attempt.score = progress.score
+        attempt.score = assessment.score(content_of(attempt), attempt.responses, progress.penalty)
 
 
-_STATE_COLUMNS = ["status", "started_at", "current_subtask_id", "responses", "decisions", "fired_events",
+_STATE_COLUMNS = ["status", "started_at", "current_subtask_id", "current_since", "responses", "drafts", "decisions",
+                  "fired_events",
                   "score_penalty", "score", "scope_acknowledged_at", "review_requested_at", "completed_at",
                   "updated_at"]
 
@@ -190,9 +194,10 @@ class Submitted:
 
 
 def submit_subtask(attempt: MissionAttempt, subtask_id: int, response: str | None, decisions: dict | None,
-                   actor: Actor, now: datetime | None = None) -> Submitted:
-    """Record a subtask's response and decisions, run the engine, persist fired events, penalties and the
-    next subtask; the last visible subtask completes the attempt with score = 100 - penalties (at least 0)."""
+                   actor: Actor, now: datetime | None = None, *, checks: dict | None = None) -> Submitted:
+    """Record a subtask's response, decisions and check answers with their marks (domain.assessment), run the
+    engine, persist fired events, penalties and the next subtask, and drop the subtask's draft; the last
+    visible subtask completes the attempt with its score (SPEC §3.1)."""
     require(can_play_attempt(actor, attempt.learner_id), "Only the learner who started this attempt can submit it.")
     now = now or utcnow()
     try:
@@ -206,11 +211,16 @@ def submit_subtask(attempt: MissionAttempt, subtask_id: int, response: str | Non
         content = content_of(attempt)
         before = progress_of(attempt, now, fire=True)
         submitted = frozenset(int(k) for k in attempt.responses or {})
-        chosen = engine.check_submission(content, before, subtask_id, response, decisions, submitted)
+        accepted = engine.check_submission(content, before, subtask_id, response, decisions, submitted, checks)
         stored, _ = engine.clean_response(response)
-        attempt.responses = {**(attempt.responses or {}),
-                             str(subtask_id): {"response": stored, "submitted_at": now.isoformat()}}
-        attempt.decisions = {**(attempt.decisions or {}), **chosen}
+        item = engine.subtask(content, subtask_id) or {}
+        entry = {"response": stored, "submitted_at": now.isoformat()}
+        if assessment.checks_of(item):
+            entry.update(checks=accepted.answers, marks=assessment.mark(item, accepted.answers, stored))
+        attempt.responses = {**(attempt.responses or {}), str(subtask_id): entry}
+        attempt.decisions = {**(attempt.decisions or {}), **accepted.decisions}
+        if str(subtask_id) in (attempt.drafts or {}):
+            attempt.drafts = {k: v for k, v in attempt.drafts.items() if k != str(subtask_id)}
         after = progress_of(attempt, now, fire=True)
         _apply(attempt, after, now)
         db.session.commit()
