@@ -407,3 +407,43 @@ def test_chosen_options_label_each_decision_as_answered():
         {"id": "d2", "prompt": "Tell?", "choice": None, "label": None},
         {"id": "d3", "prompt": "Gone?", "choice": "removed-option", "label": "removed-option"}]
     assert engine.chosen_options({}, None) == []
+
+
+# ---- subtask_open_for (SPEC §3: "if triage drags on…") ---------------------------------------------------------
+
+def open_state(current, since_minutes, submitted=()):
+    return AttemptState(started_at=T0, submitted=frozenset(submitted), current=current,
+                        current_since=T0 + timedelta(minutes=since_minutes), reached=frozenset({current}))
+
+
+DWELL_2 = {"on": "subtask_open_for", "subtask_id": 2, "minutes": 10}
+
+
+def test_subtask_open_for_fires_only_after_the_subtask_has_been_current_that_long():
+    m = mission([event(DWELL_2, subtask_id=2)])
+    # subtask 2 became current at minute 30: the event waits for minute 40, whatever the attempt's age
+    s = open_state(2, 30, submitted={1})
+    assert fired_now(m, s, minutes=39) == []
+    progress = evaluate(m, s, T0 + timedelta(minutes=55))
+    assert [f.index for f in progress.new_events] == [0]
+    assert progress.new_events[0].at == T0 + timedelta(minutes=40)     # when it held, not when it was seen
+
+
+def test_subtask_open_for_never_fires_for_a_subtask_that_is_not_current():
+    m = mission([event(DWELL_2, subtask_id=2)])
+    assert fired_now(m, open_state(1, 0), minutes=120) == []                      # still on subtask 1
+    assert fired_now(m, open_state(3, 0, submitted={1, 2}), minutes=120) == []     # 2 was submitted
+
+
+def test_subtask_open_for_is_stretched_by_the_time_multiplier():
+    m = mission([event(DWELL_2, subtask_id=2)])
+    s = open_state(2, 0, submitted={1})
+    assert fired_now(m, s, minutes=15, multiplier=2) == []
+    assert fired_now(m, s, minutes=20, multiplier=2) == [0]
+
+
+def test_a_subtask_that_has_just_become_current_has_not_been_open_at_all():
+    # subtask 1 submitted in this evaluation: subtask 2 opens now, so its dwell cannot have held yet
+    m = mission([event(DWELL_2, subtask_id=2)])
+    s = AttemptState(started_at=T0, submitted=frozenset({1}), current=1, current_since=T0, reached=frozenset({1}))
+    assert fired_now(m, s, minutes=60) == []

@@ -505,3 +505,94 @@ def test_check_mission_random_valid_mission_is_accepted_and_idempotent(data):
     assert check_mission(once, ROLES) == once
     assert [s["id"] for s in once["subtasks"]] == [s["id"] for s in data["subtasks"]]
     assert len(once["escalation_events"]) == len(data["escalation_events"])
+
+
+# ---- checks, debriefs, capstone briefs, subtask_open_for (SPEC §3, §3.1, §4) ----------------------------------
+
+def with_checks(*checks) -> dict:
+    data = mission_data()
+    data["subtasks"][0]["checks"] = list(checks)
+    return data
+
+
+def answer_check(**overrides) -> dict:
+    return {"id": "s1-ip", "kind": "answer", "prompt": "Which IP?", "accept": ["198.51.100.14"], "points": 2,
+            "explanation": "In the header.", **overrides}
+
+
+def choice_check(**overrides) -> dict:
+    return {"id": "s1-verdict", "kind": "choice", "prompt": "Verdict?", "points": 1, "explanation": "Because.",
+            "options": [{"id": "phish", "label": "Phishing"}, {"id": "spam", "label": "Spam"}],
+            "correct": ["phish"], **overrides}
+
+
+def keywords_check(**overrides) -> dict:
+    return {"id": "s1-ideas", "kind": "keywords", "groups": [["revoke"], ["reset"]], "min": 2, "points": 2,
+            "explanation": "Both.", **overrides}
+
+
+def test_check_mission_with_checks_key_points_model_answer_and_debriefs_is_accepted():
+    data = with_checks(answer_check(), choice_check(), keywords_check())
+    data["subtasks"][0]["key_points"] = ["Names the IP"]
+    data["subtasks"][0]["model_answer"] = "The IP is 198.51.100.14.\n\nBlock it."
+    data["subtasks"][0]["decisions"][0]["options"][0]["debrief"] = "Stops the spread."
+    data["debrief"] = "An expert isolates first."
+    data["capstone_brief"] = {"investigation": "Establish the timeline.", "reporting": "For the board."}
+    data["atlas_techniques"] = ["AML.T0051.000"]
+    mission = check_mission(data, ROLES)
+    assert mission["subtasks"][0]["checks"][2]["min"] == 2
+    assert mission["subtasks"][0]["checks"][1]["multiple"] is False
+    assert mission["capstone_brief"]["investigation"] == "Establish the timeline."
+    assert check_mission(mission, ROLES) == mission
+
+
+def test_check_mission_without_the_new_fields_gets_empty_defaults():
+    mission = check_mission(mission_data(), ROLES)
+    assert (mission["debrief"], mission["capstone_brief"], mission["atlas_techniques"]) == ("", {}, [])
+    assert mission["subtasks"][0]["checks"] == [] and mission["subtasks"][0]["key_points"] == []
+
+
+@pytest.mark.parametrize("check, path, rule", [
+    ({"id": "x", "kind": "essay"}, "subtasks[0].checks[0].kind", "unknown check kind 'essay'"),
+    (answer_check(accept=[]), "subtasks[0].checks[0].accept", "needs at least one accepted answer"),
+    (answer_check(points=0), "subtasks[0].checks[0].points", "greater than 0"),
+    (answer_check(explanation=None), "subtasks[0].checks[0].explanation", "is required"),
+    (answer_check(id="Bad Id"), "subtasks[0].checks[0].id", "lowercase"),
+    (choice_check(correct=["maybe"]), "subtasks[0].checks[0].correct[0]", "'maybe' is not an option of this check"),
+    (choice_check(correct=["phish", "spam"]), "subtasks[0].checks[0].correct", "multiple: true"),
+    (choice_check(options=[{"id": "a", "label": "A"}]), "subtasks[0].checks[0].options", "at least two options"),
+    (choice_check(options=[{"id": "phish", "label": "A"}, {"id": "phish", "label": "B"}]),
+     "subtasks[0].checks[0].options[1].id", "duplicate option id 'phish'"),
+    (keywords_check(min=3), "subtasks[0].checks[0].min", "asks for 3 groups but the check has 2"),
+    (keywords_check(groups=[["a"], []]), "subtasks[0].checks[0].groups[1]", "needs at least one word"),
+])
+def test_check_mission_malformed_check_is_refused_naming_the_field_path(check, path, rule):
+    assert_refused(with_checks(check), path, rule)
+
+
+def test_check_mission_duplicate_check_id_across_subtasks_is_refused():
+    data = with_checks(answer_check())
+    data["subtasks"][1]["checks"] = [answer_check()]
+    assert_refused(data, "subtasks[1].checks[0].id", "duplicate check id 's1-ip'")
+
+
+def test_check_mission_capstone_brief_for_an_unknown_phase_is_refused():
+    data = mission_data()
+    data["capstone_brief"] = {"investigation": "x", "conclusion": "y"}
+    assert_refused(data, "capstone_brief.conclusion", "is not a capstone phase")
+
+
+def test_check_mission_atlas_id_in_the_wrong_form_is_refused():
+    data = mission_data()
+    data["atlas_techniques"] = ["T0051"]
+    assert_refused(data, "atlas_techniques[0]", "is not a MITRE ATLAS technique id")
+
+
+def test_check_mission_subtask_open_for_names_a_subtask_and_positive_minutes():
+    data = mission_data()
+    event(data)["triggers"] = [{"on": "subtask_open_for", "subtask_id": 2, "minutes": 15}]
+    assert check_mission(data, ROLES)["escalation_events"][0]["triggers"][0]["minutes"] == 15
+    event(data)["triggers"] = [{"on": "subtask_open_for", "subtask_id": 9, "minutes": 15}]
+    assert_refused(data, "escalation_events[0].triggers[0].subtask_id", "9 is not a subtask of this mission")
+    event(data)["triggers"] = [{"on": "subtask_open_for", "subtask_id": 2, "minutes": 0}]
+    assert_refused(data, "escalation_events[0].triggers[0].minutes", "greater than 0")

@@ -5,6 +5,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
 DECISION_PREFIX = "decision-"
+CHECK_PREFIX = "check-"
 
 
 SCOPE_LABEL = "I have read the rules of engagement and will stay within the scope of this engagement."
@@ -42,3 +43,18 @@ def decisions_from(formdata: MultiDict) -> dict[str, str]:
     """{decision id: option id} from the posted radio groups."""
     return {key[len(DECISION_PREFIX):]: value for key, value in formdata.items()
             if key.startswith(DECISION_PREFIX) and key != DECISION_PREFIX}
+
+
+def checks_from(formdata: MultiDict) -> dict[str, str | list[str]]:
+    """{check id: answer} from the posted check inputs: a text or one option id, or a list of option ids when
+    several boxes of one check were ticked (domain.assessment decides what each check accepts)."""
+    out: dict[str, str | list[str]] = {}
+    for key in formdata:
+        if key.startswith(CHECK_PREFIX) and key != CHECK_PREFIX:
+            values = formdata.getlist(key)
+            out[key[len(CHECK_PREFIX):]] = values[0] if len(values) == 1 else values
+    return out
+
+
+class SelfAssessmentForm(FlaskForm):
+    """The key points a learner ticks as covered: checkboxes named `covered` (read with getlist)."""

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, make_response, redirect, render
 from flask_login import current_user, login_required
 
 from .. import htmx
-from ..domain import engine, policies
+from ..domain import assessment, engine, policies
 from ..domain.attempt_rules import can_play_attempt
 from ..domain.errors import Conflict, Invalid
 from ..services import access
@@ -17,8 +17,8 @@ from ..services import attempts as service
 from ..services import catalogue as catalogue_service
 from ..services import queue as queue_service
 from ..services.actors import actor_for
-from .forms import (SCOPE_LABEL, ReviewRequestForm, ScopeForm, StartAttemptForm, SubmitSubtaskForm,
-                    TimeMultiplierForm, decisions_from)
+from .forms import (SCOPE_LABEL, ReviewRequestForm, ScopeForm, SelfAssessmentForm, StartAttemptForm,
+                    SubmitSubtaskForm, TimeMultiplierForm, checks_from, decisions_from)
 
 bp = Blueprint("attempts", __name__, url_prefix="/attempts")
 POLL_SECONDS = 20   # how often an open attempt page asks for new time-based events (ATTEMPT_POLL_SECONDS)
@@ -40,12 +40,18 @@ def _context(attempt, actor, **extra) -> dict:
     content = service.content_of(attempt)
     progress = service.progress_of(attempt)
     owner = can_play_attempt(actor, attempt.learner_id)
+    current = engine.subtask(content, progress.current)
+    answers = service.answers_of(attempt, content, progress)
     ctx = {
         "attempt": attempt, "mission": attempt.mission, "content": content, "progress": progress,
         "owner": owner, "mentor_view": not owner,
-        "current": engine.subtask(content, progress.current),
+        "current": current,
+        # What the learner may see of the current subtask's checks before submitting (never the answers).
+        "current_checks": [assessment.prompt_view(c) for c in assessment.checks_of(current)],
         "position": (progress.visible.index(progress.current) + 1) if progress.current in progress.visible else None,
-        "answers": service.answers_of(attempt, content, progress),
+        "answers": answers,
+        "last_result": service.last_submitted(answers) if attempt.status == "in_progress" else None,
+        "possible": sum(a["possible"] for a in answers), "earned": sum(a["earned"] for a in answers),
         "timeline": service.timeline_of(attempt, content),
         "cues": progress.cues,
         "needs_scope": owner and service.needs_scope(attempt),
@@ -56,6 +62,7 @@ def _context(attempt, actor, **extra) -> dict:
         "form": SubmitSubtaskForm(formdata=None),
         "scope_form": ScopeForm(formdata=None),
         "review_form": ReviewRequestForm(formdata=None),
+        "self_form": SelfAssessmentForm(formdata=None),
         "multiplier_form": TimeMultiplierForm(formdata=None, time_multiplier=f"{attempt.learner.time_multiplier:g}"),
         "typed": {}, "errors": {}, "rejected": None, "focus": False, "oob": False, "new_events": [],
     }
@@ -134,9 +141,11 @@ def submit(attempt_id: int, subtask_id: int):
     attempt, actor = _load(attempt_id)
     form = SubmitSubtaskForm()
     decisions = decisions_from(request.form)
-    typed = {"subtask_id": subtask_id, "response": form.response.data or "", "decisions": decisions}
+    checks = checks_from(request.form)
+    typed = {"subtask_id": subtask_id, "response": form.response.data or "", "decisions": decisions,
+             "checks": checks}
     try:
-        result = service.submit_subtask(attempt, subtask_id, form.response.data, decisions, actor)
+        result = service.submit_subtask(attempt, subtask_id, form.response.data, decisions, actor, checks=checks)
     except Invalid as exc:
         # Shown again with what the learner typed and chose, and a message beside each field.
         ctx = _context(attempt, actor, typed=typed, errors=exc.fields, error_message=exc.message)
@@ -160,6 +169,22 @@ def submit(attempt_id: int, subtask_id: int):
               + (f" {len(result.new_events)} new event{'s' if len(result.new_events) > 1 else ''} in the timeline."
                  if result.new_events else ""), "success")
     return _back(result.attempt)
+
+
+@bp.post("/<int:attempt_id>/subtasks/<int:subtask_id>/key-points")
+@login_required
+def self_assessment(attempt_id: int, subtask_id: int):
+    """The learner ticks the key points their response covered."""
+    attempt, actor = _load(attempt_id)
+    SelfAssessmentForm()
+    service.record_self_assessment(attempt, subtask_id, request.form.getlist("covered"), actor)
+    message = "Self-assessment saved: your mentor sees which key points you covered."
+    if htmx.is_htmx():
+        ctx = _context(attempt, actor)
+        row = next((a for a in ctx["answers"] if a["subtask"].get("id") == subtask_id), None)
+        return render_template("attempts/_key_points.html", a=row, saved=message, **ctx)
+    flash(message, "success")
+    return _back(attempt)
 
 
 @bp.post("/<int:attempt_id>/review")

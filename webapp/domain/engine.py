@@ -273,15 +273,20 @@ def state_from(started_at: datetime, responses: Mapping[str, Any] | None, decisi
                         reached=reached, current=current_subtask_id, current_since=current_since)
 
 
-def chosen_options(item: Mapping[str, Any], chosen: Mapping[str, str] | None) -> list[dict]:
+def chosen_options(item: Mapping[str, Any], chosen: Mapping[str, str] | None, *, debriefs: bool = False) -> list[dict]:
     """The decisions of one subtask as answered: [{id, prompt, choice, label}] (label: the chosen option's label,
-    the raw choice when the option no longer exists, None when nothing was chosen)."""
+    the raw choice when the option no longer exists, None when nothing was chosen). With `debriefs`, each also
+    lists its options as [{id, label, chosen, debrief}] (for a completed attempt's summary only)."""
     out = []
     for d in item.get("decisions") or []:
         labels = {o["id"]: o["label"] for o in d.get("options") or []}
         choice = (chosen or {}).get(d["id"])
-        out.append({"id": d["id"], "prompt": d.get("prompt", ""), "choice": choice,
-                    "label": labels.get(choice, choice) if choice else None})
+        row = {"id": d["id"], "prompt": d.get("prompt", ""), "choice": choice,
+               "label": labels.get(choice, choice) if choice else None}
+        if debriefs:
+            row["options"] = [{"id": o["id"], "label": o["label"], "chosen": o["id"] == choice,
+                               "debrief": o.get("debrief") or ""} for o in d.get("options") or []]
+        out.append(row)
     return out
 
 

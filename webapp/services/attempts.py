@@ -320,17 +320,61 @@ def timeline_of(attempt: MissionAttempt, content: dict | None = None) -> list[di
     return rows
 
 
-def answers_of(attempt: MissionAttempt, content: dict, progress: engine.Progress) -> list[dict]:
-    """Each visible subtask with its response, chosen options and state (submitted, current, upcoming)."""
+def answers_of(attempt: MissionAttempt, content: dict | None = None, progress: engine.Progress | None = None) -> list[dict]:
+    """Each visible subtask with its response, chosen options and state (submitted, current, upcoming); a
+    submitted one also with its check results, key points (ticked as covered or not) and model answer; once the
+    attempt is completed, each decision with every option's debrief (SPEC §3.1: never before)."""
+    content = content or content_of(attempt)
+    progress = progress or progress_of(attempt)
     rows = []
     responses = attempt.responses or {}
     chosen = attempt.decisions or {}
+    debriefs = attempt.status == "completed"
     for sid in progress.visible:
         item = engine.subtask(content, sid) or {}
         answer = responses.get(str(sid)) or {}
-        decisions = engine.chosen_options(item, chosen)
-        state = "submitted" if str(sid) in responses else ("current" if sid == progress.current else "upcoming")
+        decisions = engine.chosen_options(item, chosen, debriefs=debriefs)
+        submitted = str(sid) in responses
+        state = "submitted" if submitted else ("current" if sid == progress.current else "upcoming")
+        covered = set(answer.get("covered") or [])
+        results = assessment.results(item, answer) if submitted else []
         rows.append({"subtask": item, "response": answer.get("response"),
                      "submitted_at": _parse_time(answer.get("submitted_at")), "decisions": decisions,
-                     "state": state})
+                     "state": state, "results": results,
+                     "earned": sum(r["earned"] for r in results), "possible": sum(r["points"] for r in results),
+                     "key_points": [{"index": i, "text": text, "covered": i in covered}
+                                    for i, text in enumerate(item.get("key_points") or [])] if submitted else [],
+                     "self_assessed": "covered" in answer,
+                     "model_answer": item.get("model_answer") if submitted else None})
     return rows
+
+
+def last_submitted(answers: list[dict]) -> dict | None:
+    """The answer row of the subtask submitted last (its result is shown beside the next subtask)."""
+    done = [a for a in answers if a["state"] == "submitted" and a["submitted_at"] is not None]
+    return max(done, key=lambda a: a["submitted_at"]) if done else None
+
+
+def record_self_assessment(attempt: MissionAttempt, subtask_id: int, covered, actor: Actor) -> dict:
+    """The learner ticks which key points their submitted response covered (not scored; shown to the mentor).
+    Saving again replaces the earlier ticks."""
+    require(can_play_attempt(actor, attempt.learner_id), "Only the learner who made this attempt can do that.")
+    if attempt.status == "abandoned":
+        raise Conflict("This attempt was abandoned; it is kept as it was.")
+    content = content_of(attempt)
+    item = engine.subtask(content, subtask_id)
+    if item is None:
+        raise NotFound(f"This mission has no subtask {subtask_id}.")
+    try:
+        _lock(attempt)
+        answer = (attempt.responses or {}).get(str(subtask_id))
+        if answer is None:
+            raise Conflict("Submit the subtask before you assess it against the key points.",
+                           fields={"subtask": "not submitted"})
+        ticks = assessment.check_covered(item, covered)
+        attempt.responses = {**attempt.responses, str(subtask_id): {**answer, "covered": ticks}}
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return attempt.responses[str(subtask_id)]

@@ -13,7 +13,6 @@ from flask import url_for
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..domain import engine
 from ..domain import phases as phase_rules
 from ..domain import policies
 from ..domain import reviews as rules
@@ -171,11 +170,8 @@ def work_shown(review: MI) -> dict:
     except Exception:           # an older attempt row the engine cannot read: show the answers only
         out["timeline"] = []
     responses = attempt.responses or {}
-    for item in content.get("subtasks") or []:
-        answer = responses.get(str(item["id"])) or {}
-        decisions = engine.chosen_options(item, attempt.decisions)
-        if answer or any(d["label"] for d in decisions):
-            out["answers"].append({"subtask": item, "response": answer.get("response"), "decisions": decisions})
+    out["answers"] = [a for a in attempt_service.answers_of(attempt, content)
+                      if a["state"] == "submitted" or any(d["label"] for d in a["decisions"])]
     reached = {int(k) for k in responses if str(k).isdigit()}
     out["cues"] = [c for c in content.get("environmental_cues") or [] if c.get("subtask_id") in reached]
     return out
