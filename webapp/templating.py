@@ -35,7 +35,7 @@ ACRONYMS = frozenset({"api", "ceo", "cfo", "ciso", "dns", "dpo", "edr", "iam", "
                       "pci", "pii", "rdp", "siem", "sms", "soc", "sql", "sso", "tls", "vpn", "waf", "wmi"})
 
 
-def _event_title(event_type: str | None) -> str:
+def event_title(event_type: str | None) -> str:
     """An event type as a title: first word capitalised, known acronyms in capitals."""
     words = [w for w in (event_type or "").split("_") if w]
     out = [w.upper() if w in ACRONYMS else w for w in words]
@@ -96,7 +96,7 @@ def layout_part(name: str):
 def init_templating(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(markdown=render_markdown, when=_when, date=_date, duration=_duration,
-                               filesize=_filesize, score=_score, event_title=_event_title)
+                               filesize=_filesize, score=_score, event_title=event_title)
     app.jinja_env.globals.update(
         TRACKS=catalogue.TRACKS, TRACK_LABELS=catalogue.TRACK_LABELS, TIERS=catalogue.TIERS,
         TIER_LABELS=catalogue.TIER_LABELS, offers_capstone=catalogue.offers_capstone,

@@ -118,6 +118,7 @@ class World:
             "handle": [learner.handle, other.handle, mentor.handle],
             "key": list(PHASES),
             "review_phase": [1, 2, 3],
+            "subtask": [1, 2, 3],
         }
 
     def rebuild(self) -> None:
@@ -127,7 +128,7 @@ class World:
 
 # Which world values a generated value with this name may become.
 NAMES = {"capstone_id": "capstone", "capstone": "capstone", "review_id": "review", "item_id": "item",
-         "attempt": "attempt", "slug": "slug", "mission": "slug", "handle": "handle", "owner": "handle",
+         "attempt": "attempt", "attempt_id": "attempt", "subtask_id": "subtask", "slug": "slug", "mission": "slug", "handle": "handle", "owner": "handle",
          "learner": "handle", "key": "key", "review_phase": "review_phase"}
 FILES = {"capstone": ("pdf", "report.pdf"), "media": ("webm-audio", "note.webm"), "evidence": ("pdf", "lab.pdf")}
 

@@ -65,6 +65,13 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/admin/assignments/<int:assignment_id>/remove", "POST"): row("admin"),
     ("/admin/users/<int:user_id>/<any(activate, deactivate):action>", "POST"): row("admin"),
     ("/admin/users/<int:user_id>/role", "POST"): row("admin", {"role": "mentor"}),
+    # API: attempts
+    ("/api/v1/attempts", "GET"): row("auth"),
+    ("/api/v1/attempts", "POST"): row("auth", {"mission": "{mission_slug}"}),
+    ("/api/v1/attempts/<int:attempt_id>", "GET"): row("owner_mentor"),
+    ("/api/v1/attempts/<int:attempt_id>/abandon", "POST"): row("owner", {}),
+    ("/api/v1/attempts/<int:attempt_id>/subtasks/<int:subtask_id>", "POST"): row("owner", {
+        "response": "My analysis.", "decisions": {"isolate": "yes"}}),
     # API: capstones
     ("/api/v1/capstones", "GET"): row("auth"),
     ("/api/v1/capstones", "POST"): row("auth", {"mission": "{mission_slug}"}),
@@ -99,6 +106,7 @@ TABLE: dict[tuple[str, str], dict] = {
     # attempts
     ("/attempts", "POST"): row("auth", {"mission": "{mission_slug}"}),
     ("/attempts/<int:attempt_id>", "GET"): row("owner_mentor"),
+    ("/attempts/<int:attempt_id>/abandon", "POST"): row("owner"),
     ("/attempts/<int:attempt_id>/review", "POST"): row("owner"),
     ("/attempts/<int:attempt_id>/scope", "POST"): row("owner", {"acknowledge": "y"}),
     ("/attempts/<int:attempt_id>/subtasks/<int:subtask_id>", "POST"): row("owner", {"response": "My analysis.",

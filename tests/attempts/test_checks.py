@@ -197,3 +197,31 @@ def test_nobody_but_the_learner_may_tick_their_key_points(client, playing, who):
     resp = client.post(f"/attempts/{playing.id}/subtasks/1/key-points", data={"covered": ["0"]})
     assert resp.status_code == 403
     assert attempt_state() == before
+
+
+# ---- abandon (the page) ---------------------------------------------------------------------------------------
+
+def test_the_learner_abandons_after_confirming_and_can_start_again(client, playing):
+    page = text(client.get(f"/attempts/{playing.id}"))
+    assert "Abandon this attempt…" in page and "Yes, abandon this attempt" in page
+    resp = client.post(f"/attempts/{playing.id}/abandon")
+    assert resp.status_code == 303
+    assert reload(playing).status == "abandoned"
+    page = text(client.get(f"/attempts/{playing.id}"))
+    assert "Attempt abandoned" in page and 'name="response"' not in page
+    mission_page = text(client.get("/missions/phish-triage"))
+    assert "(abandoned)" in mission_page and "Start a new attempt" in mission_page
+    fresh = start(client, playing.mission)
+    assert fresh.id != playing.id and fresh.status == "in_progress"
+
+
+def test_abandoning_twice_is_409_and_nobody_else_may_abandon(client, playing):
+    other = make_user("learner")
+    log_in(client, other)
+    assert client.post(f"/attempts/{playing.id}/abandon").status_code == 403
+    assert reload(playing).status == "in_progress"
+    log_in(client, playing.learner)
+    client.post(f"/attempts/{playing.id}/abandon")
+    before = attempt_state()
+    assert client.post(f"/attempts/{playing.id}/abandon").status_code == 409
+    assert attempt_state() == before

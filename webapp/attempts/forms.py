@@ -29,6 +29,10 @@ class SubmitSubtaskForm(FlaskForm):
     response = TextAreaField("Your response")
 
 
+class AbandonForm(FlaskForm):
+    """Only the CSRF token: the action is in the URL (the page asks for confirmation first)."""
+
+
 class ReviewRequestForm(FlaskForm):
     """Only the CSRF token: the action is in the URL."""
 

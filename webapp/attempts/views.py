@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, make_response, redirect, render
 from flask_login import current_user, login_required
 
 from .. import htmx
-from ..domain import assessment, engine, policies
+from ..domain import engine, policies
 from ..domain.attempt_rules import can_play_attempt
 from ..domain.errors import Conflict, Invalid
 from ..services import access
@@ -17,7 +17,7 @@ from ..services import attempts as service
 from ..services import catalogue as catalogue_service
 from ..services import queue as queue_service
 from ..services.actors import actor_for
-from .forms import (SCOPE_LABEL, ReviewRequestForm, ScopeForm, SelfAssessmentForm, StartAttemptForm,
+from .forms import (SCOPE_LABEL, AbandonForm, ReviewRequestForm, ScopeForm, SelfAssessmentForm, StartAttemptForm,
                     SubmitSubtaskForm, TimeMultiplierForm, checks_from, decisions_from)
 
 bp = Blueprint("attempts", __name__, url_prefix="/attempts")
@@ -37,23 +37,19 @@ def attempt_helpers():
 
 def _context(attempt, actor, **extra) -> dict:
     """Everything the attempt page and its partials need (the partials list what they use)."""
-    content = service.content_of(attempt)
-    progress = service.progress_of(attempt)
+    view = service.seen(attempt)
+    progress = view.progress
     owner = can_play_attempt(actor, attempt.learner_id)
-    current = engine.subtask(content, progress.current)
-    answers = service.answers_of(attempt, content, progress)
     ctx = {
-        "attempt": attempt, "mission": attempt.mission, "content": content, "progress": progress,
+        "attempt": attempt, "mission": attempt.mission, "content": view.content, "progress": progress,
         "owner": owner, "mentor_view": not owner,
-        "current": current,
-        # What the learner may see of the current subtask's checks before submitting (never the answers).
-        "current_checks": [assessment.prompt_view(c) for c in assessment.checks_of(current)],
+        "current": view.current, "current_checks": view.current_checks,
         "position": (progress.visible.index(progress.current) + 1) if progress.current in progress.visible else None,
-        "answers": answers,
-        "last_result": service.last_submitted(answers) if attempt.status == "in_progress" else None,
-        "possible": sum(a["possible"] for a in answers), "earned": sum(a["earned"] for a in answers),
-        "timeline": service.timeline_of(attempt, content),
-        "cues": progress.cues,
+        "answers": view.answers,
+        "last_result": service.last_submitted(view.answers) if attempt.status == "in_progress" else None,
+        "possible": view.possible, "earned": view.earned,
+        "timeline": view.timeline,
+        "cues": view.cues,
         "needs_scope": owner and service.needs_scope(attempt),
         "mission_changed": attempt.mission.version != attempt.mission_version,
         "poll_seconds": current_app.config.get("ATTEMPT_POLL_SECONDS", POLL_SECONDS),
@@ -63,6 +59,7 @@ def _context(attempt, actor, **extra) -> dict:
         "scope_form": ScopeForm(formdata=None),
         "review_form": ReviewRequestForm(formdata=None),
         "self_form": SelfAssessmentForm(formdata=None),
+        "abandon_form": AbandonForm(formdata=None),
         "multiplier_form": TimeMultiplierForm(formdata=None, time_multiplier=f"{attempt.learner.time_multiplier:g}"),
         "typed": {}, "errors": {}, "rejected": None, "focus": False, "oob": False, "new_events": [],
     }
@@ -197,6 +194,17 @@ def request_review(attempt_id: int):
         resp = make_response(render_template("attempts/_next.html", **_context(attempt, actor)))
         return htmx.trigger(resp, "review-requested")
     flash("Review requested: your mentor will see this attempt in their queue.", "success")
+    return _back(attempt)
+
+
+@bp.post("/<int:attempt_id>/abandon")
+@login_required
+def abandon(attempt_id: int):
+    """The learner abandons the attempt (after confirming on the page); it is kept for the record."""
+    attempt, actor = _load(attempt_id)
+    AbandonForm()
+    service.abandon(attempt, actor)
+    flash("Attempt abandoned. It is kept as it was; you can start the mission again whenever you like.", "success")
     return _back(attempt)
 
 

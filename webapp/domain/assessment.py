@@ -14,11 +14,12 @@ A check is all or nothing: right earns its `points`, wrong earns 0. The score of
 counts the checks of the subtasks the attempt submitted (a subtask that stayed hidden is not held against the
 learner). A mission without checks scores `100 − penalties`.
 
-What a learner may see of a check before submitting is `prompt_view`: the prompt, the options and the points;
-never `accept`, `correct`, `groups`, `min` or the explanation.
+What a learner may see of a check before submitting is `prompt_view`: the prompt, the options (in a fixed
+shuffled order, `shown_options`) and the points; never `accept`, `correct`, `groups`, `min` or the explanation.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -147,11 +148,20 @@ def score(content: Mapping[str, Any], responses: Mapping[str, Any], penalty: int
     return max(0, percent(earned(responses), possible(content, submitted)) - int(penalty or 0))
 
 
+def shown_options(check: Mapping[str, Any]) -> list[dict]:
+    """A choice check's options in the order learners see them: a fixed shuffle (by a hash of the check and
+    option ids, the same for everyone and every request), so an author who lists the right answer first does
+    not give it away by its position."""
+    def place(option: Mapping[str, Any]) -> bytes:
+        return hashlib.sha256(f"{check['id']}\0{option['id']}".encode()).digest()
+
+    return [{"id": o["id"], "label": o["label"]} for o in sorted(check.get("options") or [], key=place)]
+
+
 def prompt_view(check: Mapping[str, Any]) -> dict:
     """A check as the learner sees it before submitting: nothing that gives the answer away."""
     return {"id": check["id"], "kind": check["kind"], "prompt": check.get("prompt"),
-            "options": [{"id": o["id"], "label": o["label"]} for o in check.get("options") or []],
-            "multiple": bool(check.get("multiple")), "points": check["points"]}
+            "options": shown_options(check), "multiple": bool(check.get("multiple")), "points": check["points"]}
 
 
 def results(item: Mapping[str, Any], stored: Mapping[str, Any]) -> list[dict]:

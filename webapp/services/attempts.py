@@ -231,6 +231,19 @@ def submit_subtask(attempt: MissionAttempt, subtask_id: int, response: str | Non
                      engine.subtask(content, subtask_id) or {})
 
 
+def abandon(attempt: MissionAttempt, actor: Actor) -> MissionAttempt:
+    """The learner gives up an attempt in progress: it is kept for the record (status `abandoned`, read-only) and
+    the mission can be started afresh. 409 when it has already ended."""
+    require(can_play_attempt(actor, attempt.learner_id), "Only the learner who started this attempt can abandon it.")
+    # Once: a submission or a second abandon racing this one finds the status changed.
+    if not transitions.compare_and_set(attempt, {"status": "abandoned", "drafts": {}},
+                                       when=[MissionAttempt.status == "in_progress"]):
+        raise Conflict("This attempt has already ended: only an attempt in progress can be abandoned.",
+                       fields={"status": attempt.status})
+    db.session.commit()
+    return attempt
+
+
 def request_review(attempt: MissionAttempt, actor: Actor, now: datetime | None = None) -> MissionAttempt:
     """The learner asks for a mentor review of a completed attempt; asking twice keeps the first time."""
     require(can_play_attempt(actor, attempt.learner_id),
@@ -347,6 +360,40 @@ def answers_of(attempt: MissionAttempt, content: dict | None = None, progress: e
                      "self_assessed": "covered" in answer,
                      "model_answer": item.get("model_answer") if submitted else None})
     return rows
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the attempt page and the API show of an attempt: the subtasks reached (answers), the current one with
+    its checks as the learner may see them before submitting (never the answers), the timeline and the cues."""
+
+    content: dict
+    progress: engine.Progress
+    answers: list[dict]
+    current: dict | None
+    current_checks: list[dict]
+    timeline: list[dict]
+
+    @property
+    def cues(self) -> tuple[dict, ...]:
+        return self.progress.cues
+
+    @property
+    def earned(self) -> float:
+        return sum(a["earned"] for a in self.answers)
+
+    @property
+    def possible(self) -> float:
+        return sum(a["possible"] for a in self.answers)
+
+
+def seen(attempt: MissionAttempt) -> Seen:
+    content = content_of(attempt)
+    progress = progress_of(attempt)
+    current = engine.subtask(content, progress.current)
+    return Seen(content=content, progress=progress, answers=answers_of(attempt, content, progress), current=current,
+                current_checks=[assessment.prompt_view(c) for c in assessment.checks_of(current)],
+                timeline=timeline_of(attempt, content))
 
 
 def last_submitted(answers: list[dict]) -> dict | None:

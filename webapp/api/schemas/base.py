@@ -33,7 +33,9 @@ class ErrorSchema(Schema):
 
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, error="must be 1 or more"))
+    # Bounded like an id: a page number past any database integer would overflow the OFFSET (a 500).
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_ID,
+                                                                  error=f"must be between 1 and {MAX_ID}"))
     per_page = fields.Integer(load_default=20, validate=validate.Range(
         min=1, max=MAX_PER_PAGE, error=f"must be between 1 and {MAX_PER_PAGE}"))
 
