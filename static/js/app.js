@@ -453,3 +453,77 @@
     enhance();
   }
 })();
+
+// ---- The scenario clock on the attempt page: <time data-clock-start="ISO" data-clock-multiplier="2"> ----
+// The server renders the right value (so a reload is correct); this keeps it ticking between requests, with the
+// same rule as domain.engine.scenario_minutes (real minutes divided by the multiplier) and the same words as the
+// `duration` filter ("0 min", "45 min", "1 h", "1 h 5 min").
+(function () {
+  "use strict";
+  function words(minutes) {
+    var h = Math.floor(minutes / 60), m = minutes % 60;
+    if (h && m) { return h + " h " + m + " min"; }
+    return h ? h + " h" : m + " min";
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("time[data-clock-start]").forEach(function (el) {
+      var start = Date.parse(el.getAttribute("data-clock-start"));
+      var multiplier = Math.max(1, parseFloat(el.getAttribute("data-clock-multiplier")) || 1);
+      if (isNaN(start)) { return; }
+      var text = words(Math.max(0, Math.floor((now - start) / 60000 / multiplier)));
+      if (el.textContent !== text) { el.textContent = text; }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", tick);
+  document.addEventListener("htmx:afterSettle", tick);
+  setInterval(tick, 15000);
+})();
+
+// ---- Subtask drafts in this browser too: <form data-draft-key="…"> ----
+// The server keeps a draft a moment after each change (attempts/_subtask.html). If the connection is lost, the
+// response is also kept here, and put back into an empty response box when the page is opened again.
+(function () {
+  "use strict";
+  function store() { try { return window.localStorage; } catch (e) { return null; } }
+  function restore(root) {
+    var s = store();
+    if (!s) { return; }
+    (root.querySelectorAll ? root : document).querySelectorAll("form[data-draft-key]").forEach(function (form) {
+      var box = form.querySelector("textarea[name=response]");
+      var kept = null;
+      try { kept = JSON.parse(s.getItem("draft:" + form.getAttribute("data-draft-key")) || "null"); } catch (e) { kept = null; }
+      var serverSaved = Date.parse(form.getAttribute("data-draft-saved") || "") || 0;
+      // Put it back only when it is newer than what the server kept and differs from what the page shows.
+      if (box && kept && typeof kept.text === "string" && kept.text.trim() && kept.text !== box.value
+          && kept.at > serverSaved) {
+        box.value = kept.text;
+        var status = form.querySelector("#draft-status");
+        if (status) { status.textContent = "Restored the text you typed in this browser (not yet saved)."; }
+      }
+    });
+  }
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-draft-key]");
+    var s = store();
+    if (form && s && event.target.name === "response") {
+      s.setItem("draft:" + form.getAttribute("data-draft-key"), JSON.stringify({text: event.target.value, at: Date.now()}));
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt && event.detail.elt.matches && event.detail.elt.matches("form[data-draft-key]")
+      ? event.detail.elt : null;
+    var s = store();
+    if (form && s && event.detail.successful) { s.removeItem("draft:" + form.getAttribute("data-draft-key")); }
+  });
+  document.addEventListener("submit", function (event) {
+    // A plain (no-htmx) submission leaves the page; the server has the text from here on.
+    var form = event.target;
+    var s = store();
+    if (s && form.matches && form.matches("form[data-draft-key]") && !form.hasAttribute("hx-post")) {
+      s.removeItem("draft:" + form.getAttribute("data-draft-key"));
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () { restore(document); });
+  document.addEventListener("htmx:load", function (event) { restore(event.detail.elt); });
+})();

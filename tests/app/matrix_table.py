@@ -111,6 +111,7 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/attempts/<int:attempt_id>/scope", "POST"): row("owner", {"acknowledge": "y"}),
     ("/attempts/<int:attempt_id>/subtasks/<int:subtask_id>", "POST"): row("owner", {"response": "My analysis.",
                                                                                    "decision-isolate": "yes"}),
+    ("/attempts/<int:attempt_id>/subtasks/<int:subtask_id>/draft", "POST"): row("owner", {"response": "Half done."}),
     ("/attempts/<int:attempt_id>/subtasks/<int:subtask_id>/key-points", "POST"): row("owner", {"covered": "0"}),
     ("/attempts/<int:attempt_id>/time-multiplier", "POST"): row("mentor", {"time_multiplier": "1.5"}),
     # auth

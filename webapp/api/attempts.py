@@ -6,10 +6,9 @@ from flask import g
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from ..domain import engine, policies
+from ..domain import policies
 from ..domain.attempt_rules import can_play_attempt
 from ..models import Mission, MissionAttempt
-from ..models.base import utcnow
 from ..services import attempts as service
 from ..services import catalogue as catalogue_service
 from ..services.actors import actor_for
@@ -45,13 +44,11 @@ def _subtask(row: dict) -> dict:
 def dump(attempt: MissionAttempt) -> dict:
     """An attempt as the API shows it (AttemptSchema)."""
     view = service.seen(attempt)
-    until = attempt.completed_at or utcnow()
     return {
         "id": attempt.id, "mission": attempt.mission.slug, "status": attempt.status, "score": attempt.score,
         "started_at": attempt.started_at, "completed_at": attempt.completed_at,
         "current_subtask_id": view.progress.current if attempt.status == "in_progress" else None,
-        "elapsed_minutes": round(engine.scenario_minutes(attempt.started_at, until, attempt.learner.time_multiplier),
-                                 1),
+        "elapsed_minutes": round(service.scenario_clock(attempt), 1),
         "estimated_minutes": view.content.get("estimated_minutes") or attempt.mission.estimated_minutes,
         "points": view.earned, "points_possible": view.possible, "score_penalty": attempt.score_penalty,
         "subtasks": [_subtask({**row, "chosen": attempt.decisions or {},

@@ -51,6 +51,7 @@ def _context(attempt, actor, **extra) -> dict:
         "timeline": view.timeline,
         "cues": view.cues,
         "needs_scope": owner and service.needs_scope(attempt),
+        "clock_minutes": service.scenario_clock(attempt),
         "mission_changed": attempt.mission.version != attempt.mission_version,
         "poll_seconds": current_app.config.get("ATTEMPT_POLL_SECONDS", POLL_SECONDS),
         "show_mentor_notes": not owner and policies.can_see_mentor_notes(actor),
@@ -64,6 +65,8 @@ def _context(attempt, actor, **extra) -> dict:
         "typed": {}, "errors": {}, "rejected": None, "focus": False, "oob": False, "new_events": [],
     }
     ctx.update(extra)
+    if owner and not ctx["typed"]:
+        ctx["typed"] = service.draft_of(attempt, progress.current) or {}     # what was typed before a reload
     return ctx
 
 
@@ -166,6 +169,21 @@ def submit(attempt_id: int, subtask_id: int):
               + (f" {len(result.new_events)} new event{'s' if len(result.new_events) > 1 else ''} in the timeline."
                  if result.new_events else ""), "success")
     return _back(result.attempt)
+
+
+@bp.post("/<int:attempt_id>/subtasks/<int:subtask_id>/draft")
+@login_required
+def draft(attempt_id: int, subtask_id: int):
+    """Autosave of the subtask form while the learner types (htmx, every few seconds); answers the small status
+    line under the form. Without JavaScript the form is simply submitted."""
+    attempt, actor = _load(attempt_id)
+    form = SubmitSubtaskForm()
+    try:
+        service.save_draft(attempt, subtask_id, form.response.data, decisions_from(request.form),
+                                   checks_from(request.form), actor)
+    except (Invalid, Conflict) as exc:
+        return render_template("attempts/_draft_status.html", problem=exc.message), exc.status
+    return render_template("attempts/_draft_status.html", saved_at=service.draft_of(attempt, subtask_id)["saved_at"])
 
 
 @bp.post("/<int:attempt_id>/subtasks/<int:subtask_id>/key-points")

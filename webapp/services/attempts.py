@@ -35,6 +35,18 @@ def progress_of(attempt: MissionAttempt, now: datetime | None = None, *, fire: b
                            attempt.learner.time_multiplier if attempt.learner else 1.0, fire=fire)
 
 
+def scenario_clock(attempt: MissionAttempt, now: datetime | None = None) -> float:
+    """The attempt's scenario clock in minutes (domain.engine.scenario_minutes): running while the attempt is in
+    progress, stopped when it was completed or abandoned."""
+    if attempt.status == "completed" and attempt.completed_at:
+        until = attempt.completed_at
+    elif attempt.status == "abandoned":
+        until = attempt.updated_at
+    else:
+        until = now or utcnow()
+    return engine.scenario_minutes(attempt.started_at, until, attempt.learner.time_multiplier if attempt.learner else 1)
+
+
 def needs_scope(attempt: MissionAttempt) -> bool:
     return engine.requires_scope_acknowledgement(content_of(attempt)) and attempt.scope_acknowledged_at is None
 
@@ -229,6 +241,50 @@ def submit_subtask(attempt: MissionAttempt, subtask_id: int, response: str | Non
         raise
     return Submitted(attempt, [engine.event_view(content, f.index) for f in after.new_events],
                      engine.subtask(content, subtask_id) or {})
+
+
+def save_draft(attempt: MissionAttempt, subtask_id: int, response: str | None, decisions: dict | None,
+               checks: dict | None, actor: Actor, now: datetime | None = None) -> dict:
+    """Keep what the learner is typing for the current subtask (the response, the options chosen and the check
+    answers) until it is submitted, so a reload or a lost connection loses nothing. Only the learner, only the
+    current subtask of an attempt in progress (409 otherwise); a response over the limit or with a NUL is refused
+    (422). Answers a check or decision would refuse are left out of the draft (submitting says why)."""
+    require(can_play_attempt(actor, attempt.learner_id), "Only the learner who started this attempt can do that.")
+    now = now or utcnow()
+    text, rule = engine.clean_response(response)
+    if rule:
+        raise Invalid("Draft not saved: " + (f"keep your response under {engine.MAX_RESPONSE_CHARS:,} characters."
+                                             if "at most" in rule else f"your response {rule}."),
+                      fields={"response": rule})
+    try:
+        _lock(attempt)
+        if attempt.status != "in_progress":
+            raise Conflict("This attempt has ended; there is nothing to keep a draft for.",
+                           fields={"subtask": "attempt ended"})
+        if subtask_id != attempt.current_subtask_id:
+            raise Conflict("That subtask is not the one open now: reload the page to see where the attempt is.",
+                           fields={"subtask": f"the current subtask is {attempt.current_subtask_id}"})
+        item = engine.subtask(content_of(attempt), subtask_id) or {}
+        answers, _ = assessment.clean_answers(item, checks)
+        options = {d["id"]: {o["id"] for o in d.get("options") or []} for d in item.get("decisions") or []}
+        chosen = {k: v for k, v in (decisions or {}).items() if isinstance(v, str) and v in options.get(k, ())}
+        draft = {"response": text, "decisions": chosen, "checks": answers, "saved_at": now.isoformat()}
+        attempt.drafts = {**(attempt.drafts or {}), str(subtask_id): draft}
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return draft
+
+
+def draft_of(attempt: MissionAttempt, subtask_id: int | None) -> dict | None:
+    """The saved draft of a subtask, as the subtask form takes what the learner typed (or None)."""
+    draft = (attempt.drafts or {}).get(str(subtask_id)) if subtask_id is not None else None
+    if not draft:
+        return None
+    return {"subtask_id": subtask_id, "response": draft.get("response") or "",
+            "decisions": draft.get("decisions") or {}, "checks": draft.get("checks") or {},
+            "saved_at": _parse_time(draft.get("saved_at"))}
 
 
 def abandon(attempt: MissionAttempt, actor: Actor) -> MissionAttempt:
