@@ -225,3 +225,19 @@ def test_abandoning_twice_is_409_and_nobody_else_may_abandon(client, playing):
     before = attempt_state()
     assert client.post(f"/attempts/{playing.id}/abandon").status_code == 409
     assert attempt_state() == before
+
+
+def test_an_event_fired_by_a_submission_is_announced_beside_the_form(client, playing):
+    resp = post(client, playing, 1, "x", headers=hx("attempt-subtask"), **WRONG_1)
+    body = resp.get_data(as_text=True)
+    news = body[body.index('id="attempt-news"'):]
+    assert 'hx-swap-oob="true"' in news[:200]
+    announcement = news[:news.index("</div>")]
+    assert "Something happened" in announcement and "FS-01 encrypts." in announcement
+
+
+def test_a_quiet_submission_clears_the_announcement(client, playing):
+    resp = post(client, playing, 1, "Revoke and reset.", headers=hx("attempt-subtask"), **RIGHT_1)
+    body = resp.get_data(as_text=True)
+    start_at = body.index('id="attempt-news"')
+    assert "Something happened" not in body[start_at:start_at + 400]
