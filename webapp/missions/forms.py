@@ -5,6 +5,9 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from ..domain.catalogue import TIER_LABELS, TIERS, TRACK_LABELS, TRACKS
 
+# The viewer's standing at a mission (missions/queries.py: VIEWER_STATUSES), as the filter and the badges say it.
+STATUS_LABELS = {"not_started": "Not started", "in_progress": "In progress", "completed": "Completed"}
+
 
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as the choices of a select or radio field."""
@@ -31,3 +34,5 @@ class MissionFilterForm(FlaskForm):
     tier = ChoiceField("Tier", choices=options([("", "All tiers")] + [(t, TIER_LABELS[t]) for t in TIERS]),
                        validators=[Optional()], validate_choice=True)
     q = SearchField("Search", validators=[Optional(), Length(max=100, message="Search with at most 100 characters.")])
+    status = ChoiceField("Your progress", choices=options([("", "Any progress")] + list(STATUS_LABELS.items())),
+                         validators=[Optional()], validate_choice=True)

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
-from sqlalchemy import Select, bindparam, case, literal, or_, select, true
+from sqlalchemy import Select, bindparam, case, func, literal, or_, select, true
 from sqlalchemy.orm import load_only
 
 from ..domain.catalogue import TIERS
@@ -60,3 +61,44 @@ def viewer_standing() -> Select:
     return (select(attempt.c.id, attempt.c.status, attempt.c.started_at, attempt.c.score,
                    capstone.label("capstone_id"))
             .select_from(one.outerjoin(attempt, true())))
+
+
+# ---- the viewer's standing at each mission (the catalogue's status badges and filter) ---------------------------
+# A mission is `in_progress` for a viewer with an attempt in progress there, else `completed` (with the best score)
+# with a completed attempt, else `not_started` (an abandoned attempt alone counts as not started).
+VIEWER_STATUSES = ("not_started", "in_progress", "completed")
+
+
+class Standing(NamedTuple):
+    status: str
+    best_score: int | None
+
+
+NOT_STARTED = Standing("not_started", None)
+
+
+def standing_of(playing: bool, completed: bool, best_score: int | None) -> Standing:
+    """The rule, on one mission's aggregate of the viewer's attempts (the SQL below computes the aggregate)."""
+    if playing:
+        return Standing("in_progress", best_score)
+    if completed:
+        return Standing("completed", best_score)
+    return NOT_STARTED
+
+
+@functools.cache
+def viewer_attempts() -> Select:
+    """One row per mission the viewer (`:user_id`) has attempted: whether one is in progress, whether one was
+    completed, and the best completed score. One query for the whole catalogue, whatever its size."""
+    return (select(MissionAttempt.mission_id,
+                   func.max(case((MissionAttempt.status == "in_progress", 1), else_=0)).label("playing"),
+                   func.max(case((MissionAttempt.status == "completed", 1), else_=0)).label("completed"),
+                   func.max(case((MissionAttempt.status == "completed", MissionAttempt.score))).label("best_score"))
+            .where(MissionAttempt.learner_id == bindparam("user_id"))
+            .group_by(MissionAttempt.mission_id))
+
+
+def viewer_standings(session, user_id: int) -> dict[int, Standing]:
+    """{mission id: Standing} for every mission the viewer has attempted (others are NOT_STARTED)."""
+    rows = session.execute(viewer_attempts(), {"user_id": user_id})
+    return {r.mission_id: standing_of(bool(r.playing), bool(r.completed), r.best_score) for r in rows}

@@ -25,15 +25,23 @@ def index():
     if request.args:
         form = MissionFilterForm(request.args)
         valid = form.validate()
-        filters = {k: form.data[k] for k in ("track", "tier", "q")} if valid else {}
+        filters = {k: form.data[k] for k in FILTERS} if valid else {}
     else:
         # The plain list, the page most often opened: its form is built only when the page is made.
-        form, valid, filters = None, True, dict.fromkeys(("track", "tier", "q"))
+        form, valid, filters = None, True, dict.fromkeys(FILTERS)
     unpublished = policies.can_see_unpublished_missions(actor_for(current_user))
+    # The list shows the viewer's standing at each mission: made per viewer once they have attempts (their own
+    # cache area), shared by every viewer who has none (everything "not started").
+    own = caching.knows_learner(current_user.id)
 
     def list_html(form):
-        missions = db.session.scalars(queries.catalogue(**filters, include_unpublished=unpublished)).all()
-        return render_template("missions/_list.html", form=form, missions=missions,
+        missions = db.session.scalars(queries.catalogue(
+            **{k: filters.get(k) for k in ("track", "tier", "q")}, include_unpublished=unpublished)).all()
+        standings = queries.viewer_standings(db.session, current_user.id) if own else {}
+        rows = [(m, standings.get(m.id, queries.NOT_STARTED)) for m in missions]
+        if filters.get("status"):
+            rows = [(m, st) for m, st in rows if st.status == filters["status"]]
+        return render_template("missions/_list.html", form=form, rows=rows,
                                filtered=any(filters.values()) if filters else False)
 
     def page_html(form):
@@ -44,15 +52,21 @@ def index():
     def make():
         return (list_html if fragment else page_html)(form or MissionFilterForm(request.args))
     if valid and not filters.get("q"):
-        # The content depends only on the catalogue and these filters: made once per catalogue revision.
-        key = ("missions-list" if fragment else "missions-page", filters.get("track"), filters.get("tier"), unpublished)
-        html = caching.fragment("catalogue", key, make)
+        # The content depends only on the catalogue, these filters and (once they have attempts) the viewer's own
+        # data: made once per revision of those.
+        key = ("missions-list" if fragment else "missions-page", filters.get("track"), filters.get("tier"),
+               filters.get("status"), unpublished, current_user.id if own else None)
+        areas = ("catalogue", caching.learner_area(current_user.id)) if own else "catalogue"
+        html = caching.fragment(areas, key, make)
     else:
         html = Markup(make())  # nosec B704
     status = 200 if valid else 422
     if fragment:
         return html, status
     return render_template("missions/index.html", body=html), status
+
+
+FILTERS = ("track", "tier", "q", "status")
 
 
 class MissionPage(NamedTuple):
