@@ -57,6 +57,7 @@ def test_keywords_count_each_group_once_and_match_whole_words():
     # "ip" is not found inside "ship" or "tip"; a phrase must appear as a phrase
     assert assessment.groups_mentioned(KEYWORDS, "Ship the tip; reset the password") == 0
     assert assessment.groups_mentioned(KEYWORDS, "Block the IP.") == 1
+    assert assessment.groups_mentioned(KEYWORDS, "Block the IPs and the addresses; password resets.") == 2
 
 
 def test_x_everywhere_earns_nothing():

@@ -7,7 +7,7 @@ Pure: mission content and answers in, marks out. Three kinds of check:
 - `choice`: one option id, or several when `multiple: true`, right when exactly the `correct` ones are given;
 - `keywords`: marks the free-text response itself, right when it mentions at least `min` of the `groups`
   (each group a list of synonyms, counted once; a synonym matches as a whole word or phrase of the normalised
-  response, so "ip" is not found in "ship").
+  response, or its plural with -s or -es, so "ip" is not found in "ship" but "rule" is found in "rules").
 
 A check is all or nothing: right earns its `points`, wrong earns 0. The score of a completed attempt is
 `round(100 × earned / possible)` (halves round up) minus the escalation penalties, never below 0; `possible`
@@ -46,8 +46,10 @@ def asks_for_answer(check: Mapping[str, Any]) -> bool:
 
 
 def _mentions(text: str, phrase: str) -> bool:
+    """Whether `text` (normalised) holds `phrase` as a whole word or phrase, or its plural ("rule" → "rules",
+    "box" → "boxes")."""
     phrase = normalise(phrase)
-    return bool(phrase) and re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
+    return bool(phrase) and re.search(rf"(?<!\w){re.escape(phrase)}(?:s|es)?(?!\w)", text) is not None
 
 
 def groups_mentioned(check: Mapping[str, Any], response: str | None) -> int:

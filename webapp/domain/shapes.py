@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing, validates_schema
 
 from .text import check_text
 
@@ -25,13 +25,27 @@ def one_of(values) -> str:
     return f"must be one of {', '.join(values)}"
 
 
+BROKEN_TEXT = ("is not a key of this mapping and has no value: a comma inside a {…} mapping splits the text "
+               "before it; quote the text")
+
+
 class Shape(Schema):
-    """A mapping of declared keys; keys it does not declare are ignored."""
+    """A mapping of declared keys; keys it does not declare are ignored, except one with no value: in YAML,
+    `{id: a, label: Isolate it, then watch}` loads as a label "Isolate it" and a key "then watch" with no value,
+    which is refused so that the cut text is not shown."""
 
     class Meta:
         unknown = EXCLUDE
 
     error_messages = {"type": "must be a mapping"}
+
+    @validates_schema(pass_original=True)
+    def _no_broken_text(self, data: Any, original: Any, **kwargs: Any) -> None:
+        if isinstance(original, dict):
+            declared = {f.data_key or name for name, f in self.fields.items()}
+            broken = {str(k): [BROKEN_TEXT] for k, v in original.items() if v is None and k not in declared}
+            if broken:
+                raise ValidationError(broken)
 
 
 class Value(fields.Field):
