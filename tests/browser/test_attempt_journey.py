@@ -26,9 +26,12 @@ def fast_polling(app):
     app.config.pop("ATTEMPT_POLL_SECONDS", None)
 
 
+SUBMIT = "#attempt-subtask form.subtask-form button[type=submit]"
+
+
 def _submit(page, text):
     page.get_by_label("Your response").fill(text)
-    page.locator("#attempt-subtask button[type=submit]").click()
+    page.locator(SUBMIT).click()
 
 
 def _timeline(page) -> str:
@@ -52,6 +55,7 @@ def test_learner_plays_a_seeded_mission_to_the_summary(page, fast_polling):
     # The clock: 31 minutes pass, the polling timeline picks up the escalation and its revealed cue.
     attempt = db.session.scalars(select(MissionAttempt)).one()
     attempt.started_at = attempt.started_at - timedelta(minutes=31)
+    attempt.current_since = attempt.current_since - timedelta(minutes=31)     # the learner dwelt on scoping
     db.session.commit()
     wait_until(page, "document.querySelector('#attempt-timeline').innerText.includes('HGH-FS03')")
     wait_until(page, "document.querySelector('#attempt-cues').innerText.includes('upd_svc')")
@@ -59,7 +63,7 @@ def test_learner_plays_a_seeded_mission_to_the_summary(page, fast_polling):
 
     _submit(page, "FS02 clinical and finance shares encrypted; clinical VLAN healthy. Next: check FS03.")
     wait_until(page, "document.querySelector('#attempt-subtask h2').innerText.includes('Contain without')")
-    assert "Graham Holt" in cues.inner_text()                      # the cue of subtask 2 appeared
+    assert "Stuart Carrick" in cues.inner_text()                   # the cue of subtask 2 appeared
     # Decisions are radio groups that work with the keyboard.
     first = page.get_by_label("Disconnect the whole hospital network", exact=False)
     first.focus()
@@ -84,7 +88,11 @@ def test_learner_plays_a_seeded_mission_to_the_summary(page, fast_polling):
     wait_until(page, "document.querySelector('#attempt-summary') !== null")
 
     summary = page.locator("#attempt-summary")
-    assert summary.locator(".score strong").inner_text() == "80"   # 100 - 5 (clock) - 15 (monitor only)
+    db.session.expire_all()
+    attempt = db.session.scalars(select(MissionAttempt)).one()
+    assert attempt.score_penalty == 20                               # 5 (dwelling on scoping) + 15 (monitor only)
+    assert summary.locator(".score strong").inner_text() == str(attempt.score)
+    assert "minus 20 for escalations" in summary.inner_text()
     assert "Keep everything up and monitor" in summary.inner_text()
     assert "Pharmacy share" in summary.inner_text()
     expect(page.get_by_role("link", name="Go to the capstone for this mission")).to_be_visible()
@@ -116,7 +124,7 @@ def test_attempt_plays_with_javascript_off(browser, live_server):
         page.get_by_label("Your response").fill("Disconnect everything now.")
         page.get_by_label("Disconnect the whole hospital network", exact=False).check()
         page.get_by_label("No divert yet", exact=False).check()
-        page.locator("#attempt-subtask button[type=submit]").click()
+        page.locator(SUBMIT).click()
         page.wait_for_url(re.compile(r".*/attempts/\d+$"))
         assert "Radiology reports PACS unreachable" in page.locator("#attempt-timeline").inner_text()
         assert "“Contain without stopping patient care” submitted." in page.locator("#flashes").inner_text()
@@ -187,5 +195,74 @@ def test_attempt_page_fits_a_phone(browser, live_server):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the attempt page scrolls sideways on a phone ({width}px)"
         shot(page, "attempt-phone")
+    finally:
+        context.close()
+
+
+def test_an_assessed_mission_on_a_phone_with_clock_checks_a_draft_and_the_debrief(browser, live_server):
+    """Issue #17's journey: a phone, the scenario clock, a wrong and a right check with their explanations, a draft
+    that survives a reload, and the summary with the expert's debrief."""
+    upsert_missions(read_missions(SEED_DIR / "missions" / "defender" / f"{SLUG}.yaml"))
+    learner = make_user("learner", email="phab@example.com")
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.console_messages = []
+    page.on("console", lambda m: page.console_messages.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda err: page.console_messages.append(f"pageerror: {err}"))
+    try:
+        log_in(page, learner.email)
+        page.goto(f"/missions/{SLUG}")
+        page.get_by_role("button", name="Start this mission").click()
+        page.wait_for_url(re.compile(r".*/attempts/\d+$"))
+        clock = page.locator(".scenario-clock")
+        expect(clock).to_contain_text("scenario time")
+        expect(clock).to_contain_text("of about 3 h")
+
+        # A draft: typed, saved while typing, still there after a reload.
+        page.get_by_label("Your response").fill("FS02 encrypted from HGH-JUMP01; PACS, lab and EPR still up.")
+        page.get_by_label("From which host did adm_tbrenner", exact=False).fill("HGH-DC01")     # wrong
+        wait_until(page, "document.querySelector('#draft-status').innerText.includes('Draft saved')")
+        page.reload()
+        expect(page.get_by_label("Your response")).to_have_value(
+            "FS02 encrypted from HGH-JUMP01; PACS, lab and EPR still up.")
+        expect(page.get_by_label("From which host did adm_tbrenner", exact=False)).to_have_value("HGH-DC01")
+        shot(page, "attempt-assessed-draft-phone")
+        page.locator(SUBMIT).click()
+
+        # The result beside the next subtask: the wrong answer, what was accepted, why.
+        wait_until(page, "document.querySelector('#attempt-subtask h2').innerText.includes('Contain without')")
+        result = page.locator(".last-result")
+        expect(result).to_contain_text("Not right")
+        expect(result).to_contain_text("Accepted: HGH-JUMP01")
+        assert page.evaluate("document.querySelector('.last-result').getBoundingClientRect().top") < 844
+        shot(page, "attempt-assessed-result-phone")
+
+        # A right answer: both accounts of the first containment step.
+        page.get_by_label("svc_pacs_vendor", exact=True).check()
+        page.get_by_label("adm_tbrenner", exact=True).check()
+        page.get_by_label("Disable the two accounts", exact=False).check()
+        page.get_by_label("No divert yet", exact=False).check()
+        _submit(page, "Disable svc_pacs_vendor and adm_tbrenner, isolate HGH-JUMP01 and FS02; no divert.")
+        wait_until(page, "document.querySelector('#attempt-subtask h2').innerText.includes('intrusion chain')")
+        expect(page.locator(".last-result .check-right").first).to_contain_text("Right")
+
+        _submit(page, "VPN as svc_pacs_vendor, RDP to HGH-JUMP01, LSASS dump, then FS02.")
+        wait_until(page, "document.querySelector('#attempt-subtask h2').innerText.includes('recovery order')")
+        page.get_by_label("Reset once now, second reset after replication", exact=False).check()
+        _submit(page, "Medication charts first, verified clean; krbtgt reset in two steps.")
+        wait_until(page, "document.querySelector('#attempt-subtask h2').innerText.includes('backup server')")
+        _submit(page, "Immutability held; rotate the Veeam credentials.")
+        wait_until(page, "document.querySelector('#attempt-summary') !== null")
+
+        summary = page.locator("#attempt-summary")
+        expect(summary).to_contain_text("Debrief: what an expert would have done")
+        expect(summary).to_contain_text("points on the questions")
+        expect(summary.locator(".option-debriefs").first).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the summary scrolls sideways on a phone ({width}px)"
+        page.locator("#debrief-h").scroll_into_view_if_needed()
+        shot(page, "attempt-assessed-debrief-phone")
+        errors = [m for m in page.console_messages if m.startswith(("error", "pageerror"))]
+        assert errors == [], errors
     finally:
         context.close()
