@@ -241,3 +241,21 @@ def test_a_quiet_submission_clears_the_announcement(client, playing):
     body = resp.get_data(as_text=True)
     start_at = body.index('id="attempt-news"')
     assert "Something happened" not in body[start_at:start_at + 400]
+
+
+def test_the_mentors_review_workspace_shows_the_marks_and_the_self_assessment(client, playing):
+    from webapp.extensions import db
+    from webapp.models import MentorshipInteraction
+
+    post(client, playing, 1, "Revoke and reset.", **RIGHT_1)
+    client.post(f"/attempts/{playing.id}/subtasks/1/key-points", data={"covered": ["0"]})
+    mentor = make_user("mentor")
+    assign(mentor, playing.learner)
+    review = MentorshipInteraction(mentor_id=mentor.id, learner_id=playing.learner_id, mission_id=playing.mission_id,
+                                   attempt_id=playing.id, review_phase=1, total_phases=1)
+    db.session.add(review)
+    db.session.commit()
+    log_in(client, mentor)
+    page = text(client.get(f"/mentorship/reviews/{review.id}"))
+    assert "Checks: 5 of 5 points · 1 of 3 key points ticked" in page
+    assert ">covered:</span> Names the sending IP" in page and EXPLAIN_IP in page

@@ -96,3 +96,11 @@ def test_nobody_but_the_learner_may_keep_a_draft(client, playing, who):
     before = attempt_state()
     assert client.post(f"/attempts/{playing.id}/subtasks/1/draft", data={"response": "x"}).status_code == 403
     assert reload(playing).drafts == {} and attempt_state() == before
+
+
+def test_a_late_autosave_after_the_submission_keeps_nothing_and_shows_nothing(client, playing):
+    submit(client, playing, 1, "Final text.", isolate="yes")
+    resp = client.post(f"/attempts/{playing.id}/subtasks/1/draft", headers=hx("draft-status"),
+                       data={"response": "Final text."})
+    assert resp.status_code == 204 and resp.get_data() == b""
+    assert reload(playing).drafts == {}

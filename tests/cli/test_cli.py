@@ -422,3 +422,18 @@ def test_api_me_without_valid_token_is_401_json(client, header):
     resp = client.get("/api/v1/me", headers={"Authorization": header} if header else {})
     assert resp.status_code == 401
     assert resp.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_missions_import_with_a_malformed_check_exits_1_naming_the_check_and_writes_nothing(runner, tmp_path):
+    data = mission_data(slug="checked-mission")
+    data["subtasks"][0]["checks"] = [{"id": "s1-verdict", "kind": "choice", "prompt": "Verdict?", "points": 1,
+                                      "explanation": "Because.", "options": [{"id": "a", "label": "A"},
+                                                                             {"id": "b", "label": "B"}],
+                                      "correct": ["c"]}]
+    bad = tmp_path / "checked-mission.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    before = row_counts()
+    result = invoke(runner, "missions", "import", str(bad))
+    assert_clean_failure(result, str(bad), "checked-mission", "subtasks[0].checks[0].correct[0]",
+                         "'c' is not an option of this check")
+    assert row_counts() == before

@@ -328,3 +328,15 @@ def test_detail_shows_nice_role_names_and_attack_ids(client, login_as):
     page = text(client.get("/missions/night-shift"))
     assert "T1486" in page
     assert "(PD-WRL-003)" in page
+
+
+def test_detail_and_api_show_atlas_techniques_of_a_mission_on_an_ml_system(client, login_as):
+    from tests.factories import make_token
+
+    make_mission(slug="llm-assistant", atlas_techniques=["AML.T0051.000", "AML.T0054"])
+    learner = login_as("learner")
+    page = text(client.get("/missions/llm-assistant"))
+    assert "MITRE ATLAS" in page and "AML.T0051.000" in page and "AML.T0054" in page
+    _, token = make_token(learner)
+    body = client.get("/api/v1/missions/llm-assistant", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert body["atlas_techniques"] == ["AML.T0051.000", "AML.T0054"]

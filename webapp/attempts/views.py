@@ -179,10 +179,12 @@ def draft(attempt_id: int, subtask_id: int):
     attempt, actor = _load(attempt_id)
     form = SubmitSubtaskForm()
     try:
-        service.save_draft(attempt, subtask_id, form.response.data, decisions_from(request.form),
+        saved = service.save_draft(attempt, subtask_id, form.response.data, decisions_from(request.form),
                                    checks_from(request.form), actor)
     except (Invalid, Conflict) as exc:
         return render_template("attempts/_draft_status.html", problem=exc.message), exc.status
+    if saved is None:
+        return "", 204          # submitted meanwhile: nothing to keep, nothing to show
     return render_template("attempts/_draft_status.html", saved_at=service.draft_of(attempt, subtask_id)["saved_at"])
 
 

@@ -244,11 +244,14 @@ def submit_subtask(attempt: MissionAttempt, subtask_id: int, response: str | Non
 
 
 def save_draft(attempt: MissionAttempt, subtask_id: int, response: str | None, decisions: dict | None,
-               checks: dict | None, actor: Actor, now: datetime | None = None) -> dict:
+               checks: dict | None, actor: Actor, now: datetime | None = None) -> dict | None:
     """Keep what the learner is typing for the current subtask (the response, the options chosen and the check
     answers) until it is submitted, so a reload or a lost connection loses nothing. Only the learner, only the
     current subtask of an attempt in progress (409 otherwise); a response over the limit or with a NUL is refused
-    (422). Answers a check or decision would refuse are left out of the draft (submitting says why)."""
+    (422). Answers a check or decision would refuse are left out of the draft (submitting says why).
+
+    A late autosave of a subtask that has just been submitted (the browser's timer outlived the form) keeps
+    nothing and returns None: the submission has the text."""
     require(can_play_attempt(actor, attempt.learner_id), "Only the learner who started this attempt can do that.")
     now = now or utcnow()
     text, rule = engine.clean_response(response)
@@ -258,6 +261,9 @@ def save_draft(attempt: MissionAttempt, subtask_id: int, response: str | None, d
                       fields={"response": rule})
     try:
         _lock(attempt)
+        if str(subtask_id) in (attempt.responses or {}):
+            db.session.rollback()
+            return None
         if attempt.status != "in_progress":
             raise Conflict("This attempt has ended; there is nothing to keep a draft for.",
                            fields={"subtask": "attempt ended"})

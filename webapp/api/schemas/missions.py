@@ -87,6 +87,8 @@ class MissionDetailSchema(MissionSummarySchema):
 
     subtask_count = Derived.Integer(value=lambda m: len(m.mission.subtasks or []), required=True)
     scenario = fields.String(required=True, metadata={"description": "Markdown"})
+    atlas_techniques = fields.List(fields.String(), required=True,
+                                   metadata={"description": "MITRE ATLAS ids (attacks on machine-learning systems)"})
     subtasks = fields.List(fields.Nested(SubtaskSchema), required=True,
                            metadata={"description": "learners do not see subtasks that are still hidden"})
     rubric = fields.List(fields.Nested(CriterionSchema), required=True)
