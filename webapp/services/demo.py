@@ -94,8 +94,25 @@ def _ensure_user(email, name, handle, role, bio) -> User:
     return user
 
 
+def _demo_answers(subtask: dict, step: int) -> dict:
+    """A plausible learner's check answers: right, except one check in three left wrong."""
+    out = {}
+    for i, check in enumerate(subtask.get("checks") or []):
+        if check["kind"] == "keywords":
+            continue
+        right = (i + step) % 3 != 0
+        if check["kind"] == "answer":
+            out[check["id"]] = check["accept"][0] if right else "not sure"
+        else:
+            wrong = [o["id"] for o in check["options"] if o["id"] not in check["correct"]]
+            pick = check["correct"] if right or not wrong else wrong[:1]
+            out[check["id"]] = pick if check.get("multiple") else pick[0]
+    return out
+
+
 def play_attempt(learner: User, mission: Mission, start) -> MissionAttempt:
-    """Play a mission to its end through the real engine, choosing each decision's first option."""
+    """Play a mission to its end through the real engine, choosing each decision's first option, answering most
+    checks right and writing the model answer where the mission has one (a demo learner who is good, not perfect)."""
     from . import attempts as attempt_service
     from .actors import actor_for
 
@@ -106,9 +123,11 @@ def play_attempt(learner: User, mission: Mission, start) -> MissionAttempt:
         step += 1
         subtask = next(s for s in attempt.mission_snapshot["subtasks"] if s["id"] == attempt.current_subtask_id)
         choices = {d["id"]: d["options"][0]["id"] for d in subtask.get("decisions") or []}
-        attempt_service.submit_subtask(attempt, subtask["id"],
-                                       f"My analysis for '{subtask['title']}': evidence first, then the call.",
-                                       choices, actor, now=start + timedelta(minutes=12 * step))
+        response = (subtask.get("model_answer") if step % 2 else None) or \
+            f"My analysis for '{subtask['title']}': evidence first, then the call."
+        attempt_service.submit_subtask(attempt, subtask["id"], response, choices, actor,
+                                       now=start + timedelta(minutes=12 * step),
+                                       checks=_demo_answers(subtask, step))
     return attempt
 
 
