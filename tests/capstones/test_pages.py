@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.capstones.helpers import FORM, VALUES, activities, capstone_for, reload, snapshot, world
 from tests.conftest import hx
-from tests.factories import make_mission, make_review, make_user
+from tests.factories import make_capstone, make_mission, make_review, make_user
 from tests.media_samples import sample
 from tests.web.helpers import field_error, flashes, location, text
 from webapp.domain.phases import PHASES
@@ -651,3 +651,16 @@ def test_the_phase_form_shows_every_fields_label_and_help_from_the_table(client,
     assert 'id="phase-form"' not in page and "complete and read-only" in page
     for field in spec.fields:
         assert escape(field.label) in page, field.name
+
+
+def test_the_workspace_shows_the_missions_brief_for_the_phase_shown(client, login_as):
+    mission = make_mission(capstone_brief={"investigation": "Establish **when** FIN-WS-042 was first touched.",
+                                           "reporting": "Write for the hospital board."})
+    learner = login_as("learner")
+    cap = make_capstone(learner, mission)
+    page = text(client.get(f"/capstones/{cap.id}"))
+    assert "What this phase should hold for this incident" in page
+    assert "Establish <strong>when</strong> FIN-WS-042 was first touched." in page
+    assert "Write for the hospital board." not in page
+    report = text(client.get(f"/capstones/{cap.id}?phase=reporting"))
+    assert "Write for the hospital board." in report

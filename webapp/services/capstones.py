@@ -62,7 +62,8 @@ def get_for(user: User, capstone_id: int) -> CapstoneProject:
 
 
 # What the capstone pages show of the mission: not its scenario, subtasks, rubric or events (large documents).
-MISSION_COLUMNS = (Mission.id, Mission.slug, Mission.title, Mission.track, Mission.tier, Mission.is_published)
+MISSION_COLUMNS = (Mission.id, Mission.slug, Mission.title, Mission.track, Mission.tier, Mission.is_published,
+                   Mission.capstone_brief)
 
 
 def get_workspace(user: User, capstone_id: int) -> CapstoneProject:
