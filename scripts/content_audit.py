@@ -23,7 +23,7 @@ import yaml  # noqa: E402
 
 from webapp.domain import assessment  # noqa: E402
 from webapp.domain.catalogue import offers_capstone  # noqa: E402
-from webapp.domain.mission_rules import check_mission  # noqa: E402
+from webapp.domain.mission_rules import MissionInvalid, check_mission, mission_paths  # noqa: E402
 from webapp.domain.phase_fields import PHASES  # noqa: E402
 
 DWELL = re.compile(r"drags?\b|dragging on|takes too long|stalls|is slow|slow containment|delay in|still (?:scoping|triaging)"
@@ -92,14 +92,16 @@ def audit(mission: dict) -> tuple[list[str], list[str]]:
 
 
 def main(argv: list[str]) -> int:
-    roles = yaml.safe_load((ROOT / "seed" / "vocabulary.yaml").read_text())["nice_roles"]
-    paths: list[Path] = []
-    for arg in argv or [str(ROOT / "seed" / "missions")]:
-        p = Path(arg)
-        paths.extend(sorted(p.rglob("*.yaml")) if p.is_dir() else [p])
+    paths, roles = mission_paths(argv)
     failing = 0
     for path in paths:
-        mission = check_mission(yaml.safe_load(path.read_text(encoding="utf-8")), roles)
+        try:
+            mission = check_mission(yaml.safe_load(path.read_text(encoding="utf-8")), roles)
+        except (MissionInvalid, yaml.YAMLError) as exc:
+            print(f"{path}: not a valid mission file (python -m webapp.domain.mission_rules says why): "
+                  f"{str(exc).splitlines()[0]}")
+            failing += 1
+            continue
         problems, warnings = audit(mission)
         for line in problems:
             print(f"{path}: {line}")

@@ -221,8 +221,10 @@ def check_recipe(data: Any) -> dict:
     return recipe
 
 
-def _main(argv: list[str]) -> int:  # pragma: no cover - thin command-line wrapper
-    import sys
+def mission_paths(args: list[str]):  # pragma: no cover - command-line helper
+    """The mission files named on a command line (files, or folders searched for *.yaml; the shipped catalogue
+    when none), and the NICE roles of the shipped vocabulary: for this module's and scripts/content_audit.py's
+    command lines."""
     from pathlib import Path
 
     import yaml
@@ -230,9 +232,18 @@ def _main(argv: list[str]) -> int:  # pragma: no cover - thin command-line wrapp
     root = Path(__file__).resolve().parents[2]
     roles = yaml.safe_load((root / "seed" / "vocabulary.yaml").read_text())["nice_roles"]
     paths: list[Path] = []
-    for arg in argv or [str(root / "seed" / "missions")]:
+    for arg in args or [str(root / "seed" / "missions")]:
         p = Path(arg)
         paths.extend(sorted(p.rglob("*.yaml")) if p.is_dir() else [p])
+    return paths, roles
+
+
+def _main(argv: list[str]) -> int:  # pragma: no cover - thin command-line wrapper
+    import sys
+
+    import yaml
+
+    paths, roles = mission_paths(argv)
     bad = 0
     for path in paths:
         try:
