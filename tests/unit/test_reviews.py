@@ -207,7 +207,17 @@ def test_learner_status_waiting_then_in_review_once_claimed_with_the_time_waited
 
 def test_learner_status_names_the_review_phase_shared_while_in_review():
     assert status(last=shared(review_phase=1, total_phases=3))["label"] == "In review: phase 1 of 3 shared"
-    assert status(capstone=False, last=shared(review_phase=2, total_phases=2))["key"] == "waiting"
+    assert status(capstone=False, last=shared(review_phase=1, total_phases=2))["key"] == "waiting"
+
+
+def test_learner_status_after_the_last_phase_says_the_review_is_complete_not_in_review():
+    done = status(capstone=False, last=shared(review_phase=2, total_phases=2, decision="approve"))
+    assert done == {"key": "reviewed", "label": "Review complete: all 2 phases shared",
+                    "since": NOW - timedelta(hours=1)}
+    assert status(capstone=False, last=shared(review_phase=1, total_phases=1))["label"] == \
+        "Review complete: shared with you"
+    # a final phase that asked for changes, once resubmitted, waits again
+    assert status(last=shared(review_phase=2, total_phases=2, decision="request_changes"))["key"] == "waiting"
 
 
 def test_learner_status_changes_requested_names_the_reopened_phases_until_resubmitted():

@@ -20,7 +20,7 @@ def index():
         "portfolio": dict(db.session.execute(queries.portfolio_counts(uid)).all()),
         "suggested": db.session.scalars(queries.suggested_missions()).all(),
     }
-    if current_user.role in ("mentor", "admin"):
+    if current_user.is_mentor:
         actor = actor_for(current_user)
         ctx["mentees"] = db.session.execute(queries.mentees(actor)).all()
         ctx["awaiting"] = db.session.scalar(queries.awaiting_review(actor))

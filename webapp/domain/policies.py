@@ -5,6 +5,10 @@ from dataclasses import dataclass, field
 
 from .errors import Forbidden
 
+# The roles that mentor (an admin mentors too): the one place this is spelled; User.is_mentor and Actor.is_mentor
+# read it, and views and templates ask them.
+MENTOR_ROLES = ("mentor", "admin")
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -25,7 +29,7 @@ class Actor:
 
     @property
     def is_mentor(self) -> bool:
-        return self.role in ("mentor", "admin")
+        return self.role in MENTOR_ROLES
 
 
 ANONYMOUS = Actor(id=None, role=None)

@@ -459,7 +459,8 @@ def learner_status(*, capstone: bool, approved: bool, approved_at: datetime | No
     it is not; `claim_live` whether a mentor holds a live claim on it; `last` the latest submitted review phase
     (anything with review_phase, total_phases, decision, reopen_phases and submitted_at), or None.
     Keys: "approved", "open" (not submitted), "changes" (sent back with phases reopened, not yet resubmitted),
-    "waiting" (submitted: waiting for a mentor, or in review)."""
+    "waiting" (submitted: waiting for a mentor, or in review), "reviewed" (every review phase shared, an attempt's
+    review or a capstone's final phase that neither approved nor sent it back)."""
     if capstone and approved:
         return {"key": "approved", "label": "Approved by your mentor", "since": approved_at}
     if submitted_at is None:
@@ -469,6 +470,12 @@ def learner_status(*, capstone: bool, approved: bool, approved_at: datetime | No
                                                "to resubmit", "since": last.submitted_at}
         return {"key": "open", "label": "Not submitted for review" if capstone else "No review requested",
                 "since": None}
+    final = last is not None and last.review_phase >= (last.total_phases or 1)
+    if final and last.decision != "request_changes" and (last.submitted_at is None or last.submitted_at >= submitted_at):
+        # Every phase of the review is shared (an approved capstone answered above): nothing more is coming.
+        n = last.total_phases or 1
+        label = f"Review complete: all {n} phases shared" if n > 1 else "Review complete: shared with you"
+        return {"key": "reviewed", "label": label, "since": last.submitted_at}
     if last is not None:
         label = f"In review: phase {last.review_phase} of {last.total_phases} shared"
     else:

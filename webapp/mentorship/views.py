@@ -14,6 +14,7 @@ from ..domain import phases as phase_rules
 from ..domain import reviews as rules
 from ..domain.catalogue import TRACKS
 from ..domain.errors import DomainError, Invalid
+from ..domain.policies import MENTOR_ROLES
 from ..models import MentorshipInteraction
 from ..models.base import utcnow
 from ..security import role_required
@@ -58,7 +59,7 @@ def typical_filter(hours: float | None) -> str:
 @bp.get("/")
 @login_required
 def home():
-    if current_user.role in ("mentor", "admin"):
+    if current_user.is_mentor:
         return redirect(url_for("mentorship.queue"))
     return redirect(url_for("mentorship.index"))
 
@@ -67,7 +68,7 @@ def home():
 def badge():
     count = 0
     if getattr(current_user, "is_authenticated", False):
-        count = (queue_service.mentor_badge_count(current_user) if current_user.role in ("mentor", "admin")
+        count = (queue_service.mentor_badge_count(current_user) if current_user.is_mentor
                  else queue_service.learner_badge_count(current_user))
     return render_template("mentorship/_badge.html", count=count)
 
@@ -75,7 +76,7 @@ def badge():
 # ---- queue ---------------------------------------------------------------------------------------------------
 
 @bp.get("/queue")
-@role_required("mentor", "admin")
+@role_required(*MENTOR_ROLES)
 def queue():
     track = request.args.get("track", "")
     track = track if track in TRACKS else ""
@@ -264,7 +265,7 @@ def step_row(review_id: int):
 
 
 @bp.get("/recipes")
-@role_required("mentor", "admin")
+@role_required(*MENTOR_ROLES)
 def recipes():
     results = service.search_recipes(request.args.get("recipe_q", ""), exclude=request.args.getlist("recipe"),
                                      track=request.args.get("track") or None)

@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.catalogue import ROLES, TRACKS
+from ..domain.policies import MENTOR_ROLES
 from ..extensions import db
 from .base import UTCDateTime, check_in, utcnow
 
@@ -49,7 +50,7 @@ class User(UserMixin, db.Model):
 
     @property
     def is_mentor(self) -> bool:
-        return self.role in ("mentor", "admin")
+        return self.role in MENTOR_ROLES
 
     # The login session this instance was loaded for (services.sessions sets it; never stored in a column).
     # Flask-Login keeps this id, not the user's, in the session and the remember-me cookie (see auth/login.py):

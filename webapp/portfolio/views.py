@@ -11,6 +11,7 @@ from markupsafe import Markup
 from .. import caching, htmx
 from ..domain import portfolio as rules
 from ..domain.errors import Invalid
+from ..domain.policies import MENTOR_ROLES
 from ..extensions import db
 from ..files.responses import FILE_CSP, send_stored
 from ..markdown import render as render_markdown
@@ -51,7 +52,7 @@ def index():
 
 
 @bp.get("/portfolio/reviews")
-@role_required("mentor", "admin")
+@role_required(*MENTOR_ROLES)
 def reviews():
     items = db.session.scalars(service.review_queue(actor_for(current_user))).unique().all()
     return render_template("portfolio/reviews.html", items=items)

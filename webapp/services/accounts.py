@@ -199,7 +199,7 @@ def assign_mentor(actor: Actor | None, mentor: User, learner: User, track: str |
     """actor None means the command line (trusted)."""
     if actor is not None:
         require(can_manage_users(actor))
-    if mentor.role not in ("mentor", "admin"):
+    if not mentor.is_mentor:
         raise Invalid(f"{mentor.email} is not a mentor; give them the mentor role first.",
                       fields={"mentor": "must have the mentor or admin role"})
     if mentor.id == learner.id:

@@ -20,7 +20,7 @@ def actor_for(user: User | None) -> Actor:
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
     assignments: frozenset[tuple[int, str | None]] = frozenset()
-    if user.role in ("mentor", "admin"):
+    if user.is_mentor:
         rows = quickread.rows(_assignments_query(), {"mentor_id": user.id})
         assignments = frozenset((row[0], row[1]) for row in rows)
     return Actor(id=user.id, role=user.role, assignments=assignments)

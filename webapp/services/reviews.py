@@ -608,7 +608,7 @@ def reassign(user: User, kind: str, subject_id: int, mentor_email: str) -> User:
     subject = _queued_subject(kind, subject_id)
     email = (mentor_email or "").strip().lower()
     mentor = db.session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
-    if mentor is None or mentor.role not in ("mentor", "admin") or not mentor.is_active:
+    if mentor is None or not mentor.is_mentor or not mentor.is_active:
         raise Invalid("There is no active mentor with that email.", fields={"mentor_email": "not an active mentor"})
     if mentor.id == subject.learner_id:
         raise Invalid("Nobody reviews their own work: choose another mentor.",
