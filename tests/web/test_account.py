@@ -369,3 +369,31 @@ def test_media_page_offers_delete_only_for_uploads_not_part_of_saved_work(client
     card = _file_card(text(client.get("/account/media")), recording.id)
     assert ">Delete</button>" not in card
     assert f'Part of saved work: used in <a href="/mentorship/reviews/{review.id}">a mentor review</a>' in card
+
+
+def test_profile_text_is_cleaned_and_an_over_long_name_is_refused_not_cut(client, login_as):
+    from webapp.extensions import db
+
+    user = login_as("learner")
+    resp = client.post("/account/profile", data={"display_name": "  Lee \n Learner  ", "handle": user.handle,
+                                                 "bio": "Line one\r\nLine two"})
+    assert resp.status_code in (200, 302, 303)
+    db.session.refresh(user)
+    assert user.display_name == "Lee Learner" and user.bio == "Line one\nLine two"
+    resp = client.post("/account/profile", data={"display_name": "L" * 121, "handle": user.handle, "bio": ""})
+    assert resp.status_code == 422 and "120 characters" in resp.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.display_name == "Lee Learner"
+
+
+def test_creating_a_user_refuses_a_name_over_120_characters_or_on_several_lines_it_joins():
+    import pytest as _pytest
+
+    from webapp.domain.errors import Invalid
+    from webapp.services import accounts
+
+    with _pytest.raises(Invalid) as info:
+        accounts.create_user("long@example.com", "N" * 121, "long-name", "a-long-enough-password")
+    assert "display_name" in info.value.fields
+    user = accounts.create_user("two@example.com", "Two\nLines", "two-lines", "a-long-enough-password")
+    assert user.display_name == "Two Lines"

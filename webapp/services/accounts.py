@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..domain.catalogue import ROLES, TRACKS
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..domain.policies import Actor, can_manage_users, require
+from ..domain.text import clean_text
 from ..extensions import db
 from ..models import ApiToken, MentorAssignment, User
 from ..models.base import utcnow
@@ -57,14 +58,25 @@ def _taken(email: str, handle: str, exclude_id: int | None = None) -> dict[str, 
     return problems
 
 
+MAX_DISPLAY_NAME = 120
+MAX_BIO = 5000
+
+
+def _profile_text(display_name: str | None, bio: str | None) -> tuple[str, str]:
+    """The display name (one line, required) and bio as domain.text cleans every text, or Invalid naming the field
+    (too long is refused, never cut)."""
+    name = clean_text(display_name, "display_name", label="display name", one_line=True, limit=MAX_DISPLAY_NAME)
+    if not name:
+        raise Invalid("Enter a display name.", fields={"display_name": "Enter the name others will see."})
+    return name, clean_text(bio, "bio", limit=MAX_BIO)
+
+
 def create_user(email: str, display_name: str, handle: str, password: str, role: str = "learner",
                 bio: str = "") -> User:
     email = normalise_email(email)
     handle = check_handle(handle)
     check_password(password)
-    display_name = (display_name or "").strip()
-    if not display_name:
-        raise Invalid("Enter a display name.", fields={"display_name": "Enter the name others will see."})
+    display_name, bio = _profile_text(display_name, bio)
     if role not in ROLES:
         raise Invalid(f"Unknown role '{role}'.", fields={"role": f"must be one of {', '.join(ROLES)}"})
     if "@" not in email:
@@ -72,7 +84,7 @@ def create_user(email: str, display_name: str, handle: str, password: str, role:
     problems = _taken(email, handle)
     if problems:
         raise Conflict("That email or handle is already in use.", fields=problems)
-    user = User(email=email, display_name=display_name[:120], handle=handle, role=role, bio=bio or "",
+    user = User(email=email, display_name=display_name, handle=handle, role=role, bio=bio,
                 password_hash=generate_password_hash(password))
     db.session.add(user)
     try:
@@ -138,14 +150,12 @@ def get_user(user_id: int) -> User:
 
 def update_profile(user: User, display_name: str, handle: str, bio: str) -> User:
     handle = check_handle(handle)
-    display_name = (display_name or "").strip()
-    if not display_name:
-        raise Invalid("Enter a display name.", fields={"display_name": "Enter the name others will see."})
+    display_name, bio = _profile_text(display_name, bio)
     problems = _taken(user.email, handle, exclude_id=user.id)
     problems.pop("email", None)
     if problems:
         raise Conflict("That handle is taken.", fields=problems)
-    user.display_name, user.handle, user.bio = display_name[:120], handle, (bio or "")[:5000]
+    user.display_name, user.handle, user.bio = display_name, handle, bio
     db.session.commit()
     return user
 
