@@ -61,11 +61,13 @@ def dump(attempt: MissionAttempt) -> dict:
     }
 
 
-def _load(attempt_id: int) -> MissionAttempt:
-    attempt = service.get_attempt(attempt_id, actor_for(g.api_user))
-    if can_play_attempt(actor_for(g.api_user), attempt.learner_id):
+def _load(attempt_id: int):
+    """(the attempt, the caller as an Actor): the caller's actor is made once a request."""
+    actor = actor_for(g.api_user)
+    attempt = service.get_attempt(attempt_id, actor)
+    if can_play_attempt(actor, attempt.learner_id):
         service.tick(attempt)        # time-based events due now, as the page records them
-    return attempt
+    return attempt, actor
 
 
 @bp.get("/attempts")
@@ -113,7 +115,7 @@ def get_attempt(attempt_id):
     What the attempt page shows: the subtasks reached (never hidden ones), the checks of the open subtask as
     prompts (their answers and explanations only after submission), the timeline and the cues. The learner,
     their mentors and admins may read it."""
-    return dump(_load(attempt_id))
+    return dump(_load(attempt_id)[0])
 
 
 @bp.post("/attempts/<int:attempt_id>/subtasks/<int:subtask_id>")
@@ -126,9 +128,8 @@ def submit_subtask(body, attempt_id, subtask_id):
     Records the response, the decisions and the answers to the subtask's checks, marks the checks and answers
     the updated attempt (this subtask's `check_results` included). Subtasks go in order (409 otherwise); an
     unknown decision, option or check, or a check of another subtask, is 422 and records nothing."""
-    attempt = _load(attempt_id)
-    service.submit_subtask(attempt, subtask_id, body["response"], body["decisions"], actor_for(g.api_user),
-                           checks=body["checks"])
+    attempt, actor = _load(attempt_id)
+    service.submit_subtask(attempt, subtask_id, body["response"], body["decisions"], actor, checks=body["checks"])
     return dump(attempt)
 
 
@@ -140,6 +141,6 @@ def abandon_attempt(attempt_id):
 
     Only the learner, only an attempt in progress (409 otherwise). The attempt is kept for the record and the
     mission can be started again."""
-    attempt = _load(attempt_id)
-    service.abandon(attempt, actor_for(g.api_user))
+    attempt, actor = _load(attempt_id)
+    service.abandon(attempt, actor)
     return dump(attempt)

@@ -309,5 +309,4 @@ def check_time_multiplier(value: Any) -> float:
 def scenario_minutes(started_at: datetime, until: datetime, time_multiplier: float = 1.0) -> float:
     """The scenario clock: minutes since the start as the scenario counts them (real minutes divided by the
     learner's time multiplier, so a learner with ×2 sees the clock run at half speed, as their triggers do)."""
-    multiplier = max(1.0, float(time_multiplier or 1.0))
-    return max(0.0, (until - started_at).total_seconds() / 60.0) / multiplier
+    return _minutes(started_at, until) / max(1.0, float(time_multiplier or 1.0))
