@@ -10,7 +10,7 @@ from webapp.domain.mission_rules import check_mission
 from webapp.domain.phases import completed_at
 from webapp.extensions import db
 from webapp.models import (ApiToken, CapstoneProject, MentorAssignment, MentorshipInteraction, Mission,
-                           PortfolioItem, User)
+                           MissionAttempt, PortfolioItem, User)
 from webapp.models.base import utcnow
 from webapp.services import tokens
 
@@ -87,6 +87,18 @@ def make_mission(**overrides) -> Mission:
     db.session.add(mission)
     db.session.commit()
     return mission
+
+
+def make_completed_attempt(learner: User, mission: Mission, **fields) -> MissionAttempt:
+    """A completed attempt at the mission (what a capstone builds on), with the fields a test names."""
+    now = utcnow()
+    attempt = MissionAttempt(learner_id=learner.id, mission_id=mission.id, status=fields.pop("status", "completed"),
+                             started_at=fields.pop("started_at", now - timedelta(minutes=30)),
+                             completed_at=fields.pop("completed_at", now), score=fields.pop("score", 80),
+                             mission_snapshot=fields.pop("mission_snapshot", mission.content()), **fields)
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt
 
 
 def make_capstone(learner: User, mission: Mission, done: tuple[str, ...] = (), **fields) -> CapstoneProject:

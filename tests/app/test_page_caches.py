@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
 from tests import factories
 from tests.conftest import count_queries, log_in
 from tests.mentorship.helpers import submitted_capstone
 from webapp.extensions import db
+from webapp.models import CapstoneProject, MissionAttempt
 from webapp.models.base import utcnow
 
 
@@ -100,8 +103,19 @@ def test_mission_page_buttons_follow_the_viewers_own_attempt_and_capstone(app):
     html = text(page.get(f"/missions/{mission.slug}"))
     assert "Resume your attempt" in html and "Start this mission" not in html
     assert "Start this mission" in text(browser(app, other).get(f"/missions/{mission.slug}"))
+    # No capstone before the attempt is completed: the page says so, and starting one anyway is refused.
+    assert "Start capstone" not in html and "Finish your attempt" in html
+    resp = page.post("/capstones", data={"mission": mission.slug})
+    assert resp.status_code == 409 and "Complete the mission first" in resp.get_data(as_text=True)
+    attempt = db.session.scalar(select(MissionAttempt).where(MissionAttempt.learner_id == learner.id))
+    attempt.status, attempt.completed_at = "completed", utcnow()
+    db.session.commit()
+    html = text(page.get(f"/missions/{mission.slug}"))
+    assert "Start capstone" in html and f"/attempts/{attempt.id}" in html and "Finish your attempt" not in html
     resp = page.post("/capstones", data={"mission": mission.slug})
     assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:300]
+    assert db.session.scalar(select(CapstoneProject.attempt_id).where(CapstoneProject.learner_id == learner.id)) \
+        == attempt.id
     assert "Open your capstone" in text(page.get(f"/missions/{mission.slug}"))
     # Served again: the user query (with the revisions of the catalogue and of their own data) is all it reads.
     with count_queries() as q:

@@ -24,6 +24,21 @@ def _seeded_mastery_mission():
     return missions[0]
 
 
+def _played(learner, mission: dict):
+    """The learner's completed attempt at the mission, played through the engine as the demo learner plays it
+    (this mission fires two events on the way)."""
+    from datetime import timedelta
+
+    from webapp.models import Mission
+    from webapp.models.base import utcnow
+    from webapp.services.demo import play_attempt
+
+    row = db.session.scalar(select(Mission).where(Mission.slug == mission["slug"]))
+    attempt = play_attempt(learner, row, utcnow() - timedelta(hours=2))
+    assert attempt.status == "completed"
+    return attempt
+
+
 def _complete(page, n_done):
     """Press "Complete phase" and wait for the out-of-band progress update (no full page load)."""
     page.get_by_role("button", name="Complete phase").click()
@@ -33,12 +48,17 @@ def _complete(page, n_done):
 def test_learner_takes_capstone_through_five_phases_and_submits_it(page):
     mission = _seeded_mastery_mission()
     learner = make_user("learner", email="cap@example.com", display_name="Casey Capstone")
+    attempt = _played(learner, mission)
     log_in(page, learner.email)
 
     page.goto(f"/missions/{mission['slug']}")
     page.get_by_role("button", name="Start capstone").click()
     page.wait_for_url(re.compile(r".*/capstones/\d+$"))
     cap = db.session.scalar(select(CapstoneProject))
+    assert cap.attempt_id == attempt.id
+    # The attempt it builds on is beside the phase form: the answers and the events that fired.
+    aside = page.locator("#capstone-attempt")
+    assert "Your mission attempt" in aside.inner_text() and aside.locator(".timeline-item").count() == 2
     assert page.locator("#capstone-stepper li[aria-current=step]").inner_text().find("Investigation") >= 0
     # A marker on window: it survives htmx swaps, and disappears if the page ever fully reloads.
     page.evaluate("window.__noReload = true")
@@ -58,6 +78,13 @@ def test_learner_takes_capstone_through_five_phases_and_submits_it(page):
     db.session.expire_all()
     assert db.session.get(CapstoneProject, cap.id).investigation_findings["threats"] == [
         "Ransomware operator with domain admin rights", "Data theft before encryption"]
+    # One action starts the timeline from the attempt's events, after what the learner typed.
+    page.get_by_role("button", name="Add the attempt's 2 events to the timeline").click()
+    page.locator("#capstone-phase-form .flash-success", has_text="events are in your timeline").wait_for()
+    assert page.locator("#rows-investigation_findings-timeline .row-item input").count() == 3
+    db.session.expire_all()
+    timeline = db.session.get(CapstoneProject, cap.id).investigation_findings["timeline"]
+    assert timeline[0] == "02:14 first EDR alert on FS-01" and all(" min (" in e for e in timeline[1:])
     # One validation error, shown beside its field; what was typed stays.
     page.locator("#investigation_artifacts-0-url").fill("not a link")
     page.locator("#investigation_artifacts-0-description").fill("EDR process tree")
@@ -146,7 +173,7 @@ def test_workspace_on_a_phone_with_an_open_phase_does_not_scroll_sideways(browse
     from webapp.models import Mission
 
     m = db.session.scalar(select(Mission).where(Mission.slug == mission["slug"]))
-    db.session.add(CapstoneProject(learner_id=learner.id, mission_id=m.id))
+    db.session.add(CapstoneProject(learner_id=learner.id, mission_id=m.id, attempt_id=_played(learner, mission).id))
     db.session.commit()
     context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844})
     page = context.new_page()

@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.capstones.helpers import VALUES, capstone_for, reload, snapshot, world
-from tests.factories import make_mission, make_review, make_token, make_user
+from tests.factories import make_completed_attempt, make_mission, make_review, make_token, make_user
 from tests.media_samples import sample
 from webapp.domain.phases import PHASES
 from webapp.extensions import db
 from webapp.models import CapstoneProject, StoredFile
+from webapp.models.base import utcnow
 
 
 def auth(user) -> dict:
@@ -21,17 +23,33 @@ def auth(user) -> dict:
 
 def test_create_capstone_is_201_with_phases_and_current_phase(client):
     learner, mission = make_user("learner"), make_mission()
+    make_completed_attempt(learner, mission, completed_at=utcnow() - timedelta(days=2))      # an older one
+    attempt = make_completed_attempt(learner, mission)
     resp = client.post("/api/v1/capstones", json={"mission": mission.slug}, headers=auth(learner))
     body = resp.get_json()
     assert resp.status_code == 201
+    assert body["attempt"] == attempt.id        # it builds on the latest completed attempt
     assert body["current_phase"] == "investigation" and body["progress_percent"] == 0
     assert body["phases"] == [{"key": p, "complete": False, "completed_at": None} for p in PHASES]
     assert body["mission"]["slug"] == mission.slug and body["learner"]["handle"] == learner.handle
     assert body["history"][0]["action"] == "started" and body["version"] == 1
 
 
+def test_create_capstone_without_a_completed_attempt_is_409_and_creates_nothing(client):
+    learner, mission = make_user("learner"), make_mission()
+    make_completed_attempt(make_user("learner"), mission)                       # someone else's does not count
+    make_completed_attempt(learner, mission, status="abandoned", completed_at=None)
+    make_completed_attempt(learner, mission, status="in_progress", completed_at=None, score=None)
+    resp = client.post("/api/v1/capstones", json={"mission": mission.slug}, headers=auth(learner))
+    err = resp.get_json()["error"]
+    assert resp.status_code == 409 and err["code"] == "conflict"
+    assert "Complete the mission first" in err["message"] and err["fields"]["mission"] == "no completed attempt"
+    assert db.session.scalar(select(func.count()).select_from(CapstoneProject)) == 0
+
+
 def test_create_capstone_twice_is_409_with_existing_id(client):
     learner, mission = make_user("learner"), make_mission()
+    make_completed_attempt(learner, mission)
     headers = auth(learner)
     first = client.post("/api/v1/capstones", json={"mission": mission.slug}, headers=headers).get_json()
     resp = client.post("/api/v1/capstones", json={"mission": mission.slug}, headers=headers)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.capstones.helpers import FORM, VALUES, activities, capstone_for, reload, snapshot, world
 from tests.conftest import hx
-from tests.factories import make_capstone, make_mission, make_review, make_user
+from tests.factories import make_capstone, make_completed_attempt, make_mission, make_review, make_user
 from tests.media_samples import sample
 from tests.web.helpers import field_error, flashes, location, text
 from webapp.domain.phases import PHASES
@@ -29,11 +29,15 @@ def _only_root(html: str, root_id: str) -> bool:
 
 # ---- start from the mission page -----------------------------------------------------------------------------
 
-def test_mission_page_offers_start_capstone_for_a_mastery_mission(client, login_as):
-    login_as("learner")
+def test_mission_page_offers_start_capstone_once_the_mission_is_completed(client, login_as):
+    learner = login_as("learner")
     mission = make_mission()
     page = text(client.get(f"/missions/{mission.slug}"))
+    assert "Start capstone" not in page and "The capstone opens once you complete this mission" in page
+    attempt = make_completed_attempt(learner, mission)
+    page = text(client.get(f"/missions/{mission.slug}"))
     assert "Start capstone" in page and f'name="mission" value="{mission.slug}"' in page
+    assert f'href="/attempts/{attempt.id}">your latest completed attempt' in page
 
 
 def test_mission_page_of_a_lower_tier_mission_offers_no_capstone(client, login_as):
@@ -51,8 +55,9 @@ def test_mission_page_links_to_the_existing_capstone(client, login_as):
 
 
 def test_start_capstone_redirects_to_the_workspace_and_twice_opens_the_same(client, login_as):
-    login_as("learner")
+    learner = login_as("learner")
     mission = make_mission()
+    make_completed_attempt(learner, mission)
     first = client.post("/capstones", data={"mission": mission.slug})
     second = client.post("/capstones", data={"mission": mission.slug})
     cap = db.session.scalar(select(CapstoneProject))
@@ -76,6 +81,7 @@ def test_start_capstone_without_csrf_is_400(raw_client, app):
     user = make_user("learner")
     log_in(raw_client, user)
     mission = make_mission()
+    make_completed_attempt(user, mission)
     resp = raw_client.post("/capstones", data={"mission": mission.slug})
     assert resp.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(CapstoneProject)) == 0
@@ -533,6 +539,7 @@ def test_assigned_mentor_reads_the_workspace_read_only(client, login_as):
 def test_history_lists_each_change_newest_first(client, login_as):
     learner = login_as("learner")
     mission = make_mission()
+    make_completed_attempt(learner, mission)
     client.post("/capstones", data={"mission": mission.slug})
     cap = db.session.scalar(select(CapstoneProject))
     _post(client, cap, "investigation", action="complete")

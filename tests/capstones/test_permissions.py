@@ -8,7 +8,7 @@ import pytest
 
 from tests.capstones.helpers import FORM, VALUES, capstone_for, snapshot, world
 from tests.conftest import log_in
-from tests.factories import make_token
+from tests.factories import make_completed_attempt, make_token
 from tests.media_samples import sample
 
 ROLES = ["anonymous", "owner", "other_learner", "assigned_mentor", "unassigned_mentor", "admin"]
@@ -64,6 +64,8 @@ def test_page_read_permission_matrix(client, who):
 @pytest.mark.parametrize("who", ROLES)
 def test_start_permission_anonymous_is_sent_to_log_in_and_everyone_else_starts_their_own(client, who):
     w, _ = _setup(client, who)
+    if who not in ("anonymous", "owner"):
+        make_completed_attempt(w[who], w["mission"])     # a capstone builds on the starter's own completed attempt
     before = snapshot()
     resp = client.post("/capstones", data={"mission": w["mission"].slug})
     after = snapshot()

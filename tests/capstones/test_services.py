@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.capstones.helpers import VALUES, activities, capstone_for, reload, snapshot, world
-from tests.factories import make_mission, make_review, make_user
+from tests.factories import make_completed_attempt, make_mission, make_review, make_user
 from webapp.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from webapp.domain.phases import PHASES, MissingFields, PhaseOrderError
 from webapp.extensions import db
@@ -20,13 +20,32 @@ from webapp.services import capstones as svc
 
 def test_start_mastery_mission_creates_capstone_and_history():
     learner, mission = make_user("learner"), make_mission()
+    attempt = make_completed_attempt(learner, mission)
     cap, created = svc.start(learner, mission)
-    assert created and cap.get_current_phase() == "investigation"
+    assert created and cap.get_current_phase() == "investigation" and cap.attempt_id == attempt.id
     assert activities(cap.id) == [("started", None)]
+
+
+def test_start_without_a_completed_attempt_is_409_and_creates_nothing():
+    learner, mission = make_user("learner"), make_mission()
+    make_completed_attempt(learner, mission, status="abandoned", completed_at=None)
+    with pytest.raises(Conflict) as info:
+        svc.start(learner, mission)
+    assert "Complete the mission first" in info.value.message
+    assert db.session.scalar(select(func.count()).select_from(CapstoneProject)) == 0
+
+
+def test_start_builds_on_the_latest_completed_attempt():
+    learner, mission = make_user("learner"), make_mission()
+    latest = make_completed_attempt(learner, mission, score=40)
+    make_completed_attempt(learner, mission, score=95, completed_at=utcnow() - timedelta(days=1))
+    cap, _ = svc.start(learner, mission)
+    assert cap.attempt_id == latest.id
 
 
 def test_start_twice_returns_the_existing_capstone():
     learner, mission = make_user("learner"), make_mission()
+    make_completed_attempt(learner, mission)
     first, _ = svc.start(learner, mission)
     second, created = svc.start(learner, mission)
     assert not created and second.id == first.id
@@ -48,6 +67,7 @@ def test_start_unknown_slug_is_404():
 def test_start_losing_the_race_to_the_unique_constraint_returns_the_winners_capstone(monkeypatch):
     """The check-then-insert window: another request inserts in between; the constraint decides."""
     learner, mission = make_user("learner"), make_mission()
+    make_completed_attempt(learner, mission)
     winner = CapstoneProject(learner_id=learner.id, mission_id=mission.id)
     real_find = svc.find
     calls = []

@@ -39,7 +39,8 @@ def create_capstone(body):
     Creates your capstone for the mastery mission `mission` (a slug) and answers 201 with it. If you already
     have one for that mission (also when two requests race), answers **409** and the error carries the existing
     capstone's id twice: as `error.existing_id` (an integer) and as `error.fields.existing_id` (a string).
-    A mission that is not of the mastery tier answers 422."""
+    A mission that is not of the mastery tier answers 422; without a completed attempt at the mission it answers
+    409 (`error.fields.mission`: "no completed attempt"): a capstone builds on that attempt and records it."""
     cap, created = service.start_by_slug(g.api_user, body["mission"])
     if not created:
         payload = {"error": {"code": "conflict", "message": "You already have a capstone for this mission.",

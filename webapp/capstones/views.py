@@ -18,6 +18,7 @@ from ..domain.errors import Conflict, Invalid
 from ..extensions import db
 from ..markdown import render as render_markdown
 from ..models.base import utcnow
+from ..services import attempts as attempt_service
 from ..services import capstones as service
 from ..services import queue as queue_service
 from ..services.actors import actor_for
@@ -25,6 +26,7 @@ from . import forms, queries
 
 bp = Blueprint("capstones", __name__, url_prefix="/capstones")
 LIST_LIMIT = 200
+IMPORTED = "The attempt's events are in your timeline; the draft is saved."
 
 
 @bp.get("")
@@ -69,11 +71,14 @@ def _context(cap, shown: str, *, typed: dict | None = None, errors: dict | None 
         "values": values, "errors": errors or {}, "message": message, "previews": previews or {},
         "typed": bool(typed), "saved": saved, "owner": owner, "editable": shown in editable,
         "can_delete": service.can_delete(current_user, cap),
-        "under_review": service.under_review(cap), "files": files,
+        "under_review": service.under_review(cap), "files": files, "changes": service.changes_requested(cap),
         "pending": service.pending_uploads(current_user, cap, file_field) if owner and shown in editable
         and file_field else [],
         "uploaded_for": uploads.capstone_upload_context(cap.id, file_field) if file_field else None,
         "history": service.history(cap), "progress": rules.progress_percent(done),
+        # The events the attempt fired, offered for the timeline on the phase that holds it while it is open.
+        "timeline_import": len(cap.attempt.fired_events or []) if cap.attempt and shown in editable
+        and shown == capstone_rules.TIMELINE_PHASE else 0,
     }
 
 
@@ -114,9 +119,10 @@ def detail(capstone_id: int):
 def _workspace(ctx: dict) -> WorkspacePage:
     """The whole workspace: the phase form's context, and the reviews panel only the page shows."""
     panel = queue_service.reviews_panel(ctx["cap"], current_user)
+    work = attempt_service.work_view(ctx["cap"].attempt)
     return WorkspacePage(f"Capstone: {ctx['cap'].mission.title}",
                          Markup(render_template("capstones/_detail_body.html", reviews_panel=panel,  # nosec B704
-                                                **ctx)))
+                                                work=work, **ctx)))
 
 
 def _full_page(page: WorkspacePage) -> str:
@@ -157,10 +163,12 @@ def save(capstone_id: int, phase: str):
             previews[arg] = render_markdown(request.form.get(arg, ""))
         return _render_form(_context(cap, phase, typed=typed, previews=previews))
     completed = action == "complete"
+    imported = action == "import_timeline"
     try:
-        # One click, one transaction: "Complete" saves the draft and completes the phase together, or neither.
+        # One click, one transaction: "Complete" saves the draft and completes the phase together, or neither;
+        # "Import" adds the attempt's events to the typed timeline and saves the draft with them.
         service.save_phase(cap, phase, typed, current_user, request.form.get("version", type=int),
-                           request.form.getlist("file_keys"), complete=completed)
+                           request.form.getlist("file_keys"), complete=completed, import_timeline=imported)
     except (Invalid, Conflict) as exc:
         # Nothing was saved; nothing the learner typed is lost: the form comes back with their text and the
         # errors beside it.
@@ -169,7 +177,8 @@ def save(capstone_id: int, phase: str):
     if htmx.is_htmx():
         shown = _shown_phase(cap, None) if completed else phase
         resp = make_response(render_template("capstones/_phase_saved.html",
-                                             **_context(cap, shown, saved=not completed)))
+                                             **_context(cap, shown, saved=False if completed else
+                                                        IMPORTED if imported else True)))
         return htmx.trigger(resp, "phase-completed" if completed else "phase-saved", {"phase": phase})
     if completed:
         nxt = cap.get_current_phase()
@@ -177,7 +186,8 @@ def save(capstone_id: int, phase: str):
             f" Next: {rules.PHASE_LABELS[nxt]}." if nxt in rules.PHASES else
             " Your capstone is submitted for mentor review."), "success")
         return redirect(url_for("capstones.detail", capstone_id=cap.id), 303)
-    flash(f"Draft of {rules.PHASE_LABELS[phase]} saved.", "success")
+    flash(IMPORTED if imported else
+          f"Draft of {rules.PHASE_LABELS[phase]} saved.", "success")
     return redirect(url_for("capstones.detail", capstone_id=cap.id, phase=phase), 303)
 
 

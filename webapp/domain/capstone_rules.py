@@ -290,3 +290,38 @@ def check_file_field(name: str) -> tuple[str, str, tuple[str, ...]]:
     except KeyError:
         raise Invalid(f"Files attach to one of: {', '.join(FILE_FIELDS)}.",
                       fields={"field": f"must be one of {', '.join(FILE_FIELDS)}"}) from None
+
+
+# ---- the investigation timeline, started from the attempt's events (SPEC §4) -----------------------------------
+
+TIMELINE_FIELD = "investigation_findings"           # the lists field whose "timeline" list the events start
+TIMELINE_PHASE = PHASE_OF_FIELD[TIMELINE_FIELD]
+
+def timeline_entry(message: str, severity: str | None, fired_at: datetime | None, offset_minutes: int | None) -> str:
+    """One fired event as an entry of the investigation timeline: "+12 min (2026-12-07 09:40 UTC): message
+    [high]". Cut to the length an entry may have."""
+    when = []
+    if offset_minutes is not None:
+        when.append(f"+{offset_minutes} min")
+    if fired_at is not None:
+        stamp = f"{fired_at:%Y-%m-%d %H:%M} UTC"
+        when.append(f"({stamp})" if when else stamp)
+    text = " ".join(when) + (": " if when else "") + " ".join((message or "").split())
+    if severity:
+        text += f" [{severity}]"
+    return text[:MAX_CELL]
+
+
+def with_timeline(findings: Mapping[str, Any] | None, entries: Iterable[str]) -> dict[str, Any]:
+    """The findings with `entries` added to the end of their timeline: an entry already there is not added
+    twice, blank ones are left out, and the list stops at the number of entries a list may hold."""
+    out = {kind: list((findings or {}).get(kind) or []) for kind in FINDING_KINDS}
+    timeline = out["timeline"]
+    present = {str(e).strip() for e in timeline}
+    for entry in entries:
+        if len(timeline) >= MAX_ROWS:
+            break
+        if entry.strip() and entry.strip() not in present:
+            timeline.append(entry)
+            present.add(entry.strip())
+    return out

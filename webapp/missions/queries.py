@@ -9,6 +9,7 @@ from sqlalchemy.orm import load_only
 
 from ..domain.catalogue import TIERS
 from ..models import CapstoneProject, Mission, MissionAttempt
+from ..services import capstones as capstones_service
 
 TIER_ORDER = case({t: i for i, t in enumerate(TIERS)}, value=Mission.tier)
 
@@ -46,8 +47,8 @@ def catalogue(track: str | None = None, tier: str | None = None, q: str | None =
 @functools.cache
 def viewer_standing() -> Select:
     """One row for the mission page's buttons: the user's (`:user_id`) attempt in progress at the mission
-    (`:mission_id`), else their latest (`id`, `status`, `started_at`, `score`, all None without one), and their
-    capstone's id (`capstone_id`). Built once: building a statement costs more than running it."""
+    (`:mission_id`), else their latest (`id`, `status`, `started_at`, `score`, all None without one), their
+    capstone's id (`capstone_id`) and the completed attempt a capstone would build on (`completed_attempt_id`). Built once: building a statement costs more than running it."""
     user_id, mission_id = bindparam("user_id"), bindparam("mission_id")
     attempt = (select(MissionAttempt.id, MissionAttempt.status, MissionAttempt.started_at, MissionAttempt.score)
                .where(MissionAttempt.learner_id == user_id, MissionAttempt.mission_id == mission_id)
@@ -57,9 +58,10 @@ def viewer_standing() -> Select:
     capstone = (select(CapstoneProject.id).where(CapstoneProject.learner_id == user_id,
                                                  CapstoneProject.mission_id == mission_id)
                 .limit(1).scalar_subquery())
+    basis = capstones_service.basis_attempt(user_id, mission_id).scalar_subquery()
     one = select(literal(1).label("one")).subquery()
     return (select(attempt.c.id, attempt.c.status, attempt.c.started_at, attempt.c.score,
-                   capstone.label("capstone_id"))
+                   capstone.label("capstone_id"), basis.label("completed_attempt_id"))
             .select_from(one.outerjoin(attempt, true())))
 
 

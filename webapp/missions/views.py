@@ -109,7 +109,8 @@ def detail(slug: str):
         standing = quickread.first(queries.viewer_standing(), {"user_id": current_user.id, "mission_id": page.id})
         return render_template("missions/_actions.html", mission=page,
                                attempt=standing if standing.id is not None else None,
-                               capstone_id=standing.capstone_id)
+                               capstone_id=standing.capstone_id,
+                               completed_attempt_id=standing.completed_attempt_id)
 
     # The content depends only on the catalogue and on what this role may see: made once per catalogue
     # revision. The viewer's own buttons (their attempt, their capstone) depend on their own data too: made

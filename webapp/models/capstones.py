@@ -68,6 +68,9 @@ class CapstoneProject(db.Model):
     mentor_final_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     mentor_approved: Mapped[bool] = mapped_column(default=False)
     mentor_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the mentor's last review phase requested changes (SPEC §5): set with the reopening, cleared when the
+    # presentation is completed again (which resubmits the capstone). The feedback is that review's.
+    changes_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A mentor who is not assigned may claim a submission from the queue; the claim expires when idle.
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

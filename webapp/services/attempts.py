@@ -424,6 +424,26 @@ def answers_of(attempt: MissionAttempt, content: dict | None = None, progress: e
     return rows
 
 
+def work_view(attempt: MissionAttempt | None, content: dict | None = None) -> dict:
+    """An attempt as the work beside a capstone or a review shows it, read-only: `attempt`, the `answers` of the
+    subtasks submitted or decided, the `timeline` of fired events and the `cues` reached (all empty without an
+    attempt)."""
+    out = {"attempt": attempt, "timeline": [], "answers": [], "cues": []}
+    if attempt is None:
+        return out
+    content = content or content_of(attempt)
+    try:
+        out["timeline"] = timeline_of(attempt, content)
+    except Exception:           # an older attempt row the engine cannot read: show the answers only
+        out["timeline"] = []
+    responses = attempt.responses or {}
+    out["answers"] = [a for a in answers_of(attempt, content)
+                      if a["state"] == "submitted" or any(d["label"] for d in a["decisions"])]
+    reached = {int(k) for k in responses if str(k).isdigit()}
+    out["cues"] = [c for c in content.get("environmental_cues") or [] if c.get("subtask_id") in reached]
+    return out
+
+
 @dataclass(frozen=True)
 class Seen:
     """What the attempt page and the API show of an attempt: the subtasks reached (answers), the current one with

@@ -19,9 +19,11 @@ from ..domain import capstone_rules, catalogue, phases as rules, policies, uploa
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..domain.uploads import Rejected
 from ..extensions import db
-from ..models import CapstoneActivity, CapstoneProject, MentorshipInteraction, Mission, StoredFile, User
+from ..models import (CapstoneActivity, CapstoneProject, MentorshipInteraction, Mission, MissionAttempt, StoredFile,
+                      User)
 from ..models.base import utcnow
 from . import access
+from . import attempts as attempt_service
 from . import files as files_service
 from . import transitions
 from .actors import actor_for
@@ -72,7 +74,8 @@ def get_workspace(user: User, capstone_id: int) -> CapstoneProject:
     from sqlalchemy.orm import joinedload
 
     cap = db.session.scalar(select(CapstoneProject).options(
-        joinedload(CapstoneProject.mission).load_only(*MISSION_COLUMNS), joinedload(CapstoneProject.learner))
+        joinedload(CapstoneProject.mission).load_only(*MISSION_COLUMNS), joinedload(CapstoneProject.learner),
+        joinedload(CapstoneProject.attempt))
         .where(CapstoneProject.id == capstone_id))
     if cap is None:
         raise NotFound("That capstone does not exist.")
@@ -153,9 +156,23 @@ def find(learner_id: int, mission_id: int) -> CapstoneProject | None:
                                                            CapstoneProject.mission_id == mission_id))
 
 
+def basis_attempt(learner_id, mission_id):
+    """SQL: the attempt a new capstone builds on (SPEC §4), the learner's latest completed attempt at the mission.
+    The arguments are values or bind parameters; the mission page asks the same question as a subquery."""
+    return (select(MissionAttempt.id)
+            .where(MissionAttempt.learner_id == learner_id, MissionAttempt.mission_id == mission_id,
+                   MissionAttempt.status == "completed")
+            .order_by(MissionAttempt.completed_at.desc(), MissionAttempt.id.desc()).limit(1))
+
+
+NEEDS_ATTEMPT = ("Complete the mission first: a capstone builds on your completed attempt at it (its answers, "
+                 "decisions and events).")
+
+
 def start(learner: User, mission: Mission) -> tuple[CapstoneProject, bool]:
-    """The learner's capstone for a mastery mission: (capstone, created). Starting twice returns the existing
-    one; under concurrent starts the unique constraint decides and the loser gets the winner's capstone."""
+    """The learner's capstone for a mastery mission: (capstone, created). It records the attempt it builds on,
+    and needs one (409 without a completed attempt). Starting twice returns the existing one; under concurrent
+    starts the unique constraint decides and the loser gets the winner's capstone."""
     if not catalogue.offers_capstone(mission.tier):
         raise Invalid(f"Capstones are for mastery missions; '{mission.title}' is {mission.tier}.",
                       fields={"mission": "not a mastery mission"})
@@ -164,7 +181,10 @@ def start(learner: User, mission: Mission) -> tuple[CapstoneProject, bool]:
     existing = find(learner.id, mission.id)
     if existing is not None:
         return existing, False
-    cap = CapstoneProject(learner_id=learner.id, mission_id=mission.id)
+    attempt_id = db.session.scalar(basis_attempt(learner.id, mission.id))
+    if attempt_id is None:
+        raise Conflict(NEEDS_ATTEMPT, fields={"mission": "no completed attempt"})
+    cap = CapstoneProject(learner_id=learner.id, mission_id=mission.id, attempt_id=attempt_id)
     db.session.add(cap)
     try:
         db.session.flush()
@@ -190,16 +210,19 @@ def start_by_slug(learner: User, slug: str) -> tuple[CapstoneProject, bool]:
 
 def save_phase(cap: CapstoneProject, phase: str, data: dict[str, Any], actor: User,
                expected_version: int | None = None, file_keys: list[str] | tuple[str, ...] = (), *,
-               complete: bool = False) -> CapstoneProject:
+               complete: bool = False, import_timeline: bool = False) -> CapstoneProject:
     """Keep a draft of one open phase. Only the owner; not a completed phase; not while under review.
 
     With `complete`, the same click also completes the phase (complete_phase's rules), in the same transaction:
     the draft and the completion are saved together or not at all, so a refused completion (fields missing,
-    out of order, changed meanwhile) leaves the stored capstone as it was."""
+    out of order, changed meanwhile) leaves the stored capstone as it was. With `import_timeline` (the
+    investigation only), the events the attempt fired are added to the draft's timeline before it is saved."""
     rules.check_phase(phase)
     _require_owner(actor, cap, "edit it")
     rules.check_can_edit(phase, cap.completed_phases(), under_review(cap))
     _check_version(cap, expected_version)
+    if import_timeline:
+        data = {**data, capstone_rules.TIMELINE_FIELD: _with_attempt_timeline(cap, phase, data)}
     stored = {name: getattr(cap, name) for name in rules.PHASE_FIELDS[phase]}
     try:
         try:
@@ -236,6 +259,32 @@ def save_phase(cap: CapstoneProject, phase: str, data: dict[str, Any], actor: Us
     _commit_phase(cap, phase if complete else None)
     files_service.purge(unlinked)
     return cap
+
+
+def attempt_timeline(cap: CapstoneProject) -> list[str]:
+    """The events the capstone's attempt fired, as entries of the investigation timeline (oldest first)."""
+    if cap.attempt is None:
+        return []
+    return [capstone_rules.timeline_entry(e["message"], e["severity"], e["fired_at"], e["offset_minutes"])
+            for e in attempt_service.timeline_of(cap.attempt)]
+
+
+def _with_attempt_timeline(cap: CapstoneProject, phase: str, data: dict[str, Any]) -> dict[str, Any]:
+    field = capstone_rules.TIMELINE_FIELD
+    if phase != capstone_rules.TIMELINE_PHASE:
+        raise Invalid(f"The attempt's events go into the {rules.PHASE_LABELS[capstone_rules.TIMELINE_PHASE]} "
+                      "timeline.", fields={"phase": capstone_rules.TIMELINE_PHASE})
+    if cap.attempt is None:
+        raise Conflict("This capstone records no mission attempt, so there are no events to import.",
+                       fields={field: "no attempt"})
+    entries = attempt_timeline(cap)
+    if not entries:
+        raise Conflict("Your attempt fired no events, so there is nothing to import into the timeline.",
+                       fields={field: "no events"})
+    findings = data[field] if field in data else getattr(cap, field)
+    if not isinstance(findings, dict):
+        findings = {}      # a malformed draft: the import starts the lists afresh, the clean step checks the rest
+    return capstone_rules.with_timeline(findings, entries)
 
 
 def save_fields(cap: CapstoneProject, data: dict[str, Any], actor: User,
@@ -306,6 +355,7 @@ def _mark_complete(cap: CapstoneProject, phase: str, actor: User) -> None:
     _log(cap, actor, "completed", phase, f"Completed {rules.PHASE_LABELS[phase]}.")
     if cap.get_current_phase() == rules.REVIEW_STAGE:
         cap.submitted_at = now
+        cap.changes_requested_at = None     # submitted again: the request for changes is answered
         _log(cap, actor, "submitted", None, "Submitted the capstone for mentor review.")
 
 
@@ -459,6 +509,7 @@ def reopen(cap: CapstoneProject, phases: list[str] | tuple[str, ...], actor: Use
         setattr(cap, rules.completed_at(phase), None)
     cap.submitted_at = None
     cap.mentor_approved = False
+    cap.changes_requested_at = utcnow()
     names = ", ".join(rules.PHASE_LABELS[p] for p in cleared)
     _log(cap, actor, "reopened", cleared[0], f"Reopened for changes: {names}.")
     from . import portfolio as portfolio_service
@@ -467,6 +518,21 @@ def reopen(cap: CapstoneProject, phases: list[str] | tuple[str, ...], actor: Use
     if commit:
         _commit(cap)
     return cleared
+
+
+def changes_requested(cap: CapstoneProject) -> MentorshipInteraction | None:
+    """The submitted review phase whose request for changes the capstone has not answered yet (the learner's
+    capstone page shows its feedback), or None when none is open."""
+    if cap.changes_requested_at is None:
+        return None
+    from sqlalchemy.orm import joinedload
+
+    return db.session.scalar(select(MentorshipInteraction).options(joinedload(MentorshipInteraction.mentor))
+                             .where(MentorshipInteraction.capstone_id == cap.id,
+                                    MentorshipInteraction.status == "submitted",
+                                    MentorshipInteraction.decision == "request_changes")
+                             .order_by(MentorshipInteraction.submitted_at.desc(), MentorshipInteraction.id.desc())
+                             .limit(1))
 
 
 # ---- history -------------------------------------------------------------------------------------------------

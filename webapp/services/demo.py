@@ -260,10 +260,13 @@ def seed_scale(n: int, progress: Callable[[int], None] | None = None, batch: int
         db.session.add(learner)
         db.session.flush()
         db.session.add(MentorAssignment(mentor_id=mentor.id, learner_id=learner.id))
-        db.session.add(MissionAttempt(learner_id=learner.id, mission_id=mission.id, status="completed",
-                                      completed_at=now, score=70 + k % 30))
+        attempt = MissionAttempt(learner_id=learner.id, mission_id=mission.id, status="completed",
+                                 completed_at=now, score=70 + k % 30)
+        db.session.add(attempt)
+        db.session.flush()
         done = k % (len(PHASES) + 1)
         cap = _make_capstone(learner, mission, done, now - timedelta(days=k % 30))
+        cap.attempt_id = attempt.id
         db.session.add(cap)
         counts["learners"] += 1
         counts["capstones"] += 1

@@ -159,22 +159,10 @@ def received(user: User, limit: int = 200) -> list[MI]:
 
 def work_shown(review: MI) -> dict:
     """The learner's work beside the review form: the attempt (an attempt's review, or the attempt a capstone
-    builds on) with its answers, the timeline of fired events and the cues reached."""
+    builds on) with its answers, the timeline of fired events and the cues reached (attempts.work_view)."""
     attempt = review.attempt if review.attempt_id else (review.capstone.attempt if review.capstone else None)
-    out = {"attempt": attempt, "timeline": [], "answers": []}
-    if attempt is None:
-        return out
-    content = attempt.mission_snapshot or review.mission.content()
-    try:
-        out["timeline"] = attempt_service.timeline_of(attempt, content)
-    except Exception:           # an older attempt row the engine cannot read: show the answers only
-        out["timeline"] = []
-    responses = attempt.responses or {}
-    out["answers"] = [a for a in attempt_service.answers_of(attempt, content)
-                      if a["state"] == "submitted" or any(d["label"] for d in a["decisions"])]
-    reached = {int(k) for k in responses if str(k).isdigit()}
-    out["cues"] = [c for c in content.get("environmental_cues") or [] if c.get("subtask_id") in reached]
-    return out
+    return attempt_service.work_view(attempt, attempt.mission_snapshot or review.mission.content()
+                                     if attempt else None)
 
 
 def recipes_by_slug(slugs: list[str]) -> dict[str, Recipe]:

@@ -104,6 +104,9 @@ class CapstoneSummarySchema(Schema):
     id = fields.Integer(required=True)
     learner = fields.Nested(PersonSchema, required=True)
     mission = fields.Nested(CapstoneMissionSchema, required=True)
+    attempt = fields.Integer(attribute="attempt_id", allow_none=True, required=True,
+                             metadata={"description": "the id of the completed mission attempt it builds on "
+                                                      "(GET /api/v1/attempts/<id>)"})
     current_phase = Derived.String(value=lambda c: c.get_current_phase(), required=True,
                                    validate=validate.OneOf(PHASES + (REVIEW_STAGE, COMPLETED)))
     progress_percent = Derived.Integer(value=lambda c: rules.progress_percent(c.completed_phases()), required=True)
