@@ -51,6 +51,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import run as bench
@@ -78,7 +79,8 @@ def internal_setup(learners: int, mentors: int, out: str) -> None:
     from webapp.extensions import db
     from webapp.models import Mission
     from webapp.services import accounts, capstones, portfolio, reviews
-    from webapp.services.demo import _phase_values
+    from webapp.models.base import utcnow
+    from webapp.services.demo import _phase_values, play_attempt
 
     app = create_app()
     with app.app_context(), app.test_request_context():
@@ -97,6 +99,9 @@ def internal_setup(learners: int, mentors: int, out: str) -> None:
                                            DEMO_PASSWORD, role="learner")
             mentor = mentor_users[i % mentors]
             accounts.assign_mentor(None, mentor, learner)
+            # A capstone builds on a completed attempt: the learner plays each mission first, as the demo does.
+            play_attempt(learner, work_mission, utcnow() - timedelta(hours=3))
+            play_attempt(learner, review_mission, utcnow() - timedelta(hours=2))
             cap, _ = capstones.start(learner, work_mission)
             submitted, _ = capstones.start(learner, review_mission)
             for phase in PHASES:
