@@ -365,12 +365,37 @@
     if (!row) { return; }
     event.preventDefault();
     var list = row.parentElement;
+    var form = row.closest("form");
     var next = row.nextElementSibling || row.previousElementSibling;
     row.remove();
+    // A removed row is a change like any other: the autosave keeps the draft without it.
+    if (form) { form.dispatchEvent(new Event("change", {bubbles: true})); }
     // Keep the keyboard where it was: on the neighbouring row, or on the list's "Add a row" button.
     var focusTarget = next ? next.querySelector("input, textarea, select")
       : (list && list.parentElement ? list.parentElement.querySelector("button[value^='add:']") : null);
     if (focusTarget) { focusTarget.focus(); }
+  });
+
+  // Take an uploaded file out of a link field (the file's chip): the field is emptied in place and the autosave
+  // keeps the draft without it.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-clear-file]") : null;
+    if (!button) { return; }
+    var box = button.closest("[data-file-field]");
+    if (!box) { return; }
+    event.preventDefault();
+    var input = box.querySelector("input[type=hidden]");
+    var form = button.closest("form");
+    if (input) { input.value = ""; }
+    var row = box.querySelector(".file-chip-row");
+    if (row) {
+      var note = document.createElement("p");
+      note.className = "hint";
+      note.setAttribute("role", "status");
+      note.textContent = "File removed from this field. Upload another below, or save and add a link.";
+      row.replaceWith(note);
+    }
+    if (form) { form.dispatchEvent(new Event("change", {bubbles: true})); }
   });
 
   // A row added through htmx: put the cursor in its first field.
@@ -526,4 +551,63 @@
   });
   document.addEventListener("DOMContentLoaded", function () { restore(document); });
   document.addEventListener("htmx:load", function (event) { restore(event.detail.elt); });
+})();
+
+// ---- Capstone phase drafts: the autosave's state, errors in place, and a warning before leaving unsaved text ----
+// The form (data-unsaved-warning) is "dirty" from the first keystroke until a save succeeds: the autosave
+// (data-autosave, capstones/_autosave_status.html says data-saved="true") or the form's own Save or Complete.
+// A failed autosave never reads "saved": the status says what failed and the text stays dirty.
+(function () {
+  "use strict";
+  var dirty = new WeakSet();
+  var leaving = false;
+
+  function form(el) { return el && el.closest ? el.closest("form[data-unsaved-warning]") : null; }
+  function status() { return document.getElementById("phase-save-status"); }
+  function say(text, error) {
+    var box = status();
+    if (!box) { return; }
+    box.className = "hint save-status" + (error ? " save-status-error" : "");
+    box.setAttribute("data-saved", error ? "false" : "true");
+    box.textContent = text;
+  }
+
+  document.addEventListener("input", function (event) {
+    var f = form(event.target);
+    // Said once per round of typing, not on every key (the status is a live region).
+    if (f && !dirty.has(f)) { dirty.add(f); say("Unsaved changes…", false); }
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.hasAttribute && elt.hasAttribute("data-autosave")) { say("Saving…", false); }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    if (!elt || !elt.hasAttribute) { return; }
+    var f = elt.hasAttribute("data-autosave") ? form(elt) : (elt.matches("form[data-unsaved-warning]") ? elt : null);
+    if (!f) { return; }
+    var xhr = event.detail.xhr;
+    if (event.detail.successful) {
+      if (elt.hasAttribute("data-autosave")) { dirty.delete(f); }
+    } else if (!xhr || !xhr.status || xhr.status >= 500) {
+      // Nothing was swapped in: say so beside the buttons, and keep the text (and the warning).
+      say(xhr && xhr.status ? "Not saved: the server had a problem (" + xhr.status + "). What you typed is still here; try again in a moment."
+        : "Not saved: the server could not be reached. What you typed is still here; it is saved when the connection is back.", true);
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    // A plain form post leaves the page with the text: no warning for that.
+    if (form(event.target) && !event.defaultPrevented) { leaving = true; }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    // The phase form answered by a save or a completion holds what the server kept.
+    if (event.detail.target && event.detail.target.id === "capstone-phase-form") { dirty = new WeakSet(); }
+  });
+  window.addEventListener("beforeunload", function (event) {
+    var f = document.querySelector("form[data-unsaved-warning]");
+    if (!leaving && f && dirty.has(f)) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
 })();

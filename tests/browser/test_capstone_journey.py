@@ -67,13 +67,17 @@ def test_learner_takes_capstone_through_five_phases_and_submits_it(page):
     page.locator("#investigation_findings-threats-0").fill("Ransomware operator with domain admin rights")
     page.get_by_role("button", name="Add a row to Threats").click()
     wait_until(page, "document.querySelectorAll('#rows-investigation_findings-threats .row-item').length === 2")
-    page.locator("#rows-investigation_findings-threats .row-item input").nth(1).fill("Data theft before encryption")
+    page.locator("#rows-investigation_findings-threats .row-item textarea").nth(1).fill("Data theft before encryption")
     page.locator("#investigation_findings-timeline-0").fill("02:14 first EDR alert on FS-01")
-    # Enter in a field saves the draft (the form's first submit button is a hidden Save draft), never removes a
-    # row; the untouched artifact row (its type shows "link") counts as blank.
+    # Findings are multi-line: Enter in one starts a new line. Enter in a one-line field saves the draft (the form's
+    # first submit button is a hidden Save draft), never removes a row; the untouched artifact row (its type shows
+    # "link") counts as blank.
     page.locator("#investigation_findings-timeline-0").press("Enter")
+    page.locator("#investigation_findings-timeline-0").press("Backspace")
+    assert page.locator("#capstone-phase-form .flash-success").count() == 0
+    page.locator("#investigation_artifacts-0-url").press("Enter")
     page.locator("#capstone-phase-form .flash-success").wait_for()
-    assert page.locator("#rows-investigation_findings-threats .row-item input").nth(0).input_value() \
+    assert page.locator("#rows-investigation_findings-threats .row-item textarea").nth(0).input_value() \
         == "Ransomware operator with domain admin rights"
     db.session.expire_all()
     assert db.session.get(CapstoneProject, cap.id).investigation_findings["threats"] == [
@@ -81,7 +85,7 @@ def test_learner_takes_capstone_through_five_phases_and_submits_it(page):
     # One action starts the timeline from the attempt's events, after what the learner typed.
     page.get_by_role("button", name="Add the attempt's 2 events to the timeline").click()
     page.locator("#capstone-phase-form .flash-success", has_text="events are in your timeline").wait_for()
-    assert page.locator("#rows-investigation_findings-timeline .row-item input").count() == 3
+    assert page.locator("#rows-investigation_findings-timeline .row-item textarea").count() == 3
     db.session.expire_all()
     timeline = db.session.get(CapstoneProject, cap.id).investigation_findings["timeline"]
     assert timeline[0] == "02:14 first EDR alert on FS-01" and all(" min (" in e for e in timeline[1:])
@@ -138,7 +142,13 @@ def test_learner_takes_capstone_through_five_phases_and_submits_it(page):
     # 5. Presentation: completing it submits the capstone for review.
     page.locator("#presentation_url").fill("https://slides.example/night-shift")
     page.locator("#presentation_type").select_option("slides")
-    _complete(page, 5)
+    # The last button says what it does and asks first, summarising what is sent.
+    assert page.get_by_role("button", name="Complete phase").count() == 0
+    page.get_by_text("Submit capstone for review").click()
+    summary = page.locator("#submit-confirm .submit-summary")
+    assert "read-only" in summary.inner_text() and summary.locator("li").count() == 5
+    page.get_by_role("button", name="Yes, submit for review").click()
+    wait_until(page, "document.querySelectorAll('#capstone-stepper .step-done').length === 5")
     page.locator("#capstone-status .callout-review").wait_for()
     assert "In mentor review" in page.locator("#capstone-status").inner_text()
     assert page.locator("#capstone-stepper li[aria-current=step]").inner_text().find("Mentor review") >= 0
@@ -187,3 +197,39 @@ def test_workspace_on_a_phone_with_an_open_phase_does_not_scroll_sideways(browse
         shot(page, "capstone-phone-open")
     finally:
         context.close()
+
+
+def test_phase_drafts_save_while_typing_say_so_and_warn_before_leaving(page):
+    """Autosave (issue #18): typing keeps a draft a moment later and the status says when; a save that cannot
+    reach the server says so in place and never reads "saved"; leaving with unsaved text asks first."""
+    mission = _seeded_mastery_mission()
+    learner = make_user("learner", email="autosave@example.com")
+    from webapp.models import Mission
+
+    m = db.session.scalar(select(Mission).where(Mission.slug == mission["slug"]))
+    cap = CapstoneProject(learner_id=learner.id, mission_id=m.id, attempt_id=_played(learner, mission).id)
+    db.session.add(cap)
+    db.session.commit()
+    log_in(page, learner.email)
+    page.goto(f"/capstones/{cap.id}?phase=investigation")
+
+    page.locator("#investigation_findings-threats-0").fill("Typed, never pressed Save")
+    page.locator("#phase-save-status", has_text="Draft saved at").wait_for()
+    db.session.expire_all()
+    assert db.session.get(CapstoneProject, cap.id).investigation_findings["threats"] == ["Typed, never pressed Save"]
+
+    # The connection drops: the status says so, in place, and the text is still there.
+    page.route("**/phases/investigation/draft", lambda route: route.abort())
+    page.locator("#investigation_findings-threats-0").fill("Typed while offline")
+    page.locator("#phase-save-status.save-status-error", has_text="could not be reached").wait_for()
+    assert "saved at" not in page.locator("#phase-save-status").inner_text().lower()
+    assert page.locator("#investigation_findings-threats-0").input_value() == "Typed while offline"
+    db.session.expire_all()
+    assert db.session.get(CapstoneProject, cap.id).investigation_findings["threats"] == ["Typed, never pressed Save"]
+
+    # Leaving now would lose it: the browser asks first.
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"]

@@ -1,6 +1,7 @@
 """The workspace pages: full page vs fragment, plain posts and htmx, errors beside fields, read-only states."""
 from __future__ import annotations
 
+import io
 import re
 from decimal import Decimal
 
@@ -197,7 +198,7 @@ def test_malformed_row_is_422_beside_the_cell_and_nothing_saved(client, login_as
     page = text(resp)
     assert resp.status_code == 422
     assert field_error(page, "investigation_artifacts-0-url") == "must be an http(s) link or an uploaded file"
-    assert 'value="kept text"' in page and "Nothing was saved" in page
+    assert '>kept text</textarea>' in page and "Nothing was saved" in page
     assert snapshot() == before
 
 
@@ -208,7 +209,7 @@ def test_stale_form_from_a_second_tab_is_409_keeping_the_typed_text(client, logi
     before = snapshot()
     resp = _post(client, cap, "investigation", version=1, **{"investigation_findings-threats": ["second tab text"]})
     page = text(resp)
-    assert resp.status_code == 409 and "another tab" in page and 'value="second tab text"' in page
+    assert resp.status_code == 409 and "another tab" in page and '>second tab text</textarea>' in page
     assert snapshot() == before
     # The form now carries the current version: saving again on purpose replaces the other version.
     version = re.search(r'name="version" value="(\d+)"', page).group(1)
@@ -222,7 +223,7 @@ def test_editing_a_completed_phase_is_409_and_changes_nothing(client, login_as):
     cap = capstone_for(learner, done=("investigation",))
     before = snapshot()
     resp = _post(client, cap, "investigation", **{"investigation_findings-threats": ["rewrite"]})
-    assert resp.status_code == 409 and "read-only" in text(resp) and 'value="rewrite"' in text(resp)
+    assert resp.status_code == 409 and "read-only" in text(resp) and '>rewrite</textarea>' in text(resp)
     assert snapshot() == before
 
 
@@ -269,7 +270,7 @@ def test_remove_a_row_without_js_rerenders_without_it(client, login_as):
     resp = client.post(f"/capstones/{cap.id}/phases/investigation", data={
         "investigation_findings-threats": ["keep", "drop"], "action": "remove:investigation_findings-threats:1"})
     page = text(resp)
-    assert 'value="keep"' in page and 'value="drop"' not in page
+    assert '>keep</textarea>' in page and '>drop</textarea>' not in page
 
 
 def test_preview_without_js_shows_sanitised_markdown_and_keeps_the_text(client, login_as):
@@ -671,3 +672,52 @@ def test_the_workspace_shows_the_missions_brief_for_the_phase_shown(client, logi
     assert "Write for the hospital board." not in page
     report = text(client.get(f"/capstones/{cap.id}?phase=reporting"))
     assert "Write for the hospital board." in report
+
+
+# ---- uploaded files as chips -------------------------------------------------------------------------------------
+
+def _attached(client, cap, phase: str, upload_name: str, kind: str, filename: str) -> str:
+    """Upload a PDF for the phase and save the phase with it: the file's key."""
+    up = client.post("/files", data={"kind": kind, "file": (io.BytesIO(sample("pdf")), filename),
+                                     "uploaded_for": f"capstone:{cap.id}:{upload_name}"},
+                     content_type="multipart/form-data")
+    assert up.status_code == 303, text(up)[:300]
+    key = db.session.scalar(select(StoredFile.key).where(StoredFile.filename == filename))
+    assert _post(client, cap, phase, file_keys=key).status_code == 303
+    return key
+
+
+def test_an_uploaded_artifact_shows_as_a_chip_with_name_type_and_size_not_its_path(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner)
+    key = _attached(client, cap, "investigation", "investigation_artifacts", "evidence", "edr-tree.pdf")
+    page = text(client.get(f"/capstones/{cap.id}?phase=investigation"))
+    chip = page[page.index('class="file-chip"'):]
+    chip = chip[:chip.index("</div>")]
+    assert f'href="/files/{key}">edr-tree.pdf</a>' in chip and "PDF ·" in chip
+    assert f'type="hidden" id="investigation_artifacts-1-url" name="investigation_artifacts-url" value="/files/{key}"' in page
+    assert 'type="text" id="investigation_artifacts-1-url"' not in page
+    # Read-only (the phase completed): the same chip, not "Download the uploaded file".
+    stored = reload(cap.id)
+    stored.investigation_completed_at = stored.updated_at
+    db.session.commit()
+    page = text(client.get(f"/capstones/{cap.id}?phase=investigation"))
+    assert f'href="/files/{key}">edr-tree.pdf</a>' in page and "Download the uploaded file" not in page
+
+
+def test_a_file_in_a_link_field_is_a_chip_that_can_be_removed(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner, done=PHASES[:3])
+    key = _attached(client, cap, "reporting", "report_document", "document", "report.pdf")
+    assert reload(cap.id).report_document_url == f"/files/{key}"
+    page = text(client.get(f"/capstones/{cap.id}?phase=reporting"))
+    assert f'href="/files/{key}">report.pdf</a>' in page and 'value="clear:report_document_url"' in page
+    # Without JavaScript, Remove answers with the form without the file; nothing is saved until the learner saves.
+    before = snapshot()
+    resp = _post(client, reload(cap.id), "reporting", action="clear:report_document_url",
+                 report_document_url=f"/files/{key}")
+    page = text(resp)
+    assert resp.status_code == 200 and 'id="report_document_url" name="report_document_url" value=""' in page
+    assert snapshot() == before
+    assert _post(client, reload(cap.id), "reporting", report_document_url="").status_code == 303
+    assert reload(cap.id).report_document_url is None

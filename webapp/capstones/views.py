@@ -150,11 +150,15 @@ def save(capstone_id: int, phase: str):
     cap = _load(capstone_id)
     action = request.form.get("action", "save")
     typed = forms.phase_data(phase, request.form)
-    # Without JavaScript, the row and preview buttons post the whole form: answer with the page, nothing saved.
+    # Without JavaScript, the row, file and preview buttons post the whole form: answer with the page, nothing
+    # saved.
     kind, _, arg = action.partition(":")
-    if kind in ("add", "remove", "preview"):
+    if kind in ("add", "remove", "preview", "clear"):
         previews = {}
-        if kind == "add":
+        if kind == "clear":
+            if arg in rules.PHASE_FIELDS[phase] and arg in capstone_rules.URL_FIELDS:
+                typed[arg] = None        # the file leaves the field; saving the draft makes it so
+        elif kind == "add":
             forms.with_row_added(typed, arg)
         elif kind == "remove":
             field, _, index = arg.rpartition(":")
@@ -189,6 +193,37 @@ def save(capstone_id: int, phase: str):
     flash(IMPORTED if imported else
           f"Draft of {rules.PHASE_LABELS[phase]} saved.", "success")
     return redirect(url_for("capstones.detail", capstone_id=cap.id, phase=phase), 303)
+
+
+@bp.post("/<int:capstone_id>/phases/<phase:phase>/draft")
+@login_required
+def autosave(capstone_id: int, phase: str):
+    """Keep what is typed as a draft while the learner types (htmx, a moment after each change): answers with the
+    save status and the capstone's new version (out of band, for the form's next save). Nothing is swapped into
+    the form, so a refusal (a bad link, the phase completed or changed in another tab) keeps the text in place
+    and says why in the status."""
+    cap = _load(capstone_id)
+    try:
+        service.save_phase(cap, phase, forms.phase_data(phase, request.form), current_user,
+                           request.form.get("version", type=int))
+    except (Invalid, Conflict) as exc:
+        return render_template("capstones/_autosave_status.html", cap=cap, problem=_autosave_problem(exc)), \
+            exc.status
+    return render_template("capstones/_autosave_status.html", cap=cap, saved_at=utcnow())
+
+
+def _autosave_problem(exc: Invalid | Conflict) -> str:
+    """What the status says of a refused autosave: the first fields to fix, by their labels ("artifacts, row 1:
+    must be an http(s) link"), or the refusal (completed or changed elsewhere)."""
+    if isinstance(exc, Invalid) and exc.fields:
+        def where(path: str) -> str:
+            name, _, rest = path.partition(".")
+            row = rest.split(".")[0]
+            label = capstone_rules.FIELD_LABELS.get(name, name.replace("_", " "))
+            return f"{label}, row {int(row) + 1}" if row.isdigit() else label
+        return "Not saved yet: " + "; ".join(f"{where(path)}: {message}"
+                                              for path, message in list(exc.fields.items())[:3]) + "."
+    return f"Not saved: {exc.message}"
 
 
 def _refusal(exc: Invalid | Conflict, completing: bool) -> str:
