@@ -22,17 +22,61 @@
     if (token) { token.focus(); token.select(); }
   });
 
-  // An htmx request that failed on the network: say so where people look.
-  document.addEventListener("htmx:sendError", function () {
-    var flashes = document.getElementById("flashes");
-    if (flashes) {
-      flashes.innerHTML = "";
-      var p = document.createElement("p");
-      p.className = "flash flash-error";
-      p.setAttribute("role", "alert");
-      p.textContent = "The server could not be reached. Check your connection and try again.";
-      flashes.appendChild(p);
+})();
+
+// ---- An htmx request that failed (offline, or a server error nothing was swapped in for): say so beside the
+// control that sent it. The form's status line (data-request-status) when it has one, else a message right after
+// the control; htmx has already taken its "Submitting…" indicator and disabled state off. Upload boxes and the
+// capstone phase form say it their own way (above and below). The next successful request clears the message.
+(function () {
+  "use strict";
+  var OFFLINE = "Not sent: the server could not be reached. Check your connection; nothing you typed was lost.";
+
+  function handledElsewhere(elt) {
+    return !elt || !elt.closest || elt.closest(".upload") || elt.closest("form[data-unsaved-warning]");
+  }
+  function anchorOf(elt) { return elt.closest("form") || elt; }
+  function place(elt, text) {
+    var anchor = anchorOf(elt);
+    // The status line inside the form, or one outside it that names the form (data-request-status="<form id>").
+    var status = anchor.querySelector("[data-request-status]")
+      || (anchor.id ? document.querySelector('[data-request-status="' + anchor.id + '"]') : null);
+    if (status) {
+      status.textContent = text;
+      status.classList.add("save-status-error");
+      status.setAttribute("role", "alert");
+      return;
     }
+    var box = anchor.nextElementSibling;
+    if (!box || !box.classList.contains("request-error")) {
+      box = document.createElement("p");
+      box.className = "request-error error";
+      box.setAttribute("role", "alert");
+      anchor.insertAdjacentElement("afterend", box);
+    }
+    box.textContent = text;
+  }
+  function clear(elt) {
+    var anchor = anchorOf(elt);
+    var box = anchor.nextElementSibling;
+    if (box && box.classList.contains("request-error")) { box.remove(); }
+  }
+
+  document.addEventListener("htmx:sendError", function (event) {
+    var elt = event.detail.elt;
+    if (handledElsewhere(elt)) { return; }
+    place(elt, OFFLINE);
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    var elt = event.detail.elt;
+    var xhr = event.detail.xhr;
+    // 4xx answers carry their own message and are swapped in (the htmx-config in base.html); 5xx are not.
+    if (handledElsewhere(elt) || !xhr || xhr.status < 500) { return; }
+    place(elt, "Not done: the server had a problem (" + xhr.status + "). Nothing you typed was lost; try again in a moment.");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    if (event.detail.successful && elt && elt.closest && document.body.contains(elt)) { clear(elt); }
   });
 })();
 

@@ -103,7 +103,7 @@ TABLE: tuple[Phase, ...] = (
           "Record each decision with its rationale and when it was made (at least one, with a rationale), then "
           "analyse the decisions as a whole.", (
               Field("decisions_made", "rows", "Decisions", "decisions",
-                    "What was decided, why, and when (a date such as 2026-11-02).",
+                    "What was decided, why, and on which day.",
                     required="Record at least one decision with its rationale.",
                     columns=(Column("decision", "Decision", required="say what was decided"),
                              Column("rationale", "Rationale", "long"),
