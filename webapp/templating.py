@@ -24,10 +24,9 @@ def _date(value: datetime | None) -> str:
 
 
 def _score(value) -> str:
-    """A score as people write it: 85, 70.5, 70.37 (never 85.0 or 85.00)."""
-    if value is None:
-        return ""
-    return f"{float(value):.2f}".rstrip("0").rstrip(".")
+    """A score as pages show it: a whole number (domain.reviews.shown_score), "" for none."""
+    shown = reviews.shown_score(value)
+    return "" if shown is None else str(shown)
 
 
 # Words of escalation event types written in capitals (sms_swap -> "SMS swap").

@@ -1,4 +1,4 @@
-"""Scores read the way people write them, on every page that shows one."""
+"""Scores read the way people write them, on every page that shows one: whole numbers (the API keeps two decimals)."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -10,9 +10,9 @@ from tests.web.helpers import text
 
 
 @pytest.mark.parametrize("value, shown", [(None, ""), (85, "85"), (85.0, "85"), (Decimal("85.00"), "85"),
-                                          (Decimal("70.37"), "70.37"), (70.5, "70.5"), (Decimal("0.10"), "0.1"),
-                                          (100, "100")])
-def test_score_filter(app, value, shown):
+                                          (Decimal("70.37"), "70"), (70.5, "71"), (Decimal("86.67"), "87"),
+                                          (Decimal("0.10"), "0"), (Decimal("99.50"), "100"), (100, "100")])
+def test_score_filter_shows_whole_numbers_halves_up(app, value, shown):
     assert app.jinja_env.filters["score"](value) == shown
 
 

@@ -144,7 +144,7 @@ def test_approved_capstone_shows_the_final_score_and_approval(client, login_as):
     cap = capstone_for(learner, done=PHASES, submitted_at=db.func.now(), mentor_approved=True,
                        mentor_final_score=Decimal("87.50"), mentor_reviewed_at=db.func.now())
     page = text(client.get(f"/capstones/{cap.id}"))
-    assert "Approved by your mentor" in page and "Final score: <strong>87.5</strong>" in page
+    assert "Approved by your mentor" in page and "Final score: <strong>88</strong>" in page
 
 
 def test_unknown_capstone_is_404(client, login_as):

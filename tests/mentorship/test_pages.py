@@ -43,11 +43,11 @@ def test_total_fragment_prefills_overall_unless_typed(client):
     log_in(client, mentor)
     url = f"/mentorship/reviews/{review.id}/total"
     resp = client.post(url, data={"rubric.containment": "4", "rubric.analysis": "4"}, headers=hx("review-total"))
-    assert resp.text.lstrip().startswith('<div id="review-total"') and "100.00" in resp.text
-    assert 'value="100.00"' in resp.text
+    assert resp.text.lstrip().startswith('<div id="review-total"') and '<output class="score" for="review-form">100</output>' in resp.text
+    assert 'value="100"' in resp.text
     resp = client.post(url, data={"rubric.containment": "4", "rubric.analysis": "1"}, headers=hx("review-total"))
-    assert 'value="60.00"' in resp.text
-    typed = client.post(url, data={"rubric.containment": "1", "overall_score": "77", "rubric_total": "60.00"},
+    assert 'value="70"' in resp.text
+    typed = client.post(url, data={"rubric.containment": "1", "overall_score": "77", "rubric_total": "70"},
                         headers=hx("review-total"))
     assert 'id="overall-score" name="overall_score"' in typed.text and 'value="77"' in typed.text
     # Bad picks do not count towards the total.

@@ -202,7 +202,7 @@ def test_all_tracks_mentor_acting_on_work_claimed_live_by_another_is_403_admin_m
                                                                 "written_feedback": "mine"}).status_code == 403
     assert client.post(f"/mentorship/queue/capstone/{cap.id}/claim").status_code == 409
     page = client.get("/mentorship/queue").text
-    assert f"queue-capstone-{cap.id}" in page and "Start review phase" not in page and ">Claim<" not in page
+    assert f"queue-capstone-{cap.id}" in page and ">Review it" not in page and ">Claim<" not in page
     db.session.expire_all()
     assert db.session.get(MentorshipInteraction, draft.id).written_feedback in (None, "")
     assert cap_state(cap.id)[0] == holder.id

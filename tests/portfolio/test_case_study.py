@@ -86,7 +86,7 @@ def test_capstone_edited_after_approval_leaves_the_public_case_study_as_approved
                                   decisions_made=[{"decision": "Pay the ransom", "rationale": "Quick"}])
     page = text(client.get("/p/lea"))
     for approved in ("Contained in 4 h.", "<strong>all</strong>", "https://example.org/talk",
-                     "Isolate the ward VLAN", "Calm, well-argued work.", "87.5"):
+                     "Isolate the ward VLAN", "Calm, well-argued work.", "88"):
         assert approved in page, approved
     for edited in ("EDITED after approval", "Nothing to see", "phish.example", "Pay the ransom"):
         assert edited not in page, edited

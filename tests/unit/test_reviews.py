@@ -92,26 +92,29 @@ def test_weighted_total_top_levels_is_100():
     assert weighted_total(RUBRIC, {"containment": 4, "analysis": 4, "communication": 4}) == Decimal("100.00")
 
 
-def test_weighted_total_bottom_levels_is_0():
-    assert weighted_total(RUBRIC, {"containment": 1, "analysis": 1, "communication": 1}) == Decimal("0.00")
+def test_weighted_total_gives_points_per_level_so_proficient_everywhere_is_75():
+    # Points per level (Canvas): level 3 of 4 on every criterion is 75, level 1 is 25, level 4 is 100.
+    assert weighted_total(RUBRIC, {"containment": 3, "analysis": 3, "communication": 3}) == Decimal("75.00")
+    assert weighted_total(RUBRIC, {"containment": 1, "analysis": 1, "communication": 1}) == Decimal("25.00")
 
 
 def test_weighted_total_uses_weights():
-    # containment (weight 3) at the top, the others (weights 2 and 1) at the bottom: 3 / 6.
-    assert weighted_total(RUBRIC, {"containment": 4, "analysis": 1, "communication": 1}) == Decimal("50.00")
-    # communication (weight 1) at the top only: 1 / 6.
-    assert weighted_total(RUBRIC, {"containment": 1, "analysis": 1, "communication": 4}) == Decimal("16.67")
+    # containment (weight 3) at the top, the others (weights 2 and 1) at level 1 of 4: (3 + 0.5 + 0.25) / 6.
+    assert weighted_total(RUBRIC, {"containment": 4, "analysis": 1, "communication": 1}) == Decimal("62.50")
+    # communication (weight 1) at the top only: (0.75 + 0.5 + 1) / 6.
+    assert weighted_total(RUBRIC, {"containment": 1, "analysis": 1, "communication": 4}) == Decimal("37.50")
 
 
-def test_weighted_total_level_is_share_between_min_and_max_level():
+def test_weighted_total_level_is_its_score_out_of_the_top_level():
     rubric = [criterion("a", 1, scores=(2, 4, 6))]
-    assert weighted_total(rubric, {"a": 4}) == Decimal("50.00")
-    assert weighted_total(rubric, {"a": 2}) == Decimal("0.00")
+    assert weighted_total(rubric, {"a": 4}) == Decimal("66.67")
+    assert weighted_total(rubric, {"a": 2}) == Decimal("33.33")
+    assert weighted_total([criterion("z", 1, scores=(0, 1, 2))], {"z": 0}) == Decimal("0.00")
 
 
 def test_weighted_total_missing_criteria_are_ignored():
     assert weighted_total(RUBRIC, {"analysis": 4}) == Decimal("100.00")
-    assert weighted_total(RUBRIC, {"analysis": 4, "communication": 1}) == Decimal("66.67")
+    assert weighted_total(RUBRIC, {"analysis": 4, "communication": 1}) == Decimal("75.00")
 
 
 def test_weighted_total_no_scores_is_none():

@@ -41,14 +41,6 @@ def mentees(actor: Actor):
             .group_by(User.id).order_by(User.display_name))
 
 
-def awaiting_review(actor: Actor):
-    """Capstones submitted, not yet approved, that the actor may review (services.access: their learners' for
-    the assigned tracks and what they claimed; every other learner's for an admin; never their own)."""
-    return (select(func.count(CapstoneProject.id))
-            .where(CapstoneProject.submitted_at.is_not(None), CapstoneProject.mentor_approved.is_(False),
-                   access.act_filter(actor, access.capstone_cols(), access.cutoff())))
-
-
 def site_counts():
     return {
         "users": select(User.role, func.count()).group_by(User.role),

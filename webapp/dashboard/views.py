@@ -4,6 +4,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..services import queue as queue_service
 from ..services.actors import actor_for
 from . import queries
 
@@ -23,7 +24,7 @@ def index():
     if current_user.is_mentor:
         actor = actor_for(current_user)
         ctx["mentees"] = db.session.execute(queries.mentees(actor)).all()
-        ctx["awaiting"] = db.session.scalar(queries.awaiting_review(actor))
+        ctx["waiting"] = queue_service.waiting_counts(current_user)
     if current_user.role == "admin":
         counts = queries.site_counts()
         ctx["users_by_role"] = dict(db.session.execute(counts["users"]).all())

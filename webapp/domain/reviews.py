@@ -47,22 +47,36 @@ def check_new_phase(review_phase: int, existing_phases: Iterable[int], total_pha
 
 
 def weighted_total(rubric: list[Mapping], scores: Mapping[str, int]) -> Decimal | None:
-    """The weighted rubric total on 0-100: each criterion's level as a share of its top level, weighted."""
+    """The weighted rubric total on 0-100, with two decimals (the API's precision; pages show whole numbers).
+
+    Points per level, as in Canvas: a criterion earns its level's score out of its top level's, and the criteria
+    count by weight: total = 100 × Σ(weight × score / top) / Σ(weight), over the criteria scored. On the shipped
+    1-4 rubrics, Proficient (3) on every criterion gives 75, Exemplary (4) 100, Emerging (1) 25. A criterion with
+    a single level, or whose top level scores 0, counts as full."""
     total_weight = Decimal(0)
     earned = Decimal(0)
     for criterion in rubric:
         levels = [lv["score"] for lv in criterion.get("levels", [])]
         if not levels or criterion["id"] not in scores:
             continue
-        top, bottom = max(levels), min(levels)
+        top = max(levels)
         weight = Decimal(str(criterion["weight"]))
-        span = top - bottom
-        share = Decimal(1) if span == 0 else Decimal(scores[criterion["id"]] - bottom) / Decimal(span)
+        share = Decimal(1) if top <= 0 or len(set(levels)) == 1 else \
+            Decimal(max(scores[criterion["id"]], 0)) / Decimal(top)
         total_weight += weight
         earned += weight * share
     if total_weight == 0:
         return None
     return (earned / total_weight * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def shown_score(value) -> int | None:
+    """A score as pages show it: a whole number, halves rounded up (86.67 -> 87, 70.5 -> 71). The stored value
+    and the API keep two decimals; the review form's rubric total and its pre-filled overall score use this too,
+    so what a mentor sees is what they save."""
+    if value is None:
+        return None
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def check_rubric_scores(rubric: list[Mapping], scores: Mapping[str, object]) -> dict[str, int]:
@@ -411,6 +425,16 @@ def phase_summary(review_phase: int, total_phases: int, phase: str, overall_scor
 def starts_new_round(last_phase: int, last_total: int, last_decision: str | None) -> bool:
     """Whether the next review phase opens a new round: the last phase of the previous one asked for changes."""
     return last_phase >= last_total and last_decision == "request_changes"
+
+
+def total_choices(review_phase: int, previous: tuple[int, int, str | None] | None) -> tuple[int, ...]:
+    """The numbers of review phases a draft may choose, after looking at the work: a draft that starts a round
+    (the first phase, or the first after a last phase that requested changes; `previous` is that phase's
+    (review_phase, total_phases, decision), None for the first) picks from its own number up to MAX_TOTAL_PHASES;
+    any other draft keeps its round's number (no choice: empty)."""
+    if previous is None or starts_new_round(*previous):
+        return tuple(range(review_phase, MAX_TOTAL_PHASES + 1))
+    return ()
 
 
 def plan_new_review(existing: list[tuple[int, int, str, str | None]], review_phase: int,

@@ -50,6 +50,8 @@ def review_data(form: MultiDict) -> dict[str, Any]:
         "recommended_recipes": [s for s in dict.fromkeys(form.getlist("recipe")) if s],
         "audio_transcript": form.get("audio_transcript", ""),
         "video_transcript": form.get("video_transcript", ""),
+        # Chosen in the workspace (the phase count only on a draft that starts a round): sent when shown.
+        **{name: form.get(name) for name in ("total_phases", "phase") if name in form},
     }
 
 

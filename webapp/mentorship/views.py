@@ -200,7 +200,7 @@ def total(review_id: int):
     previous = (request.form.get("rubric_total") or "").strip()
     prefill = typed == "" or typed == previous
     return render_template("mentorship/_total.html", review=review, total=value, prefill=prefill,
-                           overall=value if prefill else typed)
+                           overall=rules.shown_score(value) if prefill else typed)
 
 
 @bp.post("/reviews/<int:review_id>/media")

@@ -234,9 +234,10 @@ def overdue_steps(user: User, actor: Actor | None = None, now: datetime | None =
     return out
 
 
-def mentor_badge_count(user: User) -> int:
-    """Submissions waiting on this mentor: what they may review (services.access: their learners' for the
-    assigned tracks and the ones they claimed; admins: everyone else's), never their own."""
+def waiting_counts(user: User) -> dict[str, int]:
+    """Submissions waiting on this mentor, by kind ({"capstones": n, "attempts": n}): what they may review
+    (services.access: their learners' for the assigned tracks and the ones they claimed; admins: everyone else's),
+    never their own. The navigation badge and the dashboard both count with this."""
     actor = actor_for(user)
     cutoff = access.cutoff()
     caps = select(func.count()).select_from(CapstoneProject).where(
@@ -245,7 +246,12 @@ def mentor_badge_count(user: User) -> int:
     atts = select(func.count()).select_from(MissionAttempt).where(
         MissionAttempt.review_requested_at.is_not(None), ~attempt_review_done(),
         access.act_filter(actor, access.attempt_cols(), cutoff))
-    return int(db.session.scalar(caps) or 0) + int(db.session.scalar(atts) or 0)
+    return {"capstones": int(db.session.scalar(caps) or 0), "attempts": int(db.session.scalar(atts) or 0)}
+
+
+def mentor_badge_count(user: User) -> int:
+    """The navigation badge: every submission waiting on this mentor (waiting_counts)."""
+    return sum(waiting_counts(user).values())
 
 
 def learner_badge_count(user: User) -> int:

@@ -139,8 +139,10 @@ def workspace(review: MI, typed: dict[str, Any], recipe_q: str = "") -> dict:
     """What the review page shows its reviewer (the caller checked can_edit): every phase of the review, this
     phase's media, the recipes it names, the rubric total, the form's values (`typed` over the stored ones),
     recipe search results for `recipe_q`, and the learner's work (work_shown)."""
+    phases = phases_of(review)
     return {
-        "review": review, "phases": phases_of(review), "media": media_files([review]).get(review.id, {}),
+        "review": review, "phases": phases, "plan": plan_of(review, phases),
+        "media": media_files([review]).get(review.id, {}),
         "recipes": recipes_by_slug(list(typed.get("recommended_recipes") or review.recommended_recipes or [])),
         "total": rules.weighted_total(review.mission.rubric or [], review.rubric_scores or {}),
         "v": {k: (typed[k] if k in typed else getattr(review, k)) for k in FORM_FIELDS},
@@ -310,6 +312,8 @@ def clean(review: MI, data: dict[str, Any]) -> dict[str, Any]:
     for name in ("written_feedback", "meeting_notes", "audio_transcript", "video_transcript"):
         if name in data:
             out[name] = rules._text(data[name], name, problems)
+    if "total_phases" in data and data["total_phases"] not in (None, ""):
+        run("total_phases", lambda: _round_total(review, data["total_phases"]))
     if "phase" in data and data["phase"] is not None:
         run("phase", lambda: rules.check_target(str(data["phase"])))
         if review.attempt_id and out.get("phase") not in (None, rules.OVERALL):
@@ -319,6 +323,30 @@ def clean(review: MI, data: dict[str, Any]) -> dict[str, Any]:
         raise Invalid("Some fields need fixing: " + rules.describe_problems(problems, subtasks, mission.rubric or [])
                       + ".", fields=problems)
     return out
+
+
+def _round_total(review: MI, raw: Any) -> int:
+    """A draft's number of review phases, chosen in the workspace: a change is allowed only on a phase that starts
+    a round, within the round's bounds (domain.reviews.plan_new_review decides, as for a new review)."""
+    try:
+        total = int(str(raw).strip())
+    except ValueError:
+        raise Invalid("total_phases must be a whole number.",
+                      fields={"total_phases": f"a whole number from 1 to {rules.MAX_TOTAL_PHASES}"}) from None
+    if review.id is None or total == review.total_phases:
+        return total
+    others = [(r.review_phase, r.total_phases, r.status, r.decision) for r in phases_of(review) if r.id != review.id]
+    return rules.plan_new_review(others, review.review_phase, total)
+
+
+def plan_of(review: MI, phases: list[MI]) -> dict:
+    """What the workspace offers for planning this draft: the numbers of phases it may choose (empty: fixed by
+    its round) and whether it may choose the capstone phase it reviews."""
+    previous = next((p for p in phases if p.review_phase == review.review_phase - 1), None)
+    return {"total_choices": rules.total_choices(
+                review.review_phase,
+                None if previous is None else (previous.review_phase, previous.total_phases, previous.decision)),
+            "targets": bool(review.capstone_id)}
 
 
 def _check_version(review: MI, expected_version: int | None) -> None:
