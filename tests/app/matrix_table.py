@@ -143,6 +143,9 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/mentorship/", "GET"): row("auth"),
     ("/mentorship/badge", "GET"): row("public"),
     ("/mentorship/queue", "GET"): row("staff"),
+    # A learner's page: admins and mentors assigned to the learner for some track (scoped: they see only their
+    # track's work there; self_admin: an admin, who may open any learner's page); never a claim holder as such.
+    ("/mentorship/learners/<handle>", "GET"): row("mentor", allow={"scoped": {200}, "self_admin": {200}}),
     ("/mentorship/queue/<any(capstone, attempt):kind>/<int:subject_id>/claim", "POST"): row("claim"),
     ("/mentorship/queue/<any(capstone, attempt):kind>/<int:subject_id>/reassign", "POST"): row(
         "admin", {"mentor": "{stranger_email}"}),

@@ -381,6 +381,13 @@ def median(values: list[float]) -> float | None:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
+def open_steps(steps: list[Mapping], done: Iterable[int], today: date) -> list[tuple[int, Mapping, bool]]:
+    """Next steps the learner has not ticked off: (index, step, overdue), in the order the mentor wrote them."""
+    ticked = set(done or [])
+    overdue = {i for i, _ in overdue_steps(steps, done, today)}
+    return [(i, step, i in overdue) for i, step in enumerate(steps or []) if i not in ticked]
+
+
 def overdue_steps(steps: list[Mapping], done: Iterable[int], today: date) -> list[tuple[int, Mapping]]:
     """Next steps whose deadline has passed and that the learner has not ticked off."""
     ticked = set(done or [])

@@ -18,6 +18,7 @@ from ..domain.policies import MENTOR_ROLES
 from ..models import MentorshipInteraction
 from ..models.base import utcnow
 from ..security import role_required
+from ..services import learners as learners_service
 from ..services import queue as queue_service
 from ..services import reviews as service
 from ..services.actors import actor_for
@@ -88,7 +89,8 @@ def queue():
         ctx = {"entries": queue_service.entries(current_user, track or None, actor=actor), "track": track,
                "waiting_total": queue_service.waiting_count(current_user, track or None, actor=actor),
                "now": now, "actor": actor, "claim_hours": service.claim_hours(),
-               "overdue": queue_service.overdue_steps(current_user, actor=actor), "PHASES": phase_rules.PHASES}
+               "overdue": queue_service.overdue_steps(current_user, actor=actor), "PHASES": phase_rules.PHASES,
+               "may_open_learner": learners_service.may_open}
         return render_template("mentorship/_queue_list.html" if fragment else "mentorship/_queue_body.html", **ctx)
 
     # The queue shows submissions, claims, reviews and mentor assignments ("reviews"), the people and missions
@@ -114,6 +116,16 @@ def reassign(kind: str, subject_id: int):
     mentor = service.reassign(current_user, kind, subject_id, request.form.get("mentor_email", ""))
     flash(f"Reassigned to {mentor.display_name}.", "success")
     return redirect(url_for("mentorship.queue"), 303)
+
+
+# ---- one learner ----------------------------------------------------------------------------------------------
+
+@bp.get("/learners/<handle>")
+@role_required(*MENTOR_ROLES)
+def learner(handle: str):
+    """Everything of one learner the mentor may see (services.learners)."""
+    ctx = learners_service.learner_view(actor_for(current_user), handle)
+    return render_template("mentorship/learner.html", **ctx)
 
 
 # ---- reviews -------------------------------------------------------------------------------------------------
@@ -150,7 +162,9 @@ def _page(review: MI, status: int = 200, form_values: dict | None = None):
         return render_template("mentorship/read.html", review=review, subject=subject, kind=kind,
                                reviews_panel=queue_service.learner_view(subject, current_user)), status
     ctx = service.workspace(review, form_values or {}, request.args.get("recipe_q", ""))
-    return render_template("mentorship/review.html", PHASES=phase_rules.PHASES, **ctx), status
+    return render_template("mentorship/review.html", PHASES=phase_rules.PHASES,
+                           learner_link=learners_service.may_open(actor_for(current_user), review.learner_id),
+                           **ctx), status
 
 
 @bp.get("/reviews/<int:review_id>")
