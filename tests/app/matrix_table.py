@@ -137,6 +137,9 @@ TABLE: dict[tuple[str, str], dict] = {
     # An upload not yet part of saved work has no track: every mentor assigned to the owner reads it.
     ("/files/<path:key>", "GET"): row("owner_mentor", allow={"scoped": {200}}),
     ("/files/<path:key>/delete", "POST"): row("owner_admin"),
+    # The preview and its inline bytes: exactly the download's readers (services.files.readable).
+    ("/files/<path:key>/preview", "GET"): row("owner_mentor", allow={"scoped": {200}}),
+    ("/files/<path:key>/inline", "GET"): row("owner_mentor", allow={"scoped": {200}}),
     ("/files/direct", "POST"): row("auth", {"kind": "document", "filename": "r.pdf", "size": "100"}),
     ("/files/direct/confirm", "POST"): row("auth", {"token": "not-a-real-token"}),
     # mentorship

@@ -171,3 +171,27 @@ def format_duration(seconds: int | None) -> str:
     minutes, secs = divmod(int(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+# ---- previews (issue #18 part 4): which stored types the page may show in place, and how ----------------------
+# PDF: the browser's viewer, embedded same-origin; PNG/JPEG: an <img>; text: read on the server, capped, and shown
+# as escaped preformatted text, or, for a Markdown name, through the sanitising renderer. Everything else (Office
+# and OpenDocument files, ZIP archives, media, captions) has no preview: the download link only. Uploads never hold
+# HTML or SVG (services.media refuses them), and nothing here would serve them inline if one got through.
+INLINE_PREVIEWS = {"pdf": "pdf", "png": "image", "jpeg": "image"}
+MARKDOWN_EXTENSIONS = (".md", ".markdown")
+TEXT_PREVIEW_BYTES = 256 * 1024
+
+
+def preview_kind(type_key: str | None, filename: str | None = None) -> str | None:
+    """"pdf", "image", "markdown", "text", or None (no preview: download only)."""
+    if type_key in INLINE_PREVIEWS:
+        return INLINE_PREVIEWS[type_key]
+    if type_key == "text":
+        return "markdown" if (filename or "").lower().endswith(MARKDOWN_EXTENSIONS) else "text"
+    return None
+
+
+def served_inline(type_key: str | None) -> bool:
+    """Whether the preview's inline URL may send the stored bytes themselves (PDF and images only)."""
+    return type_key in INLINE_PREVIEWS

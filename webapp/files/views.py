@@ -1,18 +1,18 @@
 """Uploads (checked by content) and authorised downloads (streamed locally, presigned on S3)."""
 from __future__ import annotations
 
-from flask import (Blueprint, current_app, flash, jsonify, make_response, redirect, render_template, request,
+from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, request,
                    url_for)
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import htmx
 from ..domain.errors import DomainError, Forbidden, Invalid, NotFound
-from ..domain.uploads import KINDS
+from ..domain.uploads import KINDS, preview_kind, served_inline
 from ..services import files as files_service
 from ..services.actors import actor_for
 from ..security import talisman
-from .responses import FILE_CSP, send_stored
+from .responses import FILE_CSP, INLINE_CSP, send_inline, send_stored
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 
@@ -20,17 +20,50 @@ bp = Blueprint("files", __name__, url_prefix="/files")
 @bp.get("/<path:key>")
 @talisman(content_security_policy=FILE_CSP)
 def download(key: str):
+    return send_stored(_readable(key))
+
+
+@bp.get("/<path:key>/preview")
+def preview(key: str):
+    """The file shown in the page, for whoever may download it: a PDF embedded (its bytes come from `inline`), an
+    image, a text or Markdown file rendered on the server (capped), or, for any other type, a note and the download
+    link. With htmx aimed at `#file-preview-<id>` the fragment, else a whole page (the "Preview" link)."""
+    row = _readable(key)
+    kind = preview_kind(row.type_key, row.filename)
+    text = files_service.text_preview(row) if kind in ("text", "markdown") else None
+    ctx = {"file": row, "kind": kind, "text": text}
+    if htmx.wants(f"file-preview-{row.id}"):
+        return render_template("files/_preview.html", **ctx)
+    return render_template("files/preview.html", **ctx)
+
+
+@bp.get("/<path:key>/inline")
+@talisman(content_security_policy=INLINE_CSP, frame_options="SAMEORIGIN")
+def inline(key: str):
+    """The bytes of a PDF or an image, inline and framable by this site only (the preview embeds them); every other
+    type is 404 here and stays download-only (`download`, as an attachment)."""
+    row = _readable(key)
+    if not served_inline(row.type_key):
+        raise NotFound("This file has no inline view; download it instead.")
+    return send_inline(row)
+
+
+def _readable(key: str):
+    """The file if the current user may read it (services.files.readable, the one rule); an anonymous visitor who
+    may not is sent to log in (401 with HX-Redirect for htmx), as every page does."""
     actor = actor_for(current_user)
-    row = files_service.get_file(key)
-    facts = files_service.facts(row)
-    if not files_service.can_download(actor, row, facts):
-        if not facts.owner_active:
-            # A deactivated owner's public files are gone, as their public page is (404, not a login page).
-            raise NotFound("That file does not exist.")
+    try:
+        return files_service.readable(actor, key)
+    except Forbidden:
         if actor.id is None:
-            return current_app.login_manager.unauthorized()
-        raise Forbidden("You do not have access to this file.")
-    return send_stored(row)
+            abort(current_app.login_manager.unauthorized())
+        raise
+
+
+@bp.app_template_global("preview_kind")
+def preview_kind_of(file) -> str | None:
+    """For templates: how a stored file previews (domain.uploads.preview_kind), or None."""
+    return preview_kind(file.type_key, file.filename) if file is not None else None
 
 
 @bp.post("")

@@ -12,6 +12,9 @@ it has committed (`purge`): they answer 404 at once, and a write that fails neve
 """
 from __future__ import annotations
 
+import codecs
+from contextlib import closing
+from dataclasses import dataclass
 from datetime import timedelta
 from collections.abc import Iterable
 from typing import BinaryIO
@@ -27,7 +30,7 @@ from ..domain.visibility import FileFacts, can_delete_file, can_download_file
 from ..extensions import db
 from ..models import PortfolioItem, StoredFile, User
 from ..models.base import utcnow
-from ..storage import get_storage, new_key
+from ..storage import ObjectNotFound, get_storage, new_key
 from . import access, media
 
 UNATTACHED_GRACE = timedelta(days=1)
@@ -180,6 +183,54 @@ def facts(row: StoredFile) -> FileFacts:
         elif subject.capstone_id is not None:
             public = _in_public_case_study(subject)
     return FileFacts(owner_id=owner_id, uploaded_by_id=uploader, public=public, owner_active=owner_active)
+
+
+def readable(actor: Actor, key: str) -> StoredFile:
+    """The stored file behind `key` if `actor` may read it (the one rule downloads and previews share:
+    `can_download` over `facts`). NotFound when there is none, or its owner was deactivated and the actor is not one
+    who may still read it; Forbidden otherwise (the caller sends an anonymous actor to log in instead)."""
+    row = get_file(key)
+    file_facts = facts(row)
+    if not can_download(actor, row, file_facts):
+        if not file_facts.owner_active:
+            # A deactivated owner's public files are gone, as their public page is (404, not a login page).
+            raise NotFound("That file does not exist.")
+        raise Forbidden("You do not have access to this file.")
+    return row
+
+
+@dataclass(frozen=True)
+class TextPreview:
+    """The start of a text upload, decoded for showing in the page (uploads.preview_kind "text" or "markdown")."""
+
+    kind: str
+    text: str
+    shown_bytes: int
+    size: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.shown_bytes < self.size
+
+
+def text_preview(row: StoredFile, cap: int = uploads.TEXT_PREVIEW_BYTES) -> TextPreview:
+    """Read at most `cap` bytes of a text upload. Bytes that are not UTF-8 (an object changed in the bucket, a row
+    stored before the check) become U+FFFD, as do NULs; a character cut by the cap is left out. Never raises for
+    content; a missing object is NotFound."""
+    kind = uploads.preview_kind(row.type_key, row.filename)
+    if kind not in ("text", "markdown"):
+        raise NotFound("This file has no text preview.")
+    try:
+        with closing(get_storage().open(row.key)) as body:
+            data = body.read(cap + 1)
+    except ObjectNotFound:
+        raise NotFound("That file does not exist.") from None
+    truncated = len(data) > cap
+    data = data[:cap]
+    text = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(data, final=not truncated)
+    text = text.removeprefix("\ufeff").replace("\x00", "\ufffd")
+    size = max(row.size or 0, len(data) + (1 if truncated else 0))
+    return TextPreview(kind=kind, text=text, shown_bytes=len(data), size=size)
 
 
 def _in_public_case_study(row: StoredFile) -> bool:
