@@ -149,6 +149,8 @@ TABLE: dict[tuple[str, str], dict] = {
     # A learner's page: admins and mentors assigned to the learner for some track (scoped: they see only their
     # track's work there; self_admin: an admin, who may open any learner's page); never a claim holder as such.
     ("/mentorship/learners/<handle>", "GET"): row("mentor", allow={"scoped": {200}, "self_admin": {200}}),
+    # The gradebook: every mentor and admin has one (a mentor's lists their own learners only).
+    ("/mentorship/gradebook", "GET"): row("staff"),
     ("/mentorship/queue/<any(capstone, attempt):kind>/<int:subject_id>/claim", "POST"): row("claim"),
     ("/mentorship/queue/<any(capstone, attempt):kind>/<int:subject_id>/reassign", "POST"): row(
         "admin", {"mentor": "{stranger_email}"}),

@@ -4,6 +4,8 @@ Writes are plain form posts that htmx enhances: a draft save answers with a smal
 version out of band (focus stays where it was); without JavaScript it redirects back to the page."""
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
@@ -18,6 +20,7 @@ from ..domain.policies import MENTOR_ROLES
 from ..models import MentorshipInteraction
 from ..models.base import utcnow
 from ..security import role_required
+from ..services import gradebook as gradebook_service
 from ..services import learners as learners_service
 from ..services import queue as queue_service
 from ..services import reviews as service
@@ -126,6 +129,36 @@ def learner(handle: str):
     """Everything of one learner the mentor may see (services.learners)."""
     ctx = learners_service.learner_view(actor_for(current_user), handle)
     return render_template("mentorship/learner.html", **ctx)
+
+
+@bp.get("/gradebook")
+@role_required(*MENTOR_ROLES)
+def gradebook():
+    """The viewer's learners × a track's mastery missions (services.gradebook); `?format=csv` downloads it."""
+    actor = actor_for(current_user)
+    track = request.args.get("track") or TRACKS[0]
+    sort = request.args.get("sort", "name")
+    if request.args.get("format") == "csv":
+        table = gradebook_service.gradebook(actor, track, sort=sort, page=None)
+        out = io.StringIO()
+        csv.writer(out).writerows(gradebook_service.csv_rows(table, _stage_label))
+        resp = make_response(out.getvalue().encode("utf-8"))
+        resp.headers["Content-Type"] = "text/csv; charset=utf-8"
+        resp.headers["Content-Disposition"] = f'attachment; filename="gradebook-{table["track"]}.csv"'
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+    page = request.args.get("page", "1")
+    table = gradebook_service.gradebook(actor, track, sort=sort, page=int(page) if page.isdigit() else 1)
+    return render_template("mentorship/gradebook.html", stage_label=_stage_label, **table)
+
+
+def _stage_label(stage: str | None) -> str:
+    """A capstone's stage as the gradebook says it."""
+    if stage == phase_rules.COMPLETED:
+        return "Approved"
+    if stage == phase_rules.REVIEW_STAGE:
+        return "In review"
+    return phase_rules.PHASE_LABELS.get(stage, "") if stage else ""
 
 
 # ---- reviews -------------------------------------------------------------------------------------------------
