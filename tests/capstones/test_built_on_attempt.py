@@ -189,6 +189,9 @@ def test_request_changes_is_stored_and_shown_with_the_feedback_until_resubmitted
     review = _request_changes(client, cap, built["mentor"])
     cap = reload(cap.id)
     assert cap.changes_requested_at is not None and cap.submitted_at is None
+    _, token = make_token(built["learner"])
+    body = client.get(f"/api/v1/capstones/{cap.id}", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert body["changes_requested_at"] is not None and body["attempt"] == built["attempt"].id
     page = text(client.get(f"/capstones/{cap.id}"))
     status = page[page.index('id="capstone-status"'):page.index('class="capstone-track')]
     assert "Changes requested" in status and "<strong>timeline</strong>" in status

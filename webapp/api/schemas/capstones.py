@@ -116,6 +116,8 @@ class CapstoneSummarySchema(Schema):
     mentor_approved = Derived.Boolean(value=lambda c: bool(c.mentor_approved), required=True)
     mentor_final_score = fields.Float(allow_none=True, required=True)
     mentor_reviewed_at = fields.DateTime(allow_none=True, required=True)
+    changes_requested_at = fields.DateTime(allow_none=True, required=True, metadata={
+        "description": "when a mentor asked for changes, until the capstone is submitted again (null otherwise)"})
     version = fields.Integer(attribute="version_id", required=True,
                              metadata={"description": "send it back in PATCH to detect conflicts"})
     created_at = fields.DateTime(required=True)
