@@ -652,7 +652,9 @@ def _clean_url(name: str, value) -> str | None:
     if len(text) > URL_MAX:
         raise Invalid(f"The {label} address is too long.", fields={name: f"At most {URL_MAX} characters."})
     try:
-        parts = urlsplit(text) if text.isprintable() and not any(c.isspace() for c in text) else None
+        # Characters a URL never holds unencoded (RFC 3986): spaces, quotes, angle brackets, backslash, backtick.
+        parts = urlsplit(text) if text.isprintable() and not any(c.isspace() or c in '"<>\\`{}|^' for c in text) \
+            else None
         host = (parts.hostname or "") if parts else ""
     except ValueError:       # an unbalanced [ in the host, say
         parts, host = None, ""
