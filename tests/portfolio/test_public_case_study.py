@@ -341,7 +341,7 @@ def test_public_page_prints_with_page_margins_and_no_navigation(client, app):
     css = (app.static_folder and open(f"{app.static_folder}/css/app.css", encoding="utf-8").read())
     assert re.search(r"@page\s*\{[^}]*margin", css)
     block = css[css.index("/* ---- Public case study"):]
-    assert ".site-header" in block and 'a[href^="http"]::after' in block
+    assert ".site-header" in block and ".case-study-player video" in block
 
 
 # ---- 6. redaction findings at approval --------------------------------------------------------------------------
