@@ -186,7 +186,8 @@ def review_portfolio_item(body, item_id):
     the mentor's verdict (the `note` never is)."""
     _, actor = _me()
     item = service.get_for(actor, item_id)
-    service.review_item(actor, item, body["decision"], body.get("note") or "", public_note=body.get("public_note") or "")
+    service.review_item(actor, item, body["decision"], body.get("note") or "",
+                        public_note=body.get("public_note") or "")
     return service.get_for(actor, item_id)
 
 
