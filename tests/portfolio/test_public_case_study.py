@@ -222,6 +222,10 @@ def test_api_review_takes_a_public_note_and_the_owner_view_shows_it(client, peop
     assert resp.get_json()["public_note"] == "Well done." and resp.get_json()["review_note"] == PRIVATE_NOTE
     page = text(client.get("/p/lea"))
     assert "Well done." in page and PRIVATE_NOTE not in page
+    # The owner's item page says what the public page shows of the mentor.
+    act_as(client, people, "owner")
+    own = text(client.get(f"/portfolio/items/{item.id}"))
+    assert "public note, shown on your public page" in own and "Well done." in own
 
 
 # ---- 3. scores are opt-in -------------------------------------------------------------------------------------------
