@@ -21,8 +21,9 @@ def _errors(page):
 
 
 def test_learner_publishes_an_item_and_a_visitor_downloads_its_evidence(browser, live_server, tmp_path):
+    # Pia shows her capstone scores (they are opt-in: tests/portfolio/test_public_case_study.py).
     learner = make_user("learner", email="pia@example.com", handle="pia", display_name="Pia Analyst",
-                        bio="SOC analyst who likes **clean timelines**.")
+                        bio="SOC analyst who likes **clean timelines**.", show_scores=True)
     mentor = make_user("mentor", email="max@example.com", display_name="Max Mentor")
     assign(mentor, learner)
     make_mission(skills=["Log analysis", "Incident triage"])

@@ -78,6 +78,8 @@ def edit_capstone_behind_the_back(cap_id: int, **fields) -> None:
 # ---- the snapshot --------------------------------------------------------------------------------------------------
 
 def test_capstone_edited_after_approval_leaves_the_public_case_study_as_approved(client, people):
+    people["owner"].show_scores = True          # scores are opt-in (tests/portfolio/test_public_case_study.py)
+    db.session.commit()
     cap = approved_capstone(people)
     item = approve_item(client, people, cap)
     edit_capstone_behind_the_back(cap.id, report_summary="EDITED after approval.",
@@ -86,8 +88,10 @@ def test_capstone_edited_after_approval_leaves_the_public_case_study_as_approved
                                   decisions_made=[{"decision": "Pay the ransom", "rationale": "Quick"}])
     page = text(client.get("/p/lea"))
     for approved in ("Contained in 4 h.", "<strong>all</strong>", "https://example.org/talk",
-                     "Isolate the ward VLAN", "Calm, well-argued work.", "88"):
+                     "Isolate the ward VLAN", "88"):
         assert approved in page, approved
+    # The capstone review's feedback is private: visitors see only the mentor's public note (none here).
+    assert "Calm, well-argued work." not in page
     for edited in ("EDITED after approval", "Nothing to see", "phish.example", "Pay the ransom"):
         assert edited not in page, edited
     # The owner's own view of the approved item shows what was approved too.

@@ -235,6 +235,8 @@ def test_a_file_of_another_item_is_not_reachable_through_a_link(client, people, 
 
 def test_capstone_result_shows_score_rubric_chart_and_case_study(client, people):
     owner = people["owner"]
+    owner.show_scores = True            # scores are opt-in (tests/portfolio/test_public_case_study.py)
+    db.session.commit()
     mission = make_mission(title="Night Shift", tier="mastery", track="defender",
                            summary="Contain ransomware at a hospital.")
     cap = make_capstone(owner, mission, done=PHASES, mentor_approved=True, mentor_final_score=Decimal("87.50"),
@@ -257,9 +259,10 @@ def test_capstone_result_shows_score_rubric_chart_and_case_study(client, people)
     assert ('<th scope="row">Containment</th><td class="col-optional">3</td><td>L4</td><td>4 of 4</td>'
             in page)
     for expected in ("Contain ransomware at a hospital.", "Isolate the ward VLAN", "Stop lateral movement",
-                     "<strong>all</strong>", "Contained in 4 h.", "https://example.org/talk", "Calm, well-argued work.",
+                     "<strong>all</strong>", "Contained in 4 h.", "https://example.org/talk",
                      "Approved by " + people["assigned_mentor"].display_name):
         assert expected in page, expected
+    assert "Calm, well-argued work." not in page      # the capstone review's feedback is private
     # Mastery comes from the approved capstone on a mastery mission.
     tracks = re.search(r'id="tracks-h".*?</section>', page, re.S).group(0)
     assert "Defender" in tracks and "mastery reached" in tracks

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from ..services.accounts import MIN_PASSWORD
@@ -14,6 +14,16 @@ class ProfileForm(FlaskForm):
                message="3-40 lowercase letters, digits, - or _; starts and ends with a letter or digit.")])
     bio = TextAreaField("Bio", description="Markdown. Shown on your public portfolio.",
                         validators=[Length(max=5000, message="At most 5000 characters.")])
+    # Your public page (services.portfolio.clean_public_links checks them: https only, a real-looking e-mail).
+    website_url = URLField("Website", description="Optional. A full https:// address.")
+    github_url = URLField("GitHub", description="Optional. Your profile, such as https://github.com/you.")
+    linkedin_url = URLField("LinkedIn", description="Optional. Such as https://www.linkedin.com/in/you.")
+    contact_email = EmailField("Contact e-mail", description="Optional. Shown on your public page so an employer "
+                                                             "can write to you; it can differ from your login.")
+    show_scores = BooleanField("Show my capstone scores on my public page",
+                               description="Off: visitors see that a mentor approved your capstones, not the scores.")
+
+    LINK_FIELDS = ("website_url", "github_url", "linkedin_url", "contact_email")
 
 
 class PasswordForm(FlaskForm):

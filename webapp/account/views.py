@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from ..domain.errors import DomainError
 from ..services import accounts, tokens
+from ..services import portfolio as portfolio_service
 from .forms import PasswordForm, ProfileForm, RevokeForm, TokenForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -67,8 +68,11 @@ def media():
 def profile():
     form = ProfileForm()
     if form.validate_on_submit():
+        public = {name: form[name].data or "" for name in form.LINK_FIELDS} | {"show_scores": form.show_scores.data}
         try:
+            portfolio_service.clean_public_links(public)     # every problem beside its field, before saving anything
             accounts.update_profile(current_user, form.display_name.data, form.handle.data, form.bio.data)
+            portfolio_service.set_public_profile(current_user, public)
         except DomainError as exc:
             _apply_errors(form, exc)
         else:

@@ -182,10 +182,12 @@ def review_portfolio_item(body, item_id):
     """Approve an item or request changes
 
     The owner's assigned mentors and admins, never the owner; only `submitted` items (else 409).
-    `request_changes` needs a `note`."""
+    `request_changes` needs a `note`. With `approve`, an optional `public_note` is shown on the public page as
+    the mentor's verdict (the `note` never is)."""
     _, actor = _me()
     item = service.get_for(actor, item_id)
-    service.review_item(actor, item, body["decision"], body.get("note") or "")
+    service.review_item(actor, item, body["decision"], body.get("note") or "",
+                        public_note=body.get("public_note") or "")
     return service.get_for(actor, item_id)
 
 

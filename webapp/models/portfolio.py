@@ -42,6 +42,9 @@ class PortfolioItem(db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_note: Mapped[str] = mapped_column(Text, default="")
+    # What the approving mentor wrote for publication (opt-in: empty shows nothing). The only words of the mentor
+    # a visitor sees; review_note and the capstone review's feedback stay with the learner and their mentors.
+    public_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Fingerprints of the likely secrets found in the item that the owner confirmed as safe or redacted.
     confirmed_findings: Mapped[list] = mapped_column(JSONDoc, default=list)

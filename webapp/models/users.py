@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.catalogue import ROLES, TRACKS
@@ -32,6 +32,13 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="learner", index=True)
     bio: Mapped[str] = mapped_column(Text, default="")
+    # The public page's links and contact (services.portfolio.clean_public_links: https only, never required).
+    website_url: Mapped[str | None] = mapped_column(String(300))
+    github_url: Mapped[str | None] = mapped_column(String(300))
+    linkedin_url: Mapped[str | None] = mapped_column(String(300))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    # Capstone scores on the public page, its API view and its metadata: the learner opts in (README, Portfolio).
+    show_scores: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_active: Mapped[bool] = mapped_column(default=True)
     # Stretches time_elapsed triggers for learners who need extra time (set by a mentor or admin).
     time_multiplier: Mapped[float] = mapped_column(default=1.0, server_default="1")

@@ -63,8 +63,12 @@ class ReviewForm(FlaskForm):
     decision = RadioField("Decision", choices=options([("approve", "Approve"),
                                                        ("request_changes", "Request changes")]),
                           validators=[DataRequired("Choose approve or request changes.")])
-    note = TextAreaField("Note to the learner", description="Required when you ask for changes.",
+    note = TextAreaField("Note to the learner", description="Required when you ask for changes. Only the learner "
+                                                            "and their mentors read it.",
                          validators=[Length(max=5000)])
+    public_note = TextAreaField("Public note (optional)", description="Shown on the learner's public page as your "
+                                "verdict when you approve. Markdown or plain text. Leave it empty to show nothing.",
+                                validators=[Length(max=5000)])
 
 
 class ButtonForm(FlaskForm):

@@ -118,13 +118,18 @@ def create():
                            pending=service.pending_uploads(current_user)), 422
 
 
+def _download_url(key: str) -> str:
+    return url_for("files.download", key=key)
+
+
 def _detail_context(item, actor, *, form=None, findings=None, review_form=None) -> dict:
     can_edit = rules.can_edit_item(actor, item.owner_id)
+    can_review = access.may_act(actor, access.item_work(item)) and rules.awaits_review(item.status)
     study = service.case_studies([item]).get(item.id)
     return {
         "item": item, "can_edit": can_edit, "can_delete": rules.can_delete_item(actor, item.owner_id),
         "can_submit": can_edit and rules.can_submit(item.status),
-        "can_review": access.may_act(actor, access.item_work(item)) and rules.awaits_review(item.status),
+        "can_review": can_review,
         "form": form or (_item_form(item.owner_id, obj=item) if can_edit else None),
         "visibility_form": VisibilityForm(obj=item), "review_form": review_form or ReviewForm(
             seen=item.submitted_at.isoformat() if item.submitted_at else ""),
@@ -133,7 +138,10 @@ def _detail_context(item, actor, *, form=None, findings=None, review_form=None) 
         "pending": service.pending_uploads(current_user) if can_edit else [],
         "share_url": url_for("portfolio.shared", token=item.share_token, _external=True)
         if item.share_token and item.visibility == "unlisted" else None,
-        "study": study,
+        "study": study, "media": service.case_study_media({item.id: study}) if study else {},
+        "file_url": _download_url,
+        # The mentor deciding on the item sees what the learner confirmed as redacted or safe to share (SPEC §6).
+        "confirmed": service.confirmed_findings(item) if can_review else [],
     }
 
 
@@ -215,7 +223,8 @@ def review(item_id: int):
     item = service.get_for(actor, item_id)
     form = ReviewForm()
     try:
-        service.review_item(actor, item, form.decision.data or "", form.note.data or "", seen=form.seen.data or None)
+        service.review_item(actor, item, form.decision.data or "", form.note.data or "", seen=form.seen.data or None,
+                            public_note=form.public_note.data or "")
     except Invalid as exc:
         # The item page again, the decision and note kept, the problem beside the field it names.
         db.session.rollback()
@@ -285,8 +294,9 @@ def public(handle: str):
 
     def make() -> PublicPage:
         profile = service.public_profile(handle)
-        ctx = {**profile, "own": own, "evidence_for": service.public_evidence,
-               "public_file_url": lambda key: url_for("files.download", key=key),
+        ctx = {**profile, "own": own, "evidence_for": service.public_evidence, "public_file_url": _download_url,
+               "links": service.public_links(profile["user"]), "media": service.case_study_media(profile["studies"]),
+               "hide_scores": not profile["user"].show_scores,
                "page_url": url_for("portfolio.public", handle=handle, _external=True)}
         return PublicPage(f"{profile['user'].display_name} — portfolio",
                           Markup(render_template("portfolio/_public_meta.html", **ctx)),  # nosec B704
@@ -305,6 +315,8 @@ def shared(token: str):
     study = service.case_studies([item]).get(item.id)
     html = render_template("portfolio/shared.html", item=item, study=study,
                            evidence=service.public_evidence(item), heading="h1",
+                           media=service.case_study_media({item.id: study}) if study else {},
+                           hide_scores=not item.owner.show_scores,
                            shared_file_url=lambda key: url_for("portfolio.shared_file", token=token, key=key))
     resp = make_response(html)
     # The link may be rotated at any moment: no cache may keep the page (or its URL) around.

@@ -226,6 +226,8 @@ def _approve_with_reviews(cap, mission, learner, mentor, when) -> None:
         skill_tags=list(mission.skills[:4]), mission_id=mission.id, capstone_id=cap.id,
         submitted_at=when + timedelta(days=2), reviewed_by_id=mentor.id, reviewed_at=when + timedelta(days=3),
         review_note="Approved: the case study matches the capstone I reviewed.",
+        # What the mentor wrote for the public page (the review note above stays private).
+        public_note=f"A well-argued capstone on {mission.title}: clear decisions, each with its trade-off.",
         case_study=portfolio_service.take_case_study(cap, taken_at=when + timedelta(days=3))))
 
 

@@ -291,13 +291,17 @@ def captions_parent(actor: Actor, key: str) -> StoredFile:
 
 def shared_evidence(token: str, key: str) -> StoredFile:
     """A file of an approved item reached through the item's current secret link (never archives): its evidence,
-    or the report or presentation of its case study snapshot. Nothing while the owner is deactivated."""
+    or the report or presentation of its case study snapshot, and the captions of those recordings (they go with
+    the recording they caption, as in facts()). Nothing while the owner is deactivated."""
     row = get_file(key)
+    subject = row
+    if row.parent_id is not None and row.portfolio_item_id is None:
+        subject = db.session.get(StoredFile, row.parent_id) or row
     item = db.session.scalar(select(PortfolioItem).where(PortfolioItem.share_token == token)) if token else None
     shown = item is not None and (
-        row.portfolio_item_id == item.id
-        or (item.item_type == CAPSTONE_RESULT and item.capstone_id is not None and row.capstone_id == item.capstone_id
-            and row.key in case_study_file_keys(item.case_study)))
+        subject.portfolio_item_id == item.id
+        or (item.item_type == CAPSTONE_RESULT and item.capstone_id is not None
+            and subject.capstone_id == item.capstone_id and subject.key in case_study_file_keys(item.case_study)))
     if not shown or not reachable_by_link(item.status, item.visibility) or row.type_key == "zip" \
             or not db.session.scalar(select(User.is_active).where(User.id == item.owner_id)):
         raise NotFound("That file does not exist, or the link has changed.")

@@ -6,9 +6,11 @@ domain.portfolio (workflow, permissions, mastery) and domain.redaction (the evid
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+import re
 import secrets
+from datetime import datetime
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, delete as sa_delete, func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -361,6 +363,15 @@ def scan_item(item: PortfolioItem) -> list[redaction.Finding]:
     return findings
 
 
+def confirmed_findings(item: PortfolioItem) -> list[redaction.Finding]:
+    """What the approving mentor checks (SPEC §6): every likely secret in the item as it is now that the learner
+    confirmed as redacted or safe to share."""
+    confirmed = set(item.confirmed_findings or [])
+    if not confirmed:
+        return []
+    return [f for f in scan_item(item) if f.fingerprint in confirmed]
+
+
 def submit_item(actor: Actor, item: PortfolioItem, confirm: list[str] | None = None) -> PortfolioItem:
     """Send the item for review. Fingerprints in `confirm` are recorded as confirmed by the owner; any
     finding still unconfirmed refuses the submission (422, listing every finding)."""
@@ -401,10 +412,25 @@ RESUBMITTED = ("The learner changed and submitted this item again after you open
                "read it as it is now, then send your review.")
 
 
+PUBLIC_NOTE_MAX = 5000
+
+
+def _clean_public_note(public_note) -> str:
+    """The approving mentor's words for visitors: plain text or Markdown (rendered sanitised), at most 5000
+    characters; empty means the public page shows no verdict."""
+    text = str(public_note or "").strip()
+    if len(text) > PUBLIC_NOTE_MAX:
+        raise Invalid(f"The public note is at most {PUBLIC_NOTE_MAX} characters.",
+                      fields={"public_note": f"At most {PUBLIC_NOTE_MAX} characters."})
+    return text
+
+
 def review_item(actor: Actor, item: PortfolioItem, decision: str, note: str = "",
-                seen: str | None = None) -> PortfolioItem:
+                seen: str | None = None, public_note: str = "") -> PortfolioItem:
     """A mentor's decision on a submitted item. `seen` is the submission the mentor's page showed (its
-    submitted_at, as the review form carries it): a decision never covers a submission the mentor did not see."""
+    submitted_at, as the review form carries it): a decision never covers a submission the mentor did not see.
+    `public_note` is what an approval shows visitors as the mentor's verdict (nothing when empty); the private
+    `note` never leaves the learner and their mentors."""
     if not access.may_act(actor, access.item_work(item)):
         if actor.id == item.owner_id:
             raise Forbidden(f"{access.OWN_WORK} One of your mentors approves your portfolio items.")
@@ -413,7 +439,9 @@ def review_item(actor: Actor, item: PortfolioItem, decision: str, note: str = ""
     new_status = rules.check_can_review(item.status, decision, note)
     if seen and (item.submitted_at is None or seen != item.submitted_at.isoformat()):
         raise Conflict(RESUBMITTED, fields={"status": item.status})
-    values = {"status": new_status, "reviewed_by_id": actor.id, "reviewed_at": utcnow(), "review_note": note}
+    public_note = _clean_public_note(public_note) if new_status == "approved" else ""
+    values = {"status": new_status, "reviewed_by_id": actor.id, "reviewed_at": utcnow(), "review_note": note,
+              "public_note": public_note}
     if new_status == "approved" and item.item_type == rules.CAPSTONE_RESULT:
         # Approval covers what the mentor saw: the capstone as it is now, kept on the item.
         values["case_study"] = take_case_study(_check_backing(item.item_type, item.capstone_id, lock=True))
@@ -588,3 +616,108 @@ def public_evidence(item: PortfolioItem) -> list[dict]:
 
 VISITOR_HIDDEN_TYPES = {"application/zip", "application/x-msdownload", "application/x-dosexec",
                         "application/x-executable", "application/octet-stream"}
+
+
+# ---- the case study's recordings ---------------------------------------------------------------------------------
+
+def case_study_media(studies: dict[int, dict]) -> dict[str, StoredFile]:
+    """The audio and video files among the case studies' report and presentation, by key, with their captions
+    (one query whatever the number of studies): these get a player, other files a download link."""
+    keys = {doc["file"]["key"] for study in studies.values() for doc in (study.get("report"), study.get("presentation"))
+            if doc and doc.get("file") and str(doc["file"].get("content_type", "")).startswith(("audio/", "video/"))}
+    if not keys:
+        return {}
+    rows = db.session.scalars(select(StoredFile).options(selectinload(StoredFile.captions)).where(
+        StoredFile.key.in_(sorted(keys)), StoredFile.kind.in_(("audio", "video")),
+        StoredFile.stored_at.is_not(None))).all()
+    return {row.key: row for row in rows}
+
+
+# ---- the owner's public page: links, contact, scores -------------------------------------------------------------
+
+PUBLIC_LINK_FIELDS = {"website_url": "Website", "github_url": "GitHub", "linkedin_url": "LinkedIn"}
+LINK_HOSTS = {"github_url": ("github.com",), "linkedin_url": ("linkedin.com",)}
+URL_MAX = 300
+EMAIL_MAX = 254
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?=.{4,253}$)"
+                    r"([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+_HOST = re.compile(r"^([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _clean_url(name: str, value) -> str | None:
+    label = PUBLIC_LINK_FIELDS[name]
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if len(text) > URL_MAX:
+        raise Invalid(f"The {label} address is too long.", fields={name: f"At most {URL_MAX} characters."})
+    try:
+        # Characters a URL never holds unencoded (RFC 3986): spaces, quotes, angle brackets, backslash, backtick.
+        parts = urlsplit(text) if text.isprintable() and not any(c.isspace() or c in '"<>\\`{}|^' for c in text) \
+            else None
+        host = (parts.hostname or "") if parts else ""
+    except ValueError:       # an unbalanced [ in the host, say
+        parts, host = None, ""
+    if parts is None or parts.scheme.lower() != "https" or not _HOST.match(host) or parts.username is not None \
+            or parts.password is not None:
+        raise Invalid(f"The {label} address must be a full https:// link.",
+                      fields={name: "Enter a full https:// address, such as https://example.org/me."})
+    allowed = LINK_HOSTS.get(name)
+    if allowed and not any(host == h or host.endswith("." + h) for h in allowed):
+        raise Invalid(f"The {label} address must be on {allowed[0]}.",
+                      fields={name: f"Enter an address on {allowed[0]}, such as https://{allowed[0]}/you."})
+    return text
+
+
+def _clean_email(value) -> str | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if len(text) > EMAIL_MAX or not _EMAIL.match(text):
+        raise Invalid("The contact e-mail does not look like an e-mail address.",
+                      fields={"contact_email": "Enter an address such as you@example.org."})
+    return text
+
+
+def clean_public_links(data: dict) -> dict:
+    """The links and contact of a public page, checked: https URLs only (GitHub and LinkedIn on their own
+    sites), a real-looking e-mail; every one optional (empty clears it). 422 naming every field at fault."""
+    out: dict = {}
+    problems: dict[str, str] = {}
+    messages: list[str] = []
+    for name in PUBLIC_LINK_FIELDS:
+        if name in data:
+            try:
+                out[name] = _clean_url(name, data[name])
+            except Invalid as exc:
+                problems.update(exc.fields)
+                messages.append(exc.message)
+    if "contact_email" in data:
+        try:
+            out["contact_email"] = _clean_email(data["contact_email"])
+        except Invalid as exc:
+            problems.update(exc.fields)
+            messages.append(exc.message)
+    if problems:
+        raise Invalid(" ".join(messages), fields=problems)
+    if "show_scores" in data:
+        out["show_scores"] = bool(data["show_scores"])
+    return out
+
+
+def set_public_profile(user: User, data: dict) -> User:
+    """Save the links, contact e-mail and scores switch of the user's public page (only the keys given)."""
+    values = clean_public_links(data)
+    for name, value in values.items():
+        setattr(user, name, value)
+    _commit()
+    return user
+
+
+def public_links(user: User) -> list[dict]:
+    """The links a public page shows, in a fixed order: {label, href, text}."""
+    out = [{"label": label, "href": getattr(user, name), "text": getattr(user, name)}
+           for name, label in PUBLIC_LINK_FIELDS.items() if getattr(user, name)]
+    if user.contact_email:
+        out.append({"label": "E-mail", "href": "mailto:" + user.contact_email, "text": user.contact_email})
+    return out

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import g, url_for
-from marshmallow import Schema, fields, missing, validate
+from marshmallow import Schema, fields, missing, post_dump, validate
 
 from ...domain.portfolio import DECISIONS, ITEM_TYPES, STATUSES, VISIBILITIES
 from ...services import portfolio as service
@@ -59,6 +59,8 @@ class PortfolioItemSchema(Schema):
                                metadata={"description": "reviewer's display name"})
     reviewed_at = fields.DateTime(allow_none=True, required=True)
     review_note = Text(required=True)
+    public_note = Text(required=True, metadata={
+        "description": "what the approving mentor wrote for the public page (Markdown; empty: nothing shown)"})
     submitted_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
@@ -85,6 +87,8 @@ class PublicItemSchema(PortfolioItemSchema):
 
     evidence_files = Derived.List(fields.Nested(EvidenceFileSchema), value=service.public_evidence, required=True)
     review_note = Derived.String(value=lambda i: "", required=True)
+    public_note = Text(required=True, metadata={
+        "description": "the mentor's verdict written for publication (Markdown; empty: none)"})
     submitted_at = Derived.DateTime(value=lambda i: None, allow_none=True)
     url = Derived.String(value=lambda i: url_for("portfolio.public", handle=i.owner.handle, _external=True)
                          + f"#item-{i.id}", required=True, metadata={"description": "the item on the public page"})
@@ -121,7 +125,10 @@ class PortfolioSubmitBody(Schema):
 class PortfolioReviewBody(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(tuple(DECISIONS)))
     note = fields.String(load_default="", validate=validate.Length(max=5000),
-                         metadata={"description": "required when requesting changes"})
+                         metadata={"description": "required when requesting changes; read only by the learner and "
+                                                  "their mentors"})
+    public_note = fields.String(load_default="", validate=validate.Length(max=5000), metadata={
+        "description": "optional, with `approve`: shown on the public page as the mentor's verdict"})
 
 
 class PublicCapstoneSchema(Schema):
@@ -131,8 +138,14 @@ class PublicCapstoneSchema(Schema):
     title = fields.String(attribute="mission.title", required=True)
     track = fields.String(attribute="mission.track", required=True)
     tier = fields.String(attribute="mission.tier", required=True)
-    score = fields.Float(attribute="mentor_final_score", allow_none=True, required=True)
+    score = fields.Float(attribute="mentor_final_score", allow_none=True, metadata={
+        "description": "only when the learner shows their scores"})
     approved_at = fields.DateTime(attribute="mentor_reviewed_at", allow_none=True, required=True)
+
+
+class PublicLinkSchema(Schema):
+    label = fields.String(required=True, metadata={"description": "Website, GitHub, LinkedIn or E-mail"})
+    href = fields.String(required=True, metadata={"description": "an https URL, or mailto: for the e-mail"})
 
 
 class PublicPortfolioSchema(Schema):
@@ -150,6 +163,16 @@ class PublicPortfolioSchema(Schema):
     capstones = fields.List(fields.Nested(PublicCapstoneSchema), required=True)
     items = fields.List(fields.Nested(PublicItemSchema), required=True,
                         metadata={"description": "approved public items only"})
+    links = Derived.List(fields.Nested(PublicLinkSchema), value=lambda p: service.public_links(p["user"]),
+                         required=True, metadata={"description": "the learner's website, GitHub, LinkedIn, e-mail"})
+
+    @post_dump(pass_original=True)
+    def _scores_opt_in(self, data, profile, **kwargs):
+        """Scores are the learner's to show: without their consent no capstone carries one."""
+        if not profile["user"].show_scores:
+            for cap in data.get("capstones") or []:
+                cap.pop("score", None)
+        return data
 
 
 PortfolioItemPage = page_schema(PortfolioListItemSchema, "PortfolioItemPage")
