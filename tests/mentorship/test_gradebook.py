@@ -39,10 +39,10 @@ def test_the_mentor_sees_their_learners_best_scores_and_capstones(client):
     assert "Night Shift" in page and "Audit Week" not in page
     row = page[page.index("Ada Analyst"):]
     row = row[:row.index("</tr>")]
-    assert "<strong>85</strong>" in row and "Approved · 88" in row and "60" not in row
+    assert "<strong>85</strong>" in row and "Approved · 88" in row and "<strong>60</strong>" not in row
     assert "Decision making" not in page.split("Ada Analyst")[1].split("</tr>")[0]
     assert "Design &amp; remediation" in page                              # bo's capstone stage
-    assert "Not Yours" not in page and "99" not in page
+    assert "Not Yours" not in page and "<strong>99</strong>" not in page
     assert 'href="/mentorship/learners/ada"' in page
 
 
