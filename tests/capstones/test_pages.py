@@ -721,3 +721,16 @@ def test_a_file_in_a_link_field_is_a_chip_that_can_be_removed(client, login_as):
     assert snapshot() == before
     assert _post(client, reload(cap.id), "reporting", report_document_url="").status_code == 303
     assert reload(cap.id).report_document_url is None
+
+
+def test_a_file_removed_in_another_tab_stays_removed_and_the_old_tab_gets_409(client, login_as):
+    learner = login_as("learner")
+    cap = capstone_for(learner, done=PHASES[:3])
+    key = _attached(client, cap, "reporting", "report_document", "document", "report.pdf")
+    opened_at = reload(cap.id).version_id                               # both tabs show the chip
+    assert _post(client, reload(cap.id), "reporting", version=opened_at, report_document_url="").status_code == 303
+    before = snapshot()
+    resp = _post(client, reload(cap.id), "reporting", version=opened_at, report_document_url=f"/files/{key}",
+                 report_summary="Typed in the old tab")
+    assert resp.status_code == 409 and "Typed in the old tab" in text(resp)
+    assert snapshot() == before and reload(cap.id).report_document_url is None
