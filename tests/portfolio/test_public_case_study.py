@@ -109,6 +109,38 @@ def test_unlisted_case_study_recording_plays_through_the_secret_link_only(client
         assert client.get(f"/files/{key}").status_code != 200, key
 
 
+def late_captions(people, video_key: str) -> str:
+    """Captions the owner adds to the presentation after the item was approved."""
+    from webapp.models import StoredFile
+
+    video = db.session.scalar(select(StoredFile).where(StoredFile.key == video_key))
+    late = files_service.store_upload(people["owner"], io.BytesIO(sample("vtt")), "late.vtt", "captions",
+                                      parent=video)
+    db.session.commit()
+    return late.key
+
+
+@pytest.mark.parametrize("visibility", ["public", "unlisted"])
+def test_captions_added_after_approval_stay_off_the_public_case_study(client, people, store, visibility):
+    cap, report, video, captions = case_study_with_media(people)
+    item = approve_item(client, people, cap, visibility=visibility)
+    late = late_captions(people, video)
+    act_as(client, people, "anonymous")
+    if visibility == "public":
+        page, url = text(client.get("/p/lea")), "/files/{}"
+    else:
+        page, url = text(client.get(f"/s/{item.share_token}")), f"/s/{item.share_token}/files/{{}}"
+    # The captions the mentor saw at approval still play; the late ones are neither listed nor served.
+    assert url.format(captions) in page and late not in page
+    assert client.get(url.format(captions)).status_code == 200
+    for refused in (client.get(url.format(late)), client.get(f"/files/{late}")):
+        # A 404, or for /files the login page a visitor is sent to: never the captions.
+        assert refused.status_code in (302, 403, 404) and refused.data != sample("vtt")
+    # Their uploader still has them.
+    act_as(client, people, "owner")
+    assert client.get(f"/files/{late}").status_code == 200
+
+
 @pytest.mark.parametrize("who", ["anonymous", "other_learner", "unassigned_mentor"])
 def test_presentation_of_a_draft_item_is_refused_to_visitors_with_no_content(client, people, store, who):
     cap, report, video, captions = case_study_with_media(people)

@@ -3,6 +3,7 @@ services.access's rule; it comes in as a fact."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from .policies import Actor
 
@@ -31,3 +32,12 @@ def can_delete_file(actor: Actor, facts: FileFacts, attached: bool) -> bool:
     if actor.is_admin:
         return True
     return not attached and actor.id is not None and actor.id == facts.uploaded_by_id
+
+
+def caption_shown(caption_stored_at: datetime | None, approved_at: datetime | None) -> bool:
+    """Whether visitors see a captions file with a recording an approved item shows: only captions stored by the
+    time the item was approved (the mentor approved what they saw; captions added later would reach the public page
+    unreviewed). With no approval (a draft's preview to its owner and mentors) every stored caption shows."""
+    if approved_at is None:
+        return True
+    return caption_stored_at is not None and caption_stored_at <= approved_at

@@ -26,7 +26,7 @@ from ..domain import uploads
 from ..domain.errors import Forbidden, Invalid, NotFound
 from ..domain.portfolio import CAPSTONE_RESULT, case_study_file_keys, publicly_listed, reachable_by_link
 from ..domain.policies import Actor
-from ..domain.visibility import FileFacts, can_delete_file, can_download_file
+from ..domain.visibility import FileFacts, can_delete_file, can_download_file, caption_shown
 from ..extensions import db
 from ..models import PortfolioItem, StoredFile, User
 from ..models.base import utcnow
@@ -175,13 +175,15 @@ def facts(row: StoredFile) -> FileFacts:
         subject = db.session.get(StoredFile, row.parent_id) or row
     owner_id, uploader = subject.owner_id, subject.uploaded_by_id
     owner_active = bool(db.session.scalar(select(User.is_active).where(User.id == owner_id)))
-    public = False
+    approved_at = None
     if owner_active and row.type_key != "zip":
         if subject.portfolio_item_id is not None:
             item = db.session.get(PortfolioItem, subject.portfolio_item_id)
-            public = item is not None and publicly_listed(item.status, item.visibility)
+            if item is not None and publicly_listed(item.status, item.visibility):
+                approved_at = item.reviewed_at or item.updated_at
         elif subject.capstone_id is not None:
-            public = _in_public_case_study(subject)
+            approved_at = _public_case_study_approval(subject)
+    public = approved_at is not None and (subject is row or caption_shown(row.stored_at, approved_at))
     return FileFacts(owner_id=owner_id, uploaded_by_id=uploader, public=public, owner_active=owner_active)
 
 
@@ -233,15 +235,17 @@ def text_preview(row: StoredFile, cap: int = uploads.TEXT_PREVIEW_BYTES) -> Text
     return TextPreview(kind=kind, text=text, shown_bytes=len(data), size=size)
 
 
-def _in_public_case_study(row: StoredFile) -> bool:
-    """The file is the report or presentation in the snapshot of an approved, public capstone_result item of its
-    owner (never a file the live capstone names later, nor any other file of the capstone)."""
+def _public_case_study_approval(row: StoredFile):
+    """When the latest approved, public capstone_result item of its owner that shows the file (the report or
+    presentation in its snapshot) was approved; None when no such item shows it (never a file the live capstone
+    names later, nor any other file of the capstone)."""
     items = db.session.scalars(select(PortfolioItem).where(
         PortfolioItem.capstone_id == row.capstone_id, PortfolioItem.owner_id == row.owner_id,
         PortfolioItem.item_type == CAPSTONE_RESULT, PortfolioItem.status == "approved",
         PortfolioItem.visibility == "public")).all()
-    return any(publicly_listed(i.status, i.visibility) and row.key in case_study_file_keys(i.case_study)
-               for i in items)
+    times = [i.reviewed_at or i.updated_at for i in items
+             if publicly_listed(i.status, i.visibility) and row.key in case_study_file_keys(i.case_study)]
+    return max(times, default=None)
 
 
 def work_of_file(row: StoredFile) -> access.Work:
@@ -303,6 +307,7 @@ def shared_evidence(token: str, key: str) -> StoredFile:
         or (item.item_type == CAPSTONE_RESULT and item.capstone_id is not None
             and subject.capstone_id == item.capstone_id and subject.key in case_study_file_keys(item.case_study)))
     if not shown or not reachable_by_link(item.status, item.visibility) or row.type_key == "zip" \
+            or (subject is not row and not caption_shown(row.stored_at, item.reviewed_at or item.updated_at)) \
             or not db.session.scalar(select(User.is_active).where(User.id == item.owner_id)):
         raise NotFound("That file does not exist, or the link has changed.")
     return row

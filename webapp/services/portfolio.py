@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 from urllib.parse import urlsplit
@@ -18,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import caching
 from ..caching import quickread
 from ..domain import portfolio as rules
-from ..domain import redaction, uploads
+from ..domain import redaction, uploads, visibility
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..domain.policies import Actor
 from ..extensions import db
@@ -620,17 +621,44 @@ VISITOR_HIDDEN_TYPES = {"application/zip", "application/x-msdownload", "applicat
 
 # ---- the case study's recordings ---------------------------------------------------------------------------------
 
-def case_study_media(studies: dict[int, dict]) -> dict[str, StoredFile]:
-    """The audio and video files among the case studies' report and presentation, by key, with their captions
-    (one query whatever the number of studies): these get a player, other files a download link."""
-    keys = {doc["file"]["key"] for study in studies.values() for doc in (study.get("report"), study.get("presentation"))
-            if doc and doc.get("file") and str(doc["file"].get("content_type", "")).startswith(("audio/", "video/"))}
-    if not keys:
+@dataclass(frozen=True)
+class Recording:
+    """A case study's recording as its readers see it: the stored file, with the captions that may show beside it
+    (`domain.visibility.caption_shown`: none added after the item was approved). Reads as the file does in the
+    player macro."""
+
+    file: StoredFile
+    captions: list[StoredFile]
+
+    key = property(lambda self: self.file.key)
+    kind = property(lambda self: self.file.kind)
+    filename = property(lambda self: self.file.filename)
+    duration_seconds = property(lambda self: self.file.duration_seconds)
+    duration_label = property(lambda self: self.file.duration_label)
+
+
+def case_study_media(studies: dict[int, dict]) -> dict[str, Recording]:
+    """The audio and video files among the case studies' report and presentation, by key, with the captions shown
+    with them (one query whatever the number of studies): these get a player, other files a download link. A
+    snapshot shows the captions stored by the time it was taken; a live study (before approval) all of them."""
+    cutoff: dict[str, datetime | None] = {}
+    for study in studies.values():
+        for doc in (study.get("report"), study.get("presentation")):
+            if doc and doc.get("file") and str(doc["file"].get("content_type", "")).startswith(("audio/", "video/")):
+                key, taken = doc["file"]["key"], study.get("taken_at") if study.get("snapshot") else None
+                # Two studies naming one recording: a live study, or else the later approval, decides.
+                if key not in cutoff:
+                    cutoff[key] = taken
+                elif cutoff[key] is not None:
+                    cutoff[key] = None if taken is None else max(cutoff[key], taken)
+    if not cutoff:
         return {}
     rows = db.session.scalars(select(StoredFile).options(selectinload(StoredFile.captions)).where(
-        StoredFile.key.in_(sorted(keys)), StoredFile.kind.in_(("audio", "video")),
+        StoredFile.key.in_(sorted(cutoff)), StoredFile.kind.in_(("audio", "video")),
         StoredFile.stored_at.is_not(None))).all()
-    return {row.key: row for row in rows}
+    return {row.key: Recording(row, [c for c in row.captions if c.stored_at is not None
+                                     and visibility.caption_shown(c.stored_at, cutoff[row.key])])
+            for row in rows}
 
 
 # ---- the owner's public page: links, contact, scores -------------------------------------------------------------
