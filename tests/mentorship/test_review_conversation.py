@@ -134,6 +134,7 @@ def test_htmx_reply_answers_the_thread_with_the_reply_last_and_an_empty_box(clie
     assert html.index("First question.") < html.index("Second question.")
     assert re.search(r'<textarea[^>]*name="body"[^>]*>\s*</textarea>', html)       # the box is empty again
     assert "Reply sent." in html and "reply-posted" in resp.headers["HX-Trigger"]
+    assert "HX-Request" in resp.headers.get("Vary", "")
     assert [r.body for r in replies()] == ["First question.", "Second question."]
 
 
@@ -194,6 +195,17 @@ def test_reply_on_a_draft_phase_is_403_with_a_clear_message(client):
     log_in(client, w["learner"])
     resp = post(client, w["draft"], "Can I see it?")
     assert resp.status_code == 403 and "Can I see it?" not in resp.text
+    assert reply_count() == 0
+
+
+def test_htmx_refusals_answer_in_place(client):
+    w = world()
+    resp = post(client, w["shared"], "Hello?", headers=hx(f"review-{w['shared'].id}-replies"))
+    assert resp.status_code == 401 and "/auth/login" in resp.headers["HX-Redirect"]
+    log_in(client, w["mentor"])
+    resp = post(client, w["draft"], "Note.", headers=hx(f"review-{w['draft'].id}-replies"))
+    assert resp.status_code == 403 and resp.headers["HX-Retarget"] == "#flashes"
+    assert "still a draft" in resp.get_data(as_text=True) and "<html" not in resp.get_data(as_text=True)
     assert reply_count() == 0
 
 
