@@ -354,7 +354,6 @@ def toggle_step(review_id: int, index: int):
     return redirect(url_for("mentorship.review", review_id=review.id), 303)
 
 
-
 # ---- the conversation under a submitted phase ---------------------------------------------------------------------
 
 def _back() -> str:
