@@ -89,6 +89,10 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/api/v1/mentorship-interactions/<int:review_id>", "PATCH"): row("review", {"written_feedback": "More detail."}),
     ("/api/v1/mentorship-interactions/<int:review_id>/media", "POST"): row("review", "FILE"),
     ("/api/v1/mentorship-interactions/<int:review_id>/submit", "POST"): row("review", {}),
+    # the conversation under the (submitted) review: whoever may read it takes part
+    ("/api/v1/mentorship-interactions/<int:review_id>/replies", "GET"): row("review_read"),
+    ("/api/v1/mentorship-interactions/<int:review_id>/replies", "POST"): row("review_read",
+                                                                             {"body": "Why scope first?"}),
     # API: missions
     ("/api/v1/missions", "GET"): row("auth"),
     ("/api/v1/missions/<slug>", "GET"): row("auth"),
@@ -161,6 +165,7 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/mentorship/reviews/<int:review_id>", "POST"): row("review", REVIEW_FORM),
     ("/mentorship/reviews/<int:review_id>/acknowledge", "POST"): row("owner"),
     ("/mentorship/reviews/<int:review_id>/media", "POST"): row("review", "FILE"),
+    ("/mentorship/reviews/<int:review_id>/replies", "POST"): row("review_read", {"body": "Why scope first?"}),
     ("/mentorship/reviews/<int:review_id>/media/<any(audio, video):kind>/remove", "POST"): row("review"),
     ("/mentorship/reviews/<int:review_id>/step-row", "GET"): row("review"),
     ("/mentorship/reviews/<int:review_id>/steps/<int:index>/toggle", "POST"): row("owner"),

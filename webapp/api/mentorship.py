@@ -13,8 +13,10 @@ from ..services import access
 from ..services import reviews as service
 from ..services.actors import actor_for
 from .core import Blueprint, paginate
-from .schemas.mentorship import (ReviewCreateSchema, ReviewFieldsSchema, ReviewListArgs, ReviewMediaForm, ReviewPage,
-                                 ReviewPatchSchema, ReviewSchema, ReviewSubmitSchema)
+from .schemas.base import PageArgs
+from .schemas.mentorship import (ReplyCreateSchema, ReplyPage, ReplySchema, ReviewCreateSchema, ReviewFieldsSchema,
+                                 ReviewListArgs, ReviewMediaForm, ReviewPage, ReviewPatchSchema, ReviewSchema,
+                                 ReviewSubmitSchema)
 
 bp = Blueprint("mentorship", __name__)
 MI = MentorshipInteraction
@@ -138,3 +140,29 @@ def submit_review(body, review_id):
                    overall_score=body.get("overall_score"), decision=body.get("decision"),
                    reopen_phases=body.get("reopen_phases") or [])
     return review
+
+
+@bp.get("/mentorship-interactions/<int:review_id>/replies")
+@bp.authenticated(errors=(403, 404, 422))
+@bp.arguments(PageArgs, location="query")
+@bp.response(200, ReplyPage)
+def list_replies(args, review_id):
+    """The conversation under a review phase
+
+    Oldest first, as the page shows it. The learner of the review, the reviewing mentor, the learner's mentors
+    for the track (or the mentor holding the claim) and admins; a phase still in draft has no conversation
+    (403)."""
+    review = service.conversation_for(g.api_user, review_id)
+    return paginate(service.replies_query([review.id]), args)
+
+
+@bp.post("/mentorship-interactions/<int:review_id>/replies")
+@bp.authenticated(errors=(400, 403, 404, 422))
+@bp.arguments(ReplyCreateSchema)
+@bp.response(201, ReplySchema)
+def create_reply(body, review_id):
+    """Reply under a review phase
+
+    `body` is Markdown (shown sanitised), 1 to 10,000 characters. Who may: as for reading the conversation;
+    a draft phase answers 403."""
+    return service.add_reply(review_id, g.api_user, body["body"])

@@ -5,10 +5,10 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from .errors import Conflict, Invalid
+from .errors import Conflict, Forbidden, Invalid
 from .phase_fields import PHASES
 from .phases import PHASE_LABELS
-from .text import MAX_TEXT, collect_text
+from .text import MAX_TEXT, check_text, collect_text
 
 MAX_TOTAL_PHASES = 5
 REVIEW_STATUSES = ("draft", "submitted")
@@ -512,3 +512,38 @@ def learner_status(*, capstone: bool, approved: bool, approved_at: datetime | No
     else:
         label = "In review" if claim_live else "Waiting for a mentor"
     return {"key": "waiting", "label": label, "since": submitted_at, "waited": now - submitted_at}
+
+
+# ---- The conversation under a submitted review phase (SPEC §13) -------------------------------------------------
+
+MAX_REPLY = 10_000
+REPLY_ON_DRAFT = ("This review phase is still a draft: replies open once it is shared with the learner.")
+REPLY_EMPTY = "Write a reply before sending it."
+
+
+def check_can_reply(status: str) -> None:
+    """Only a submitted (shared) review phase has a conversation: a draft is the mentor's work in progress."""
+    if status != "submitted":
+        raise Forbidden(REPLY_ON_DRAFT, fields={"status": status})
+
+
+def check_reply(body: object) -> str:
+    """A reply's Markdown text, cleaned by domain.text: not empty, at most MAX_REPLY characters."""
+    text, rule = check_text(body, limit=MAX_REPLY)
+    if rule:
+        raise Invalid(f"Your reply {rule}.", fields={"body": rule})
+    if not text:
+        raise Invalid(REPLY_EMPTY, fields={"body": "must not be empty"})
+    return text
+
+
+def reply_role(author_id: int | None, author_role: str | None, *, learner_id: int, mentor_id: int) -> str:
+    """What a reply's author is to this review, as the thread labels them: the learner whose work it is, the
+    mentor who wrote the review, another mentor or an admin; "" for a deleted account."""
+    if author_id is None:
+        return ""
+    if author_id == learner_id:
+        return "learner"
+    if author_id == mentor_id:
+        return "reviewing mentor"
+    return "admin" if author_role == "admin" else "mentor"

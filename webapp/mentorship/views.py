@@ -33,7 +33,7 @@ MI = MentorshipInteraction
 
 @bp.app_context_processor
 def review_constants():
-    return {"REVIEW_PRIORITIES": rules.PRIORITIES}
+    return {"REVIEW_PRIORITIES": rules.PRIORITIES, "MAX_REPLY": rules.MAX_REPLY}
 
 
 def _hours_label(hours: float | None) -> str:
@@ -167,7 +167,9 @@ def _stage_label(stage: str | None) -> str:
 @login_required
 def index():
     """The reviews of your own work."""
-    return render_template("mentorship/index.html", reviews=service.received(current_user))
+    reviews = service.received(current_user)
+    return render_template("mentorship/index.html", reviews=reviews,
+                           reply_counts=service.reply_counts([r.id for r in reviews]))
 
 
 @bp.post("/reviews")
@@ -187,13 +189,14 @@ def create():
     return redirect(url_for("mentorship.review", review_id=review.id), 303)
 
 
-def _page(review: MI, status: int = 200, form_values: dict | None = None):
+def _page(review: MI, status: int = 200, form_values: dict | None = None, reply_typed: dict | None = None):
     editable = service.can_edit(current_user, review)
     if not editable:
         subject = service.subject_of(review)
         kind = "capstone" if review.capstone_id else "attempt"
         return render_template("mentorship/read.html", review=review, subject=subject, kind=kind,
-                               reviews_panel=queue_service.learner_view(subject, current_user)), status
+                               reviews_panel=queue_service.learner_view(subject, current_user),
+                               reply_typed=reply_typed), status
     ctx = service.workspace(review, form_values or {}, request.args.get("recipe_q", ""))
     return render_template("mentorship/review.html", PHASES=phase_rules.PHASES,
                            learner_link=learners_service.may_open(actor_for(current_user), review.learner_id),
@@ -350,3 +353,51 @@ def toggle_step(review_id: int, index: int):
         return _phase_fragment(review, "")
     return redirect(url_for("mentorship.review", review_id=review.id), 303)
 
+
+# ---- the conversation under a submitted phase ---------------------------------------------------------------------
+
+def _back() -> str:
+    """Which page the reply form sits on (for the redirect without JavaScript): the capstone's, the attempt's, or
+    the review's own page."""
+    back = request.form.get("back", "")
+    return back if back in ("capstone", "attempt") else "review"
+
+
+def _back_url(review: MI, back: str) -> str:
+    if back == "capstone" and review.capstone_id:
+        url = url_for("capstones.detail", capstone_id=review.capstone_id)
+    elif back == "attempt" and review.attempt_id:
+        url = url_for("attempts.detail", attempt_id=review.attempt_id)
+    else:
+        url = url_for("mentorship.review", review_id=review.id)
+    return f"{url}#review-{review.id}-replies"
+
+
+def _thread(review: MI, status: int = 200, **ctx):
+    """The conversation of one phase, as the thread partial htmx swaps in."""
+    return make_response(render_template(
+        "mentorship/_replies.html", r=review, replies=service.replies_of([review.id])[review.id],
+        is_learner=review.learner_id == current_user.id, reply_back=_back(), **ctx), status)
+
+
+@bp.post("/reviews/<int:review_id>/replies")
+@login_required
+def reply(review_id: int):
+    """Post a reply under a submitted review phase. htmx: the thread again, with the reply last and the box
+    empty; without JavaScript: back to the thread on the page it was sent from. Refused text stays in the box."""
+    body = request.form.get("body", "")
+    try:
+        review = service.add_reply(review_id, current_user, body).review
+    except DomainError as exc:
+        if exc.status != 422:
+            raise
+        review = service.get_for(current_user, review_id)
+        typed = {review.id: {"body": body, "error": exc.message}}
+        if htmx.is_htmx():
+            return _thread(review, exc.status, reply_typed=typed)
+        flash(exc.message, "error")
+        return _page(review, exc.status, reply_typed=typed)
+    if htmx.is_htmx():
+        return htmx.trigger(_thread(review, message="Reply sent."), "reply-posted")
+    flash("Reply sent.", "success")
+    return redirect(_back_url(review, _back()), 303)

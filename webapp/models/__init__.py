@@ -4,12 +4,12 @@ from .cache import CacheRevision
 from .capstones import CapstoneActivity, CapstoneProject
 from .catalogue import Mission, Recipe
 from .files import StoredFile
-from .mentorship import MentorshipInteraction
+from .mentorship import MentorshipInteraction, ReviewReply
 from .portfolio import PortfolioItem, PortfolioTransition
 from .ratelimit import RateLimitCounter
 from .tokens import ApiToken
 from .users import MentorAssignment, User, UserSession
 
-__all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstoneProject", "MentorAssignment", "MentorshipInteraction", "Mission",
-           "MissionAttempt", "PortfolioItem", "PortfolioTransition", "RateLimitCounter", "Recipe", "StoredFile", "User",
-           "UserSession"]
+__all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstoneProject", "MentorAssignment", "MentorshipInteraction",
+           "Mission", "MissionAttempt", "PortfolioItem", "PortfolioTransition", "RateLimitCounter", "Recipe",
+           "ReviewReply", "StoredFile", "User", "UserSession"]

@@ -94,3 +94,37 @@ class MentorshipInteraction(db.Model):
     def cache_areas(self, change: Change) -> set[str]:
         """Cached pages showing this row (webapp/caching/areas.py): the queue's and the learner's."""
         return {"reviews"} | change.learners("learner_id")
+
+
+class ReviewReply(db.Model):
+    """One message of the conversation under a submitted review phase (SPEC §13): the learner asks, the mentor
+    answers. Newest last; the body is Markdown, sanitised when shown.
+
+    `author_id` is SET NULL, not CASCADE: deleting an account (say, a mentor who left) must not cut the other
+    side's answers out of a thread the learner keeps; the reply stays and reads "former user". Deleting the
+    review (or the learner, whose reviews go with them) takes its replies along (review_id CASCADE)."""
+
+    __tablename__ = "review_replies"
+    __table_args__ = (
+        CheckConstraint(f"length(body) <= {review_rules.MAX_REPLY}", name="body_length"),
+        Index("ix_review_replies_review", "review_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("mentorship_interactions.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    review: Mapped[MentorshipInteraction] = relationship()
+    author: Mapped[User | None] = relationship()
+
+    def role_in(self, review: MentorshipInteraction) -> str:
+        return review_rules.reply_role(self.author_id, self.author.role if self.author else None,
+                                       learner_id=review.learner_id, mentor_id=review.mentor_id)
+
+    def cache_areas(self, change: Change) -> set[str]:
+        """Cached pages showing this row (webapp/caching/areas.py): the reviewed learner's own area (the capstone
+        page's reviews panel is a cached fragment of it). The queue shows no replies."""
+        return change.learners("review_id.learner_id")

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import CapstoneProject, MentorshipInteraction as MI, Mission, MissionAttempt, PortfolioItem, User
 from ..models.base import utcnow
 from . import access
+from .reviews import reply_counts
 
 LIMIT = 100          # rows per list; the page says when there are more
 NOT_YOURS = "You can only open the pages of learners you mentor."
@@ -77,4 +78,5 @@ def learner_view(actor: Actor, handle: str) -> dict:
     more = {name: len(rows) > LIMIT for name, rows in
             (("attempts", attempts), ("capstones", capstones), ("reviews", reviews), ("items", items))}
     return {"learner": learner, "attempts": attempts[:LIMIT], "capstones": capstones[:LIMIT],
-            "reviews": reviews[:LIMIT], "items": items[:LIMIT], "steps": steps, "more": more}
+            "reviews": reviews[:LIMIT], "items": items[:LIMIT], "steps": steps, "more": more,
+            "reply_counts": reply_counts([r.id for r in reviews[:LIMIT]])}

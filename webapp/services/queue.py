@@ -16,7 +16,7 @@ from ..models import CapstoneProject, MentorshipInteraction, Mission, MissionAtt
 from ..models.base import utcnow
 from . import access
 from .actors import actor_for
-from .reviews import attempt_review_done, media_files, recipes_by_slug
+from .reviews import attempt_review_done, media_files, recipes_by_slug, replies_of
 
 MI = MentorshipInteraction
 TYPICAL_WINDOW = timedelta(days=90)
@@ -292,6 +292,7 @@ class LearnerReviews:
     typical_hours: float | None
     is_learner: bool
     today: str
+    replies: dict[int, list] = field(default_factory=dict)   # {review_id: the conversation under that phase}
 
 
 def status_of(subject, now: datetime | None = None, last: MI | None = None) -> dict:
@@ -322,7 +323,7 @@ def learner_view(subject: CapstoneProject | MissionAttempt, viewer: User | None,
         status=status_of(subject, now, reviews[-1] if reviews else None),
         typical_hours=typical_review_hours(now),
         is_learner=viewer is not None and getattr(viewer, "id", None) == subject.learner_id,
-        today=now.date().isoformat())
+        today=now.date().isoformat(), replies=replies_of([r.id for r in reviews]))
 
 
 def reviews_panel(subject: CapstoneProject | MissionAttempt, viewer: User | None) -> LearnerReviews | None:

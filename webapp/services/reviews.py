@@ -19,7 +19,7 @@ from ..domain import reviews as rules
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..models import (CapstoneActivity, CapstoneProject, MentorshipInteraction, MissionAttempt, PortfolioItem,
-                      Recipe, StoredFile, User)
+                      Recipe, ReviewReply, StoredFile, User)
 from ..models.base import utcnow
 from . import access
 from . import attempts as attempt_service
@@ -142,6 +142,7 @@ def workspace(review: MI, typed: dict[str, Any], recipe_q: str = "") -> dict:
     phases = phases_of(review)
     return {
         "review": review, "phases": phases, "plan": plan_of(review, phases),
+        "reply_counts": reply_counts([p.id for p in phases]),
         "media": media_files([review]).get(review.id, {}),
         "recipes": recipes_by_slug(list(typed.get("recommended_recipes") or review.recommended_recipes or [])),
         "total": rules.weighted_total(review.mission.rubric or [], review.rubric_scores or {}),
@@ -578,6 +579,59 @@ def toggle_step(review_id: int, user: User, index: int, done: bool | None = None
     review.next_steps_done = sorted(ticked)
     _commit(review)
     return review
+
+
+# ---- the conversation under a submitted review phase (SPEC §13) ------------------------------------------------
+# Who takes part is who may read the phase (can_read: the learner, the reviewing mentor, the learner's mentors for
+# the track or the claim holder, admins); a draft has no conversation yet.
+
+def replies_of(review_ids: list[int]) -> dict[int, list[ReviewReply]]:
+    """{review_id: its replies, oldest first, authors loaded}: one query, however many phases and replies."""
+    if not review_ids:
+        return {}
+    out: dict[int, list[ReviewReply]] = {i: [] for i in review_ids}
+    for reply in db.session.scalars(replies_query(review_ids)).all():
+        out[reply.review_id].append(reply)
+    return out
+
+
+def replies_query(review_ids: list[int]):
+    """The replies of these review phases, oldest first, each with its author (the API pages through it)."""
+    return (select(ReviewReply).options(joinedload(ReviewReply.author)).where(ReviewReply.review_id.in_(review_ids))
+            .order_by(ReviewReply.created_at, ReviewReply.id))
+
+
+def reply_counts(review_ids: list[int]) -> dict[int, int]:
+    """{review_id: number of replies} for the lists that name review phases (one query)."""
+    if not review_ids:
+        return {}
+    rows = db.session.execute(select(ReviewReply.review_id, func.count()).where(
+        ReviewReply.review_id.in_(list(review_ids))).group_by(ReviewReply.review_id)).all()
+    return {review_id: count for review_id, count in rows}
+
+
+def conversation_for(user: User, review_id: int) -> MI:
+    """The review phase whose conversation `user` reads or joins: 404 when it does not exist, 403 for whoever may
+    not read the phase (get_for), 403 with its own message while the phase is a draft."""
+    review = get_for(user, review_id)
+    rules.check_can_reply(review.status)
+    return review
+
+
+def add_reply(review_id: int, user: User, body: Any) -> ReviewReply:
+    """The moment a reply is posted: checks who may (conversation_for) and the text (domain.reviews.check_reply),
+    stores it and commits. Anything that must happen with a reply (the other side's notification) belongs here,
+    in this transaction, before the commit."""
+    review = conversation_for(user, review_id)
+    reply = ReviewReply(review=review, author=user, body=rules.check_reply(body))
+    db.session.add(reply)
+    # (the notification of a reply, SPEC §12, goes here: same transaction)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return reply
 
 
 # ---- claims and reassignment ------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import request, url_for
 from marshmallow import Schema, fields, validate
 
-from ...domain.reviews import MAX_TOTAL_PHASES, PRIORITIES, REVIEW_DECISIONS, REVIEW_TARGETS, weighted_total
+from ...domain.reviews import MAX_REPLY, MAX_TOTAL_PHASES, PRIORITIES, REVIEW_DECISIONS, REVIEW_TARGETS, weighted_total
 from .base import BINARY, Derived, Flag, Items, Map, MissionRefSchema, PageArgs, PersonSchema, Text, an_id, page_schema
 
 
@@ -128,3 +128,26 @@ class ReviewMediaForm(Schema):
 
     file = fields.Raw(required=True, metadata=BINARY)
     kind = fields.String(required=True, metadata={"enum": ["audio", "video"]})
+
+
+# ---- the conversation under a submitted review phase (SPEC §13) -------------------------------------------------
+
+class ReplyCreateSchema(Schema):
+    body = fields.String(required=True, metadata={"description": f"Markdown, 1 to {MAX_REPLY} characters"})
+
+
+class ReplySchema(Schema):
+    """Dumps a ReviewReply (its review loaded: the author's role is relative to it)."""
+
+    id = fields.Integer(required=True)
+    review = fields.Integer(attribute="review_id", required=True)
+    author = fields.Nested(PersonSchema, allow_none=True, required=True,
+                           metadata={"description": "null once the author's account is deleted"})
+    author_role = Derived.String(value=lambda reply: reply.role_in(reply.review) or None, allow_none=True,
+                                 required=True, metadata={"enum": ["learner", "reviewing mentor", "mentor", "admin"]})
+    body = fields.String(required=True, metadata={"description": "Markdown as written"})
+    created_at = fields.DateTime(required=True)
+    edited_at = fields.DateTime(allow_none=True, required=True)
+
+
+ReplyPage = page_schema(ReplySchema, "ReplyPage")
