@@ -318,7 +318,7 @@ def learner_view(subject: CapstoneProject | MissionAttempt, viewer: User | None,
     return LearnerReviews(
         reviews=reviews, media=media_files(reviews),
         recipes=recipes_by_slug([s for r in reviews for s in r.recommended_recipes or []]),
-        bars={r.id: rules.rubric_bars(r.mission.rubric or [], r.rubric_scores or {}) for r in reviews},
+        bars={r.id: rules.rubric_bars(r.rubric_of(), r.rubric_scores or {}) for r in reviews},
         status=status_of(subject, now, reviews[-1] if reviews else None),
         typical_hours=typical_review_hours(now),
         is_learner=viewer is not None and getattr(viewer, "id", None) == subject.learner_id,

@@ -144,7 +144,7 @@ def workspace(review: MI, typed: dict[str, Any], recipe_q: str = "") -> dict:
         "review": review, "phases": phases, "plan": plan_of(review, phases),
         "media": media_files([review]).get(review.id, {}),
         "recipes": recipes_by_slug(list(typed.get("recommended_recipes") or review.recommended_recipes or [])),
-        "total": rules.weighted_total(review.mission.rubric or [], review.rubric_scores or {}),
+        "total": rules.weighted_total(review.rubric_of(), review.rubric_scores or {}),
         "v": {k: (typed[k] if k in typed else getattr(review, k)) for k in FORM_FIELDS},
         "today": _today().isoformat(), "recipe_q": recipe_q,
         "recipe_results": search_recipes(recipe_q, exclude=list(review.recommended_recipes or []),
@@ -292,6 +292,7 @@ def clean(review: MI, data: dict[str, Any]) -> dict[str, Any]:
     """Validate the fields present in `data` against the mission; collect every problem before failing."""
     mission = review.mission
     subtasks = mission.subtasks or []
+    rubric = review.rubric_of()
     problems: dict[str, str] = {}
     out: dict[str, Any] = {}
 
@@ -302,9 +303,9 @@ def clean(review: MI, data: dict[str, Any]) -> dict[str, Any]:
             problems.update(exc.fields or {name: exc.message})
 
     if "rubric_scores" in data:
-        run("rubric_scores", lambda: rules.check_rubric_scores(mission.rubric or [], data["rubric_scores"] or {}))
+        run("rubric_scores", lambda: rules.check_rubric_scores(rubric, data["rubric_scores"] or {}))
     if "rubric_comments" in data:
-        run("rubric_comments", lambda: rules.check_rubric_comments(mission.rubric or [], data["rubric_comments"] or {}))
+        run("rubric_comments", lambda: rules.check_rubric_comments(rubric, data["rubric_comments"] or {}))
     if "feedback_per_subtask" in data:
         run("feedback_per_subtask", lambda: rules.check_keyed_texts(
             rules.subtask_ids(subtasks), data["feedback_per_subtask"] or {}, "feedback_per_subtask", "subtask"))
@@ -335,7 +336,7 @@ def clean(review: MI, data: dict[str, Any]) -> dict[str, Any]:
             problems["phase"] = "an attempt is reviewed as a whole: overall"
     if problems:
         # The message names each field as the form does; `fields` keeps the keys API clients rely on.
-        raise Invalid("Some fields need fixing: " + rules.describe_problems(problems, subtasks, mission.rubric or [])
+        raise Invalid("Some fields need fixing: " + rules.describe_problems(problems, subtasks, rubric)
                       + ".", fields=problems)
     return out
 
@@ -481,7 +482,9 @@ def submit(review: MI, user: User, *, data: dict[str, Any] | None = None, expect
     rules.check_submit(last, review.overall_score, decision, reopen, reviewable)
     now = utcnow()
     # Draft to submitted once: of two submissions at once (two tabs, or the mentor and an admin) one decides.
-    transitions.transition(review, {"status": "submitted", "submitted_at": now,
+    # The rubric it was scored against is kept with it: a later edit of the mission's rubric changes no submitted
+    # review (MentorshipInteraction.rubric_of).
+    transitions.transition(review, {"status": "submitted", "submitted_at": now, "rubric": review.rubric_of(),
                                     "decision": decision if last else None,
                                     "reopen_phases": reopen if decision == "request_changes" else []},
                            when=[MI.status == "draft"], expected_version=read_version, conflict=_submitted_meanwhile)
@@ -491,7 +494,7 @@ def submit(review: MI, user: User, *, data: dict[str, Any] | None = None, expect
         if decision == "approve":
             _approve(cap, review, user, now)
         else:
-            _reopen_capstone(cap, reopen, user)
+            _reopen_capstone(cap, reopen, user, review)
     if last and review.attempt_id:
         # The attempt's review is complete: it leaves the queue (see services.queue).
         subject.claimed_by_id, subject.claimed_at = None, None
@@ -537,12 +540,12 @@ def _approve(cap: CapstoneProject, last: MI, user: User, now: datetime) -> None:
                                      capstone_id=cap.id, mission_id=mission.id))
 
 
-def _reopen_capstone(cap: CapstoneProject, phases: list[str], user: User) -> None:
-    """services.capstones.reopen clears the named phases and every later one, takes the capstone out of the
-    queue and logs it; it runs inside this transaction."""
+def _reopen_capstone(cap: CapstoneProject, phases: list[str], user: User, review: MI) -> None:
+    """services.capstones.reopen clears the named phases and every later one (keeping each as reviewed), takes the
+    capstone out of the queue and logs it; it runs inside this transaction."""
     from . import capstones as capstone_service
 
-    capstone_service.reopen(cap, phases, user, commit=False)
+    capstone_service.reopen(cap, phases, user, commit=False, review=review)
     cap.claimed_by_id, cap.claimed_at = None, None
 
 

@@ -69,7 +69,7 @@ def _absolute(url: str | None) -> str | None:
 
 
 def _rubric_total(review) -> float | None:
-    total = weighted_total(review.mission.rubric or [], review.rubric_scores or {})
+    total = weighted_total(review.rubric_of(), review.rubric_scores or {})
     return float(total) if total is not None else None
 
 
