@@ -95,22 +95,20 @@ def kept_values(phase: str, value_of: Callable[[str], Any]) -> dict[str, Any]:
     return {f.name: copy.deepcopy(value_of(f.name)) for f in SPECS[phase].fields}
 
 
-def file_key(link: Any) -> str | None:
-    """The stored file's key in a site download link (`…/files/<key>`), else None."""
-    if not isinstance(link, str) or not link.startswith("/") or "/files/" not in link:
+def file_name(link: Any, files: Mapping[str, str]) -> str | None:
+    """The file name of the upload `link` downloads (a site path ending in /files/<key>, whatever prefix the site
+    is served under), when `files` ({key: file name}) has it; else None."""
+    if not isinstance(link, str) or not link.startswith("/"):
         return None
-    key = link.rsplit("/files/", 1)[1]
-    return key or None
+    return next((name for key, name in files.items() if link.endswith(f"/files/{key}")), None)
 
 
 def shown_link(link: Any, files: Mapping[str, str]) -> str:
     """A link as a reader recognises it: an upload by its file name, anything else as written."""
     if not link:
         return ""
-    key = file_key(link)
-    if key and key in files:
-        return f"{files[key]} (uploaded file)"
-    return str(link)
+    name = file_name(link, files)
+    return f"{name} (uploaded file)" if name else str(link)
 
 
 # ---- the diff -----------------------------------------------------------------------------------------------------

@@ -163,23 +163,28 @@ def work_shown(review: MI) -> dict:
     """The learner's work beside the review form: the attempt (an attempt's review, or the attempt a capstone
     builds on) with its answers, the timeline of fired events and the cues reached (attempts.work_view); and for a
     capstone, the files its phases link to (`capstone_files`, in one query, so the chips show names and types) with
-    `files_by_phase` (phase -> those files) for the previews under each phase."""
+    `files_by_phase` (phase -> those files) for the previews under each phase, and `since`: the phases the last
+    request for changes reopened, with what changed since (services.phase_history.latest_round)."""
     from ..domain.capstone_rules import FILE_FIELDS, FILE_TARGETS, file_links, links_to_file
     from .capstones import files_of
 
     attempt = review.attempt if review.attempt_id else (review.capstone.attempt if review.capstone else None)
     shown = attempt_service.work_view(attempt, attempt.mission_snapshot or review.mission.content()
                                       if attempt else None)
+    from . import phase_history
+
     cap = review.capstone
-    files = []
+    files, since = [], {}
     if cap is not None:
         links = file_links({name: getattr(cap, name) for name in FILE_TARGETS})
-        files = [f for f in files_of(cap) if f.parent_id is None and links_to_file(links, f.key)]
+        every = files_of(cap)
+        files = [f for f in every if f.parent_id is None and links_to_file(links, f.key)]
+        since = phase_history.latest_round(cap, every)
     by_phase: dict[str, list] = {}
     for f in files:
         if f.field in FILE_FIELDS:
             by_phase.setdefault(FILE_FIELDS[f.field][0], []).append(f)
-    return {**shown, "capstone_files": files, "files_by_phase": by_phase}
+    return {**shown, "capstone_files": files, "files_by_phase": by_phase, "since": since}
 
 
 def recipes_by_slug(slugs: list[str]) -> dict[str, Recipe]:
