@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
@@ -292,6 +293,8 @@ class LearnerReviews:
     typical_hours: float | None
     is_learner: bool
     today: str
+    # The weighted rubric total of each phase, against the rubric it was scored with (rubric_of).
+    totals: dict[int, Decimal | None] = field(default_factory=dict)
 
 
 def status_of(subject, now: datetime | None = None, last: MI | None = None) -> dict:
@@ -319,6 +322,7 @@ def learner_view(subject: CapstoneProject | MissionAttempt, viewer: User | None,
         reviews=reviews, media=media_files(reviews),
         recipes=recipes_by_slug([s for r in reviews for s in r.recommended_recipes or []]),
         bars={r.id: rules.rubric_bars(r.rubric_of(), r.rubric_scores or {}) for r in reviews},
+        totals={r.id: rules.weighted_total(r.rubric_of(), r.rubric_scores or {}) for r in reviews},
         status=status_of(subject, now, reviews[-1] if reviews else None),
         typical_hours=typical_review_hours(now),
         is_learner=viewer is not None and getattr(viewer, "id", None) == subject.learner_id,
