@@ -130,7 +130,7 @@ def test_the_next_review_workspace_marks_what_changed_since_the_review(client):
     version = versions(cap)[0]
     assert f"/capstones/{cap.id}/phases/investigation/history#version-{version.id}" in html
     # A phase reopened but not edited says so.
-    assert "Changed since your review: nothing yet" in html
+    assert "Unchanged since your review" in html
 
 
 def test_the_capstone_page_shows_the_mentor_the_changes_and_the_learner_their_version(client):

@@ -68,7 +68,7 @@ def test_the_learners_read_view_shows_the_old_criteria_and_total(client):
         assert "Weighted rubric total: <strong>71</strong> / 100" in html, url
 
 
-def test_the_api_shows_the_old_total(client):
+def test_the_api_shows_the_old_criteria_and_total(client):
     learner, mentor, cap, review = submitted_review()
     edit_rubric(review.mission)
     _, secret = make_token(learner)
@@ -76,6 +76,8 @@ def test_the_api_shows_the_old_total(client):
                       headers={"Authorization": f"Bearer {secret}"}).get_json()
     assert body["rubric_total"] == OLD_TOTAL
     assert body["rubric_scores"] == SCORES
+    assert [(c["criterion"], c["weight"], len(c["levels"])) for c in body["rubric"]] == [
+        ("Containment", 3, 4), ("Analysis", 2, 4), ("Communication", 1, 4)]
 
 
 def test_the_same_review_without_a_kept_rubric_would_read_the_new_one():
