@@ -63,7 +63,8 @@ def test_mentor_sees_what_changed_since_the_review(page):
     # Their kept version still reads as it was reviewed.
     page.goto(f"/capstones/{cap.id}")
     with page.expect_navigation():
-        page.locator("#capstone-changes").get_by_role("link", name=re.compile("Your version as reviewed on")).first.click()
+        page.locator("#capstone-changes").get_by_role(
+            "link", name=re.compile("Your version as reviewed on")).first.click()
     assert "/phases/investigation/history" in page.url
     assert OLD in page.locator(".phase-version-full").first.inner_text()
     page.context.clear_cookies()

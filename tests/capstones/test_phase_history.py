@@ -13,7 +13,7 @@ from tests.conftest import count_queries, log_in
 from tests.factories import assign, make_capstone, make_mission, make_review, make_user
 from webapp.domain.phases import PHASES
 from webapp.extensions import db
-from webapp.models import CapstonePhaseVersion, CapstoneProject, MentorshipInteraction, StoredFile
+from webapp.models import CapstonePhaseVersion, StoredFile
 from webapp.models.base import utcnow
 from webapp.services import capstones as capstone_service
 from webapp.services import reviews as review_service
@@ -94,7 +94,8 @@ def test_a_refused_request_for_changes_keeps_nothing():
 def test_an_upload_the_reviewed_version_links_to_stays_when_the_learner_replaces_it(app):
     learner, mentor, cap, _ = reviewed_and_reopened(("presentation",))
     row = StoredFile(key="files/document/deck0001", owner_id=learner.id, uploaded_by_id=learner.id,
-                     kind="document", type_key="pdf", filename="deck-v1.pdf", content_type="application/pdf", size=10, capstone_id=cap.id,
+                     kind="document", type_key="pdf", filename="deck-v1.pdf", content_type="application/pdf",
+                     size=10, capstone_id=cap.id,
                      field="presentation", attached_at=utcnow(), stored_at=utcnow())
     db.session.add(row)
     db.session.commit()

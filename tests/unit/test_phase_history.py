@@ -71,7 +71,8 @@ def test_files_read_by_name_and_a_removed_file_row_is_removed():
 
 
 def test_text_gets_a_line_diff_keeping_unchanged_lines():
-    lines = h.text_lines("1. Reset passwords\n2. Segment\n3. Monitor", "1. Reset passwords\n2. Segment the VLANs\n3. Monitor")
+    lines = h.text_lines("1. Reset passwords\n2. Segment\n3. Monitor",
+                         "1. Reset passwords\n2. Segment the VLANs\n3. Monitor")
     assert [(line.op, line.text) for line in lines] == [
         ("same", "1. Reset passwords"), ("del", "2. Segment"), ("ins", "2. Segment the VLANs"), ("same", "3. Monitor")]
     assert [line.label for line in lines] == ["", "Removed:", "Added:", ""]
@@ -89,7 +90,8 @@ def test_a_field_empty_before_is_added_and_one_emptied_is_removed():
 
 def test_one_value_fields_show_before_and_after_with_uploads_by_name():
     diff = h.diff_phase("presentation",
-                        {"presentation_url": "/files/files/document/k1", "presentation_type": "slides", "presentation_notes": ""},
+                        {"presentation_url": "/files/files/document/k1", "presentation_type": "slides",
+                         "presentation_notes": ""},
                         {"presentation_url": "https://slides.example/v2", "presentation_type": "video",
                          "presentation_notes": ""}, {"files/document/k1": "deck.pdf"}, {})
     url, kind, notes = diff.fields

@@ -446,8 +446,8 @@ def _describe(cap: CapstoneProject, field: str, url: str, description: str) -> N
 
 def _release_unlinked(cap: CapstoneProject) -> list[str]:
     """Files attached to the capstone that neither its fields nor its kept phase versions link to (a report or
-    presentation replaced, an artifact or design document row removed) stop being part of it in this transaction; the caller purges the
-    returned keys after the commit (files_service.release)."""
+    presentation replaced, an artifact or design document row removed) stop being part of it in this transaction;
+    the caller purges the returned keys after the commit (files_service.release)."""
     from . import phase_history
 
     links = capstone_rules.file_links({name: getattr(cap, name) for name in capstone_rules.FILE_TARGETS})

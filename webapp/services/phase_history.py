@@ -85,14 +85,17 @@ def _files_now(cap: CapstoneProject, files: list[StoredFile] | None) -> dict[str
 
 def latest_round(cap: CapstoneProject, files: list[StoredFile] | None = None) -> dict[str, Kept]:
     """The phases the latest request for changes reopened, each with its kept version and what changed since
-    ({phase: Kept}, in phase order; empty when no phase was ever reopened). Two queries (one with `files`)."""
-    newest = db.session.scalar(select(V.created_at).where(V.capstone_id == cap.id)
-                               .order_by(V.created_at.desc(), V.id.desc()).limit(1))
-    if newest is None:
-        return {}
+    ({phase: Kept}, in phase order; empty when no phase was ever reopened). One query (two without `files`)."""
+    from sqlalchemy import func
+    from sqlalchemy.orm import aliased
+
+    other = aliased(V)
+    newest = select(func.max(other.created_at)).where(other.capstone_id == cap.id).scalar_subquery()
     rows = db.session.execute(select(V, MentorshipInteraction).outerjoin(
         MentorshipInteraction, MentorshipInteraction.id == V.review_id)
         .where(V.capstone_id == cap.id, V.created_at == newest)).all()
+    if not rows:
+        return {}
     files_now = _files_now(cap, files)
     by_phase = {v.phase: _kept(cap, v, r, files_now) for v, r in rows}
     return {p: by_phase[p] for p in phase_rules.PHASES if p in by_phase}
@@ -100,7 +103,8 @@ def latest_round(cap: CapstoneProject, files: list[StoredFile] | None = None) ->
 
 def reviewer_ids(capstone_id: int) -> set[int]:
     """The mentors whose reviews reopened phases of this capstone."""
-    return set(db.session.scalars(select(MentorshipInteraction.mentor_id).join(V, V.review_id == MentorshipInteraction.id)
+    return set(db.session.scalars(select(MentorshipInteraction.mentor_id)
+                                  .join(V, V.review_id == MentorshipInteraction.id)
                                   .where(V.capstone_id == capstone_id).distinct()))
 
 
