@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from tests.capstones.helpers import filled
 from tests.conftest import count_queries, log_in
 from tests.factories import assign, make_capstone, make_mission, make_review, make_user
+from webapp.domain.errors import Forbidden
 from webapp.domain.phases import PHASES
 from webapp.extensions import db
 from webapp.models import CapstonePhaseVersion, StoredFile
@@ -85,7 +86,7 @@ def test_a_refused_request_for_changes_keeps_nothing():
     review = make_review(outsider, make_capstone(make_user("learner"), make_mission(), done=PHASES,
                                                  submitted_at=utcnow()), total_phases=1)
     before = db.session.scalar(select(func.count()).select_from(CapstonePhaseVersion))
-    with pytest.raises(Exception):
+    with pytest.raises(Forbidden):
         review_service.submit(review, make_user("learner"), overall_score=50, decision="request_changes",
                               reopen_phases=["investigation"])
     assert db.session.scalar(select(func.count()).select_from(CapstonePhaseVersion)) == before
