@@ -133,6 +133,8 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/capstones/<int:capstone_id>/phases/<phase:phase>", "GET"): row("owner_mentor"),
     ("/capstones/<int:capstone_id>/phases/<phase:phase>", "POST"): row("owner", PHASE_FORM),
     ("/capstones/<int:capstone_id>/phases/<phase:phase>/draft", "POST"): row("owner", PHASE_FORM),
+    # the phase history: the world keeps one reviewed version of the in-progress capstone's first phase
+    ("/capstones/<int:capstone_id>/phases/<phase:phase>/history", "GET"): row("owner_mentor"),
     ("/capstones/<int:capstone_id>/preview", "POST"): row("owner_mentor", {"field": "decision_analysis",
                                                                          "decision_analysis": "**bold**"}),
     ("/capstones/<int:capstone_id>/rows/<field>", "GET"): row("owner_mentor"),

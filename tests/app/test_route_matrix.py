@@ -18,6 +18,7 @@ from tests.factories import assign, make_capstone, make_item, make_mission, make
 from tests.media_samples import sample
 from tests.snapshots import database_snapshot
 from webapp.extensions import db
+from webapp.models import CapstonePhaseVersion
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PERMITTED = {200, 201, 204, 302, 303, 400, 409, 413, 415, 422}
@@ -71,6 +72,9 @@ def _build_world(actor: str = "owner") -> dict:
     # The capstone pages and API name a capstone still in progress, so the owner's edits go through;
     # the queue and the reviews name the submitted one.
     draft = make_capstone(owner, other_mission, **filled(upto=PHASES[0]))
+    # A version of its first phase as a mentor reviewed it (what the phase history page shows).
+    db.session.add(CapstonePhaseVersion(capstone_id=draft.id, phase=PHASES[0],
+                                        fields={"investigation_findings": {"threats": ["Kept threat"]}}))
     stored = files.store_upload(owner, io.BytesIO(sample("pdf")), "r.pdf", "evidence")
     item = make_item(owner, status="approved", visibility="unlisted", share_token="matrix-share-token-abcdefghijk",
                      evidence_files=[stored.as_evidence()], mission_id=mission.id)

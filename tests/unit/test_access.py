@@ -108,3 +108,25 @@ def test_mentors_learner_any_assignment_or_admin_or_self():
     assert access.mentors_learner(ACTORS["admin"], LEARNER)
     assert not access.mentors_learner(ACTORS["claimer"], LEARNER)
     assert not access.mentors_learner(ACTORS["learner_with_stray_assignment"], LEARNER)
+
+
+# ---- the phase history: readers of the capstone, and the mentors whose reviews reopened its phases ------------------
+
+@pytest.mark.parametrize("name, reviewed, expected", [
+    ("owner", False, True), ("all_tracks_mentor", False, True), ("admin", False, True),
+    ("claimer", True, True),                # reviewed from a claim that has ended since
+    ("claimer", False, False), ("grc_mentor", False, False), ("other_learner", False, False),
+    ("other_learner", True, False),         # a learner is never a reviewer, whatever the ids say
+    ("mentor_owner", True, True),           # the owner reads their own history anyway
+    ("anonymous", False, False)])
+def test_may_read_history(name, reviewed, expected):
+    actor = ACTORS[name]
+    asked = []
+
+    def reviewers():
+        asked.append(True)
+        return {actor.id} if reviewed else {99}
+
+    assert access.may_read_history(actor, DEFENDER, reviewers) is expected
+    if access.may_read(actor, DEFENDER):
+        assert not asked                    # readers need no query for the reviewers

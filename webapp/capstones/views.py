@@ -13,13 +13,14 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from .. import caching, htmx
-from ..domain import capstone_rules, phases as rules, uploads
+from ..domain import capstone_rules, phase_history as history_rules, phases as rules, uploads
 from ..domain.errors import Conflict, Invalid
 from ..extensions import db
 from ..markdown import render as render_markdown
 from ..models.base import utcnow
 from ..services import attempts as attempt_service
 from ..services import capstones as service
+from ..services import phase_history as history_service
 from ..services import queue as queue_service
 from ..services.actors import actor_for
 from . import forms, queries
@@ -120,9 +121,10 @@ def _workspace(ctx: dict) -> WorkspacePage:
     """The whole workspace: the phase form's context, and the reviews panel only the page shows."""
     panel = queue_service.reviews_panel(ctx["cap"], current_user)
     work = attempt_service.work_view(ctx["cap"].attempt)
+    since = history_service.latest_round(ctx["cap"], ctx["files"])
     return WorkspacePage(f"Capstone: {ctx['cap'].mission.title}",
                          Markup(render_template("capstones/_detail_body.html", reviews_panel=panel,  # nosec B704
-                                                work=work, **ctx)))
+                                                work=work, since=since, **ctx)))
 
 
 def _full_page(page: WorkspacePage) -> str:
@@ -142,6 +144,19 @@ def phase_page(capstone_id: int, phase: str):
     upload then returns to): the workspace on that phase."""
     cap = _load(capstone_id)
     return redirect(url_for("capstones.detail", capstone_id=cap.id, phase=phase), 303)
+
+
+@bp.get("/<int:capstone_id>/phases/<phase:phase>/history")
+@login_required
+def history(capstone_id: int, phase: str):
+    """The versions of a phase its mentors reviewed, newest first, each with what changed since. Under the capstone
+    (not /mentorship) because the learner reads it too: it is the capstone's history, read with the capstone's
+    access (plus the mentors whose reviews reopened the phase). A phase never reopened has no earlier version:
+    404, with a page that says so."""
+    cap, versions, files = history_service.history(current_user, capstone_id, phase)
+    ctx = {"cap": cap, "phase": phase, "versions": versions, "files": files,
+           "owner": service.is_owner(current_user, cap), "never": history_rules.NEVER_REOPENED}
+    return render_template("capstones/history.html", **ctx), 200 if versions else 404
 
 
 @bp.post("/<int:capstone_id>/phases/<phase:phase>")

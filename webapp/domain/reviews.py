@@ -1,7 +1,7 @@
 """Review phases and rubric arithmetic (SPEC §5)."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -44,6 +44,16 @@ def check_new_phase(review_phase: int, existing_phases: Iterable[int], total_pha
     if review_phase != expected:
         raise Conflict(f"The next review phase is {expected}, not {review_phase}.",
                        fields={"review_phase": f"must be {expected}"})
+
+
+def rubric_of(status: str, kept: list[Mapping] | None, live: Callable[[], list[Mapping] | None]) -> list[Mapping]:
+    """The rubric a review phase is scored against. A submitted phase keeps meaning what it meant: the rubric kept
+    when it was submitted (`kept`), whatever the mission's rubric became later; a draft (or a phase submitted
+    before rubrics were kept and never backfilled) reads the mission's current rubric (`live()`, called only
+    then)."""
+    if status == "submitted" and kept is not None:
+        return list(kept)
+    return list(live() or [])
 
 
 def weighted_total(rubric: list[Mapping], scores: Mapping[str, int]) -> Decimal | None:

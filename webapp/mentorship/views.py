@@ -244,8 +244,8 @@ def save(review_id: int):
 def total(review_id: int):
     review = service.get_for(current_user, review_id)
     service.require_edit(current_user, review)
-    value = rules.weighted_total(review.mission.rubric or [],
-                                 forms.rubric_scores_loose(request.form, review.mission.rubric or []))
+    rubric = review.rubric_of()
+    value = rules.weighted_total(rubric, forms.rubric_scores_loose(request.form, rubric))
     typed = (request.form.get("overall_score") or "").strip()
     previous = (request.form.get("rubric_total") or "").strip()
     prefill = typed == "" or typed == previous

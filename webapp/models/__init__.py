@@ -1,7 +1,7 @@
 """All models, imported here so Alembic and the app see every table."""
 from .attempts import MissionAttempt
 from .cache import CacheRevision
-from .capstones import CapstoneActivity, CapstoneProject
+from .capstones import CapstoneActivity, CapstonePhaseVersion, CapstoneProject
 from .catalogue import Mission, Recipe
 from .files import StoredFile
 from .mentorship import MentorshipInteraction, ReviewReply
@@ -10,6 +10,6 @@ from .ratelimit import RateLimitCounter
 from .tokens import ApiToken
 from .users import MentorAssignment, User, UserSession
 
-__all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstoneProject", "MentorAssignment", "MentorshipInteraction",
-           "Mission", "MissionAttempt", "PortfolioItem", "PortfolioTransition", "RateLimitCounter", "Recipe",
-           "ReviewReply", "StoredFile", "User", "UserSession"]
+__all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstonePhaseVersion", "CapstoneProject",
+           "MentorAssignment", "MentorshipInteraction", "Mission", "MissionAttempt", "PortfolioItem",
+           "PortfolioTransition", "RateLimitCounter", "Recipe", "ReviewReply", "StoredFile", "User", "UserSession"]

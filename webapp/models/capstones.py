@@ -129,3 +129,29 @@ class CapstoneActivity(db.Model):
     def cache_areas(self, change: Change) -> set[str]:
         """Cached pages showing this row (webapp/caching/areas.py): the capstone's learner's."""
         return change.learners("capstone_id.learner_id")
+
+
+class CapstonePhaseVersion(db.Model):
+    """A capstone phase as a mentor reviewed it (SPEC §13, phase history): kept when a review requests changes
+    and reopens the phase, one row per reopened phase, in the reopening's transaction. `fields` holds the phase's
+    field values as they were (domain.phase_fields names them; uploaded files as their /files/<key> links) and
+    `files` the names of the uploads those links point to ({key: filename}), so the kept version reads as it did.
+    Written once, never changed."""
+
+    __tablename__ = "capstone_phase_versions"
+    __table_args__ = (
+        CheckConstraint(check_in("phase", phase_rules.PHASES), name="phase"),
+        Index("ix_capstone_phase_versions_capstone", "capstone_id", "phase", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    capstone_id: Mapped[int] = mapped_column(ForeignKey("capstone_projects.id", ondelete="CASCADE"))
+    phase: Mapped[str] = mapped_column(String(32))
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("mentorship_interactions.id", ondelete="SET NULL"))
+    fields: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    files: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def cache_areas(self, change: Change) -> set[str]:
+        """Cached pages showing this row (webapp/caching/areas.py): the capstone page, in the learner's area."""
+        return change.learners("capstone_id.learner_id")

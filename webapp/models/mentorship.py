@@ -54,6 +54,9 @@ class MentorshipInteraction(db.Model):
     feedback_per_subtask: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     feedback_per_decision: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     rubric_scores: Mapped[dict] = mapped_column(JSONDoc, default=dict)
+    # The mission's rubric as it was when this phase was submitted (a draft keeps NULL and is scored against the
+    # mission's current rubric): rubric_of() is the one reader.
+    rubric: Mapped[list | None] = mapped_column(JSONDoc)
     # {criterion_id: comment} beside each rubric score
     rubric_comments: Mapped[dict] = mapped_column(JSONDoc, default=dict)
     subtask_scores: Mapped[dict] = mapped_column(JSONDoc, default=dict)
@@ -90,6 +93,10 @@ class MentorshipInteraction(db.Model):
 
     def get_next_phase(self) -> int | None:
         return review_rules.next_phase(range(1, self.review_phase + 1), self.total_phases)
+
+    def rubric_of(self) -> list:
+        """The rubric this review phase is scored against: kept at submission, the mission's current one before."""
+        return review_rules.rubric_of(self.status, self.rubric, lambda: self.mission.rubric)
 
     def cache_areas(self, change: Change) -> set[str]:
         """Cached pages showing this row (webapp/caching/areas.py): the queue's and the learner's."""

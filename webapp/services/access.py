@@ -88,6 +88,14 @@ def act_refusal(actor: Actor, work: Work) -> str | None:
     return NOT_YOURS
 
 
+def may_read_history(actor: Actor, work: Work, reviewers) -> bool:
+    """A capstone's phase history (the versions its mentors reviewed): whoever may read the capstone, and a mentor
+    whose review reopened its phases (`reviewers()`: their ids, asked only when reading alone does not decide)."""
+    if may_read(actor, work):
+        return True
+    return actor.id is not None and actor.is_mentor and actor.id != work.learner_id and actor.id in reviewers()
+
+
 def may_act(actor: Actor, work: Work) -> bool:
     return act_refusal(actor, work) is None
 

@@ -445,10 +445,14 @@ def _describe(cap: CapstoneProject, field: str, url: str, description: str) -> N
 
 
 def _release_unlinked(cap: CapstoneProject) -> list[str]:
-    """Files attached to the capstone that its fields no longer link to (a report or presentation replaced, an
-    artifact or design document row removed) stop being part of it in this transaction; the caller purges the
-    returned keys after the commit (files_service.release)."""
+    """Files attached to the capstone that neither its fields nor its kept phase versions link to (a report or
+    presentation replaced, an artifact or design document row removed) stop being part of it in this transaction;
+    the caller purges the returned keys after the commit (files_service.release)."""
+    from . import phase_history
+
     links = capstone_rules.file_links({name: getattr(cap, name) for name in capstone_rules.FILE_TARGETS})
+    # An upload a kept version of a phase links to (the version a mentor reviewed) stays: its history reads it.
+    links |= phase_history.kept_links(cap.id)
     return files_service.release([r for r in files_of(cap) if not capstone_rules.links_to_file(links, r.key)])
 
 
@@ -497,14 +501,18 @@ def delete(cap: CapstoneProject, actor: User) -> None:
 
 
 def reopen(cap: CapstoneProject, phases: list[str] | tuple[str, ...], actor: User,
-           commit: bool = True) -> tuple[str, ...]:
+           commit: bool = True, review: MentorshipInteraction | None = None) -> tuple[str, ...]:
     """A mentor's request for changes reopens phases: the earliest named one and every later one lose their
-    completion, and the capstone leaves the review queue until the presentation is completed again.
+    completion, and the capstone leaves the review queue until the presentation is completed again. Each reopened
+    phase is kept as the mentor reviewed it (services.phase_history, with the `review` that reopened it).
     The reviews service calls this (with commit=False inside its own transaction)."""
+    from . import phase_history
+
     refusal = access.act_refusal(actor_for(actor), access.work_of(cap))
     if refusal:
         raise Forbidden(refusal)
     cleared = rules.reopen_plan(list(phases), cap.completed_phases())
+    phase_history.keep(cap, cleared, review)
     for phase in cleared:
         setattr(cap, rules.completed_at(phase), None)
     cap.submitted_at = None

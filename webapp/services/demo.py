@@ -208,7 +208,7 @@ def _approve_with_reviews(cap, mission, learner, mentor, when) -> None:
             meeting_duration_minutes=30 if n == 2 else None,
             recommended_next_steps=[{"title": "Write a detection for the initial access vector", "priority": "high",
                                      "deadline": (when + timedelta(days=14)).date().isoformat()}],
-            status="submitted", decision="approve" if n == 2 else None,
+            status="submitted", decision="approve" if n == 2 else None, rubric=list(mission.rubric or []),
             submitted_at=when + timedelta(days=n))
         db.session.add(review)
         phases.append({"review_phase": n, "phase": review.phase, "summary": review.written_feedback})
@@ -277,7 +277,8 @@ def seed_scale(n: int, progress: Callable[[int], None] | None = None, batch: int
             db.session.add(MentorshipInteraction(
                 mentor_id=mentor.id, learner_id=learner.id, mission_id=mission.id, capstone_id=cap.id,
                 review_phase=1, total_phases=2, phase="overall", written_feedback="Good progress.",
-                rubric_scores=_rubric_scores(mission, top=False), status="submitted", submitted_at=now))
+                rubric_scores=_rubric_scores(mission, top=False), status="submitted", submitted_at=now,
+                rubric=list(mission.rubric or [])))
             counts["reviews"] += 1
         for j, (item_type, status, visibility) in enumerate((("writeup", "approved", "public"),
                                                               ("lab_report", "draft", "private"))):

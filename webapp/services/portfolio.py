@@ -511,7 +511,7 @@ def _study_document(cap: CapstoneProject, review: MentorshipInteraction | None, 
         approved=bool(cap.mentor_approved),
         score=str(cap.mentor_final_score) if cap.mentor_final_score is not None else None,
         reviewed_at=cap.mentor_reviewed_at.isoformat() if cap.mentor_reviewed_at else None,
-        chart=rules.rubric_chart(mission.rubric, review.rubric_scores) if review and review.rubric_scores else [],
+        chart=rules.rubric_chart(review.rubric_of(), review.rubric_scores) if review and review.rubric_scores else [],
         verdict=(review.written_feedback if review else "") or "",
         mentor=review.mentor.display_name if review and review.mentor else None,
         files=_capstone_files(cap))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
@@ -293,6 +294,8 @@ class LearnerReviews:
     is_learner: bool
     today: str
     replies: dict[int, list] = field(default_factory=dict)   # {review_id: the conversation under that phase}
+    # The weighted rubric total of each phase, against the rubric it was scored with (rubric_of).
+    totals: dict[int, Decimal | None] = field(default_factory=dict)
 
 
 def status_of(subject, now: datetime | None = None, last: MI | None = None) -> dict:
@@ -319,7 +322,8 @@ def learner_view(subject: CapstoneProject | MissionAttempt, viewer: User | None,
     return LearnerReviews(
         reviews=reviews, media=media_files(reviews),
         recipes=recipes_by_slug([s for r in reviews for s in r.recommended_recipes or []]),
-        bars={r.id: rules.rubric_bars(r.mission.rubric or [], r.rubric_scores or {}) for r in reviews},
+        bars={r.id: rules.rubric_bars(r.rubric_of(), r.rubric_scores or {}) for r in reviews},
+        totals={r.id: rules.weighted_total(r.rubric_of(), r.rubric_scores or {}) for r in reviews},
         status=status_of(subject, now, reviews[-1] if reviews else None),
         typical_hours=typical_review_hours(now),
         is_learner=viewer is not None and getattr(viewer, "id", None) == subject.learner_id,

@@ -145,7 +145,7 @@ def workspace(review: MI, typed: dict[str, Any], recipe_q: str = "") -> dict:
         "reply_counts": reply_counts([p.id for p in phases]),
         "media": media_files([review]).get(review.id, {}),
         "recipes": recipes_by_slug(list(typed.get("recommended_recipes") or review.recommended_recipes or [])),
-        "total": rules.weighted_total(review.mission.rubric or [], review.rubric_scores or {}),
+        "total": rules.weighted_total(review.rubric_of(), review.rubric_scores or {}),
         "v": {k: (typed[k] if k in typed else getattr(review, k)) for k in FORM_FIELDS},
         "today": _today().isoformat(), "recipe_q": recipe_q,
         "recipe_results": search_recipes(recipe_q, exclude=list(review.recommended_recipes or []),
@@ -164,23 +164,28 @@ def work_shown(review: MI) -> dict:
     """The learner's work beside the review form: the attempt (an attempt's review, or the attempt a capstone
     builds on) with its answers, the timeline of fired events and the cues reached (attempts.work_view); and for a
     capstone, the files its phases link to (`capstone_files`, in one query, so the chips show names and types) with
-    `files_by_phase` (phase -> those files) for the previews under each phase."""
+    `files_by_phase` (phase -> those files) for the previews under each phase, and `since`: the phases the last
+    request for changes reopened, with what changed since (services.phase_history.latest_round)."""
     from ..domain.capstone_rules import FILE_FIELDS, FILE_TARGETS, file_links, links_to_file
     from .capstones import files_of
 
     attempt = review.attempt if review.attempt_id else (review.capstone.attempt if review.capstone else None)
     shown = attempt_service.work_view(attempt, attempt.mission_snapshot or review.mission.content()
                                       if attempt else None)
+    from . import phase_history
+
     cap = review.capstone
-    files = []
+    files, since = [], {}
     if cap is not None:
         links = file_links({name: getattr(cap, name) for name in FILE_TARGETS})
-        files = [f for f in files_of(cap) if f.parent_id is None and links_to_file(links, f.key)]
+        every = files_of(cap)
+        files = [f for f in every if f.parent_id is None and links_to_file(links, f.key)]
+        since = phase_history.latest_round(cap, every)
     by_phase: dict[str, list] = {}
     for f in files:
         if f.field in FILE_FIELDS:
             by_phase.setdefault(FILE_FIELDS[f.field][0], []).append(f)
-    return {**shown, "capstone_files": files, "files_by_phase": by_phase}
+    return {**shown, "capstone_files": files, "files_by_phase": by_phase, "since": since}
 
 
 def recipes_by_slug(slugs: list[str]) -> dict[str, Recipe]:
@@ -293,6 +298,7 @@ def clean(review: MI, data: dict[str, Any]) -> dict[str, Any]:
     """Validate the fields present in `data` against the mission; collect every problem before failing."""
     mission = review.mission
     subtasks = mission.subtasks or []
+    rubric = review.rubric_of()
     problems: dict[str, str] = {}
     out: dict[str, Any] = {}
 
@@ -303,9 +309,9 @@ def clean(review: MI, data: dict[str, Any]) -> dict[str, Any]:
             problems.update(exc.fields or {name: exc.message})
 
     if "rubric_scores" in data:
-        run("rubric_scores", lambda: rules.check_rubric_scores(mission.rubric or [], data["rubric_scores"] or {}))
+        run("rubric_scores", lambda: rules.check_rubric_scores(rubric, data["rubric_scores"] or {}))
     if "rubric_comments" in data:
-        run("rubric_comments", lambda: rules.check_rubric_comments(mission.rubric or [], data["rubric_comments"] or {}))
+        run("rubric_comments", lambda: rules.check_rubric_comments(rubric, data["rubric_comments"] or {}))
     if "feedback_per_subtask" in data:
         run("feedback_per_subtask", lambda: rules.check_keyed_texts(
             rules.subtask_ids(subtasks), data["feedback_per_subtask"] or {}, "feedback_per_subtask", "subtask"))
@@ -336,7 +342,7 @@ def clean(review: MI, data: dict[str, Any]) -> dict[str, Any]:
             problems["phase"] = "an attempt is reviewed as a whole: overall"
     if problems:
         # The message names each field as the form does; `fields` keeps the keys API clients rely on.
-        raise Invalid("Some fields need fixing: " + rules.describe_problems(problems, subtasks, mission.rubric or [])
+        raise Invalid("Some fields need fixing: " + rules.describe_problems(problems, subtasks, rubric)
                       + ".", fields=problems)
     return out
 
@@ -482,7 +488,9 @@ def submit(review: MI, user: User, *, data: dict[str, Any] | None = None, expect
     rules.check_submit(last, review.overall_score, decision, reopen, reviewable)
     now = utcnow()
     # Draft to submitted once: of two submissions at once (two tabs, or the mentor and an admin) one decides.
-    transitions.transition(review, {"status": "submitted", "submitted_at": now,
+    # The rubric it was scored against is kept with it: a later edit of the mission's rubric changes no submitted
+    # review (MentorshipInteraction.rubric_of).
+    transitions.transition(review, {"status": "submitted", "submitted_at": now, "rubric": review.rubric_of(),
                                     "decision": decision if last else None,
                                     "reopen_phases": reopen if decision == "request_changes" else []},
                            when=[MI.status == "draft"], expected_version=read_version, conflict=_submitted_meanwhile)
@@ -492,7 +500,7 @@ def submit(review: MI, user: User, *, data: dict[str, Any] | None = None, expect
         if decision == "approve":
             _approve(cap, review, user, now)
         else:
-            _reopen_capstone(cap, reopen, user)
+            _reopen_capstone(cap, reopen, user, review)
     if last and review.attempt_id:
         # The attempt's review is complete: it leaves the queue (see services.queue).
         subject.claimed_by_id, subject.claimed_at = None, None
@@ -538,12 +546,12 @@ def _approve(cap: CapstoneProject, last: MI, user: User, now: datetime) -> None:
                                      capstone_id=cap.id, mission_id=mission.id))
 
 
-def _reopen_capstone(cap: CapstoneProject, phases: list[str], user: User) -> None:
-    """services.capstones.reopen clears the named phases and every later one, takes the capstone out of the
-    queue and logs it; it runs inside this transaction."""
+def _reopen_capstone(cap: CapstoneProject, phases: list[str], user: User, review: MI) -> None:
+    """services.capstones.reopen clears the named phases and every later one (keeping each as reviewed), takes the
+    capstone out of the queue and logs it; it runs inside this transaction."""
     from . import capstones as capstone_service
 
-    capstone_service.reopen(cap, phases, user, commit=False)
+    capstone_service.reopen(cap, phases, user, commit=False, review=review)
     cap.claimed_by_id, cap.claimed_at = None, None
 
 

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from ...domain.reviews import MAX_REPLY, MAX_TOTAL_PHASES, PRIORITIES, REVIEW_DECISIONS, REVIEW_TARGETS, weighted_total
 from .base import BINARY, Derived, Flag, Items, Map, MissionRefSchema, PageArgs, PersonSchema, Text, an_id, page_schema
+from .missions import CriterionSchema
 
 
 class NextStepSchema(Schema):
@@ -69,7 +70,7 @@ def _absolute(url: str | None) -> str | None:
 
 
 def _rubric_total(review) -> float | None:
-    total = weighted_total(review.mission.rubric or [], review.rubric_scores or {})
+    total = weighted_total(review.rubric_of(), review.rubric_scores or {})
     return float(total) if total is not None else None
 
 
@@ -96,6 +97,9 @@ class ReviewSchema(Schema):
     rubric_scores = Map(required=True)
     rubric_comments = Map(required=True)
     rubric_total = Derived.Float(value=_rubric_total, allow_none=True, required=True)
+    rubric = Derived.List(fields.Nested(CriterionSchema), value=lambda r: r.rubric_of(), required=True, metadata={
+        "description": "the rubric the phase is scored against: kept when it was submitted (a later edit of the "
+                       "mission's rubric changes nothing here); a draft's is the mission's current rubric"})
     subtask_scores = Map(required=True)
     overall_score = fields.Float(allow_none=True, required=True)
     is_scoring_meeting = Flag(required=True)
