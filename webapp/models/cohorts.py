@@ -35,8 +35,8 @@ class Cohort(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    members: Mapped[list[CohortMember]] = relationship(back_populates="cohort", cascade="all, delete-orphan",
-                                                       passive_deletes=True)
+    # The ORM deletes the member rows itself (SQLite does not enforce the foreign keys' ON DELETE CASCADE).
+    members: Mapped[list[CohortMember]] = relationship(back_populates="cohort", cascade="all, delete-orphan")
 
     def cache_areas(self, change: Change) -> set[str]:
         """Shown on no cached page (webapp/caching/areas.py): the admin pages, the gradebook and the learner page

@@ -165,13 +165,13 @@ def find_user(who: str) -> User:
     """The user an admin named by e-mail or handle; 422 naming what was typed when there is none."""
     text = rules.clean_who(who)
     if not text:
-        raise Invalid("Enter the e-mail address or handle of the user to add.",
-                      fields={"who": "Enter an e-mail address or handle."})
+        message = "Enter the e-mail address or handle of the user to add."
+        raise Invalid(message, fields={"who": message})
     column = User.email if "@" in text else User.handle
     user = db.session.scalar(select(User).where(column == text))
     if user is None:
-        raise Invalid(f"There is no user with the {'e-mail address' if '@' in text else 'handle'} “{text}”.",
-                      fields={"who": "No such user."})
+        message = f"There is no user with the {'e-mail address' if '@' in text else 'handle'} “{text}”."
+        raise Invalid(message, fields={"who": message})
     return user
 
 
