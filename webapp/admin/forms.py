@@ -35,7 +35,8 @@ class CohortForm(FlaskForm):
     """A cohort's fields; services.cohorts checks them (domain.cohorts) and the view places its messages."""
     name = StringField("Name", description="For example “Spring 2027 SOC cohort”.")
     track = SelectField("Track", choices=options([("", "Any track")] + [(t, TRACK_LABELS[t]) for t in TRACKS]),
-                        validate_choice=False, description="Shown beside the name; the gradebook still picks its track.")
+                        validate_choice=False,
+                        description="Shown beside the name; the gradebook still picks its track.")
     description = TextAreaField("Description (optional)")
 
 

@@ -62,6 +62,6 @@ def parse_id(value: Any) -> int | None:
         return None
     text = str(value).strip()
     if not text.isdigit() or not 0 < int(text) < 2**31:
-        raise Invalid(f"There is no cohort '{text[:40]}'. Choose one of the cohorts listed.",
+        raise Invalid(f"There is no cohort '{text[:40]}'. Pick one from the gradebook's Cohort list.",
                       fields={"cohort": "unknown cohort"})
     return int(text)

@@ -11,6 +11,6 @@ from .ratelimit import RateLimitCounter
 from .tokens import ApiToken
 from .users import MentorAssignment, User, UserSession
 
-__all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstoneProject", "Cohort", "CohortMember", "MentorAssignment", "MentorshipInteraction", "Mission",
-           "MissionAttempt", "PortfolioItem", "PortfolioTransition", "RateLimitCounter", "Recipe", "StoredFile", "User",
-           "UserSession"]
+__all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstoneProject", "Cohort", "CohortMember",
+           "MentorAssignment", "MentorshipInteraction", "Mission", "MissionAttempt", "PortfolioItem",
+           "PortfolioTransition", "RateLimitCounter", "Recipe", "StoredFile", "User", "UserSession"]

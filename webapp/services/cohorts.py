@@ -84,7 +84,7 @@ def filter_cohort(actor: Actor, raw) -> Cohort | None:
         return None
     cohort = db.session.get(Cohort, cohort_id)
     if cohort is None:
-        raise Invalid(f"There is no cohort {cohort_id}. Choose one of the cohorts listed.",
+        raise Invalid(f"There is no cohort {cohort_id}. Pick one from the gradebook's Cohort list.",
                       fields={"cohort": "unknown cohort"})
     is_member = actor.id is not None and db.session.scalar(select(CohortMember.id).where(
         CohortMember.cohort_id == cohort.id, CohortMember.user_id == actor.id)) is not None

@@ -12,8 +12,8 @@ from werkzeug.security import generate_password_hash
 from ..domain.catalogue import CAPSTONE_TIER
 from ..domain.phases import PHASE_FIELDS, PHASES, completed_at
 from ..extensions import db
-from ..models import (CapstoneProject, Cohort, CohortMember, MentorAssignment, MentorshipInteraction, Mission, MissionAttempt,
-                      PortfolioItem, User)
+from ..models import (CapstoneProject, Cohort, CohortMember, MentorAssignment, MentorshipInteraction, Mission,
+                      MissionAttempt, PortfolioItem, User)
 from ..models.base import utcnow
 from . import accounts
 

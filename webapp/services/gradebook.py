@@ -4,7 +4,8 @@ each cell the learner's best completed attempt score and their capstone's stage 
 Who is in it: for an admin every learner; for a mentor the learners assigned to them for every track or for this
 one (`access.is_assigned`, the one rule). Filtered by a cohort (`?cohort=<id>`, services.cohorts.filter_cohort:
 an admin any cohort, a mentor the cohorts they are in), it keeps those of them who are in the cohort: a cohort
-narrows the book and never adds a learner the viewer could not see anyway. Each cell's data is read under the same read rule as everywhere else.
+narrows the book and never adds a learner the viewer could not see anyway. Each cell's data is read under the
+same read rule as everywhere else.
 A page of learners costs the same queries however many learners, missions or attempts there are: the missions,
 the page of learners (with their count), the best scores and the capstones of that page.
 """
@@ -119,8 +120,8 @@ def gradebook(actor: Actor, track: str, *, sort: str = "name", page: int | None 
         for cap in capstones:
             rows[cap.learner_id].cells.setdefault(cap.mission_id, Cell()).capstone = cap
     return {"track": track, "sort": sort, "cohort": chosen,
-            "cohorts": cohort_service.filter_choices(actor) if page is not None else [], "missions": missions, "rows": list(rows.values()), "total": total,
-            "page": page_no, "pages": pages}
+            "cohorts": cohort_service.filter_choices(actor) if page is not None else [], "missions": missions,
+            "rows": list(rows.values()), "total": total, "page": page_no, "pages": pages}
 
 
 def csv_rows(table: dict, stage_label) -> list[list[str]]:
