@@ -63,6 +63,15 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/admin", "GET"): row("admin"),
     ("/admin/assignments", "POST"): row("admin", {"mentor": "{stranger_email}", "learner": "{owner_email}"}),
     ("/admin/assignments/<int:assignment_id>/remove", "POST"): row("admin"),
+    # cohorts (the world's cohort holds the owner and their mentor)
+    ("/admin/cohorts", "GET"): row("admin"),
+    ("/admin/cohorts", "POST"): row("admin", {"name": "Matrix cohort", "track": "defender"}),
+    ("/admin/cohorts/<int:cohort_id>", "GET"): row("admin"),
+    ("/admin/cohorts/<int:cohort_id>", "POST"): row("admin", {"name": "Renamed cohort", "track": ""}),
+    ("/admin/cohorts/<int:cohort_id>/assign-mentors", "POST"): row("admin"),
+    ("/admin/cohorts/<int:cohort_id>/delete", "POST"): row("admin"),
+    ("/admin/cohorts/<int:cohort_id>/members", "POST"): row("admin", {"who": "{stranger_email}"}),
+    ("/admin/cohorts/<int:cohort_id>/members/<int:user_id>/remove", "POST"): row("admin"),
     ("/admin/users/<int:user_id>/<any(activate, deactivate):action>", "POST"): row("admin"),
     ("/admin/users/<int:user_id>/role", "POST"): row("admin", {"role": "mentor"}),
     # API: attempts

@@ -18,7 +18,7 @@ from tests.factories import assign, make_capstone, make_item, make_mission, make
 from tests.media_samples import sample
 from tests.snapshots import database_snapshot
 from webapp.extensions import db
-from webapp.models import CapstonePhaseVersion
+from webapp.models import CapstonePhaseVersion, Cohort, CohortMember
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PERMITTED = {200, 201, 204, 302, 303, 400, 409, 413, 415, 422}
@@ -82,6 +82,11 @@ def _build_world(actor: str = "owner") -> dict:
     db.session.commit()
     # The owner's own upload, not yet part of saved work: what /files/<key> and its delete name.
     loose = files.store_upload(owner, io.BytesIO(sample("pdf")), "notes.pdf", "document")
+    cohort = Cohort(name="Matrix SOC cohort", track="defender")
+    db.session.add(cohort)
+    db.session.flush()
+    db.session.add_all([CohortMember(cohort_id=cohort.id, user_id=owner.id),
+                        CohortMember(cohort_id=cohort.id, user_id=mentor.id)])
     if actor in ("holder", "blocked"):
         cap.claimed_by_id, cap.claimed_at = people["holder"].id, utcnow()
     if actor == "self_admin":
@@ -93,6 +98,7 @@ def _build_world(actor: str = "owner") -> dict:
         "review_id": review.id, "index": 0, "slug": mission.slug, "handle": owner.handle, "item_id": item.id,
         "token": item.share_token, "attempt_id": attempt.id, "subtask_id": attempt.current_subtask_id or 1,
         "subject_id": cap.id, "draft_capstone_id": draft.id,
+        "cohort_id": cohort.id,
     }
     values = {"mission_slug": mission.slug, "capstone_id": cap.id, "owner_email": owner.email,
               "stranger_email": people["stranger"].email, "file_key": stored.key}

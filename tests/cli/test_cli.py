@@ -120,6 +120,11 @@ def test_seed_demo_creates_demo_accounts_assignment_and_prints_password(runner):
     learner, mentor = user_by_email(DEMO_EMAILS[0]), user_by_email(DEMO_EMAILS[1])
     assert db.session.scalar(select(MentorAssignment).where(MentorAssignment.mentor_id == mentor.id,
                                                             MentorAssignment.learner_id == learner.id))
+    from webapp.models import Cohort, CohortMember
+
+    cohort = db.session.scalar(select(Cohort))
+    assert cohort.name == "Spring 2027 SOC cohort" and set(db.session.scalars(select(CohortMember.user_id))) == {
+        learner.id, mentor.id}
     counts = row_counts()
     assert counts["capstone_projects"] >= 3
     assert counts["mentorship_interactions"] >= 1

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SearchField, SelectField
+from wtforms import EmailField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain.catalogue import ROLES, TRACK_LABELS, TRACKS
@@ -29,3 +29,16 @@ class AssignmentForm(FlaskForm):
     track = SelectField("Track", choices=options([("", "All tracks")]
                                                  + [(t, TRACK_LABELS[t]) for t in TRACKS]),
                         validators=[Optional()])
+
+
+class CohortForm(FlaskForm):
+    """A cohort's fields; services.cohorts checks them (domain.cohorts) and the view places its messages."""
+    name = StringField("Name", description="For example “Spring 2027 SOC cohort”.")
+    track = SelectField("Track", choices=options([("", "Any track")] + [(t, TRACK_LABELS[t]) for t in TRACKS]),
+                        validate_choice=False,
+                        description="Shown beside the name; the gradebook still picks its track.")
+    description = TextAreaField("Description (optional)")
+
+
+class MemberForm(FlaskForm):
+    who = StringField("E-mail or handle", description="A learner joins as a learner, a mentor or admin as a mentor.")

@@ -3,13 +3,15 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..domain import cohorts as cohort_rules
 from ..domain.errors import Conflict, DomainError, Invalid
 from ..extensions import db
 from ..security import role_required
 from ..services import accounts
+from ..services import cohorts as cohort_service
 from ..services.actors import actor_for
 from . import queries
-from .forms import ActiveForm, AssignmentForm, RoleForm, UserFilterForm
+from .forms import ActiveForm, AssignmentForm, CohortForm, MemberForm, RoleForm, UserFilterForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -120,3 +122,117 @@ def _user_for_field(email: str, field: str):
 
 def _same_site(url: str | None) -> bool:
     return bool(url) and url.startswith(request.host_url)
+
+
+# ---- cohorts ---------------------------------------------------------------------------------------------------
+# A cohort is a filter and a way to organise (services.cohorts); it grants no access.
+
+def _place(form, exc: DomainError, fallback: str) -> None:
+    """The service's messages beside the fields they name; any other message beside `fallback`."""
+    placed = False
+    for name, message in exc.fields.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+            placed = True
+    if not placed:
+        form[fallback].errors = [exc.message]
+
+
+def _cohorts_page(form: CohortForm | None = None, status: int = 200):
+    return render_template("admin/cohorts.html", summaries=cohort_service.overview(actor_for(current_user)),
+                           form=form or CohortForm(formdata=None)), status
+
+
+def _cohort_page(cohort, form: CohortForm | None = None, member_form: MemberForm | None = None,
+                 status: int = 200):
+    return render_template("admin/cohort.html", cohort=cohort, members=cohort_service.members(cohort),
+                           member_kind=cohort_rules.member_kind,
+                           form=form or CohortForm(formdata=None, obj=cohort, track=cohort.track or ""),
+                           member_form=member_form or MemberForm(formdata=None),
+                           button_form=ActiveForm(formdata=None)), status
+
+
+@bp.get("/cohorts")
+@role_required("admin")
+def cohorts():
+    return _cohorts_page()
+
+
+@bp.post("/cohorts")
+@role_required("admin")
+def create_cohort():
+    form = CohortForm()
+    try:
+        cohort = cohort_service.create(actor_for(current_user), form.data)
+    except (Invalid, Conflict) as exc:
+        _place(form, exc, "name")
+        return _cohorts_page(form, exc.status)
+    flash(f"Cohort “{cohort.name}” created. Add its learners and mentors below.", "success")
+    return redirect(url_for("admin.cohort", cohort_id=cohort.id), 303)
+
+
+@bp.get("/cohorts/<int:cohort_id>")
+@role_required("admin")
+def cohort(cohort_id: int):
+    return _cohort_page(cohort_service.get(cohort_id))
+
+
+@bp.post("/cohorts/<int:cohort_id>")
+@role_required("admin")
+def edit_cohort(cohort_id: int):
+    cohort = cohort_service.get(cohort_id)
+    form = CohortForm()
+    try:
+        cohort_service.update(actor_for(current_user), cohort, form.data)
+    except (Invalid, Conflict) as exc:
+        _place(form, exc, "name")
+        db.session.refresh(cohort)
+        return _cohort_page(cohort, form=form, status=exc.status)
+    flash(f"Cohort “{cohort.name}” saved.", "success")
+    return redirect(url_for("admin.cohort", cohort_id=cohort.id), 303)
+
+
+@bp.post("/cohorts/<int:cohort_id>/delete")
+@role_required("admin")
+def delete_cohort(cohort_id: int):
+    name = cohort_service.delete(actor_for(current_user), cohort_service.get(cohort_id))
+    flash(f"Cohort “{name}” deleted. Its members' accounts and mentor assignments are unchanged.", "success")
+    return redirect(url_for("admin.cohorts"), 303)
+
+
+@bp.post("/cohorts/<int:cohort_id>/members")
+@role_required("admin")
+def add_member(cohort_id: int):
+    cohort = cohort_service.get(cohort_id)
+    form = MemberForm()
+    try:
+        user, added = cohort_service.add_member(actor_for(current_user), cohort, form.who.data)
+    except Invalid as exc:
+        _place(form, exc, "who")
+        return _cohort_page(cohort, member_form=form, status=exc.status)
+    kind = cohort_rules.member_kind(user.role)
+    if added:
+        flash(f"{user.display_name} joined {cohort.name} as a {kind}.", "success")
+    else:
+        flash(f"{user.display_name} is already in {cohort.name}; nothing changed.", "info")
+    return redirect(url_for("admin.cohort", cohort_id=cohort.id) + "#cohort-members", 303)
+
+
+@bp.post("/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
+@role_required("admin")
+def remove_member(cohort_id: int, user_id: int):
+    cohort = cohort_service.get(cohort_id)
+    user = cohort_service.remove_member(actor_for(current_user), cohort, user_id)
+    flash(f"{user.display_name} left {cohort.name}. Their account and mentor assignments are unchanged.", "success")
+    return redirect(url_for("admin.cohort", cohort_id=cohort.id) + "#cohort-members", 303)
+
+
+@bp.post("/cohorts/<int:cohort_id>/assign-mentors")
+@role_required("admin")
+def assign_cohort_mentors(cohort_id: int):
+    cohort = cohort_service.get(cohort_id)
+    made = cohort_service.assign_mentors(actor_for(current_user), cohort)
+    flash(f"{made} mentor assignment{'' if made == 1 else 's'} made." if made
+          else "Every mentor of the cohort already mentors each of its learners; nothing changed.",
+          "success" if made else "info")
+    return redirect(url_for("admin.cohort", cohort_id=cohort.id), 303)

@@ -138,17 +138,20 @@ def gradebook():
     actor = actor_for(current_user)
     track = request.args.get("track") or TRACKS[0]
     sort = request.args.get("sort", "name")
+    cohort = request.args.get("cohort")
     if request.args.get("format") == "csv":
-        table = gradebook_service.gradebook(actor, track, sort=sort, page=None)
+        table = gradebook_service.gradebook(actor, track, sort=sort, page=None, cohort=cohort)
         out = io.StringIO()
         csv.writer(out).writerows(gradebook_service.csv_rows(table, _stage_label))
         resp = make_response(out.getvalue().encode("utf-8"))
         resp.headers["Content-Type"] = "text/csv; charset=utf-8"
-        resp.headers["Content-Disposition"] = f'attachment; filename="gradebook-{table["track"]}.csv"'
+        name = table["track"] + (f"-cohort-{table['cohort'].id}" if table["cohort"] else "")
+        resp.headers["Content-Disposition"] = f'attachment; filename="gradebook-{name}.csv"'
         resp.headers["Cache-Control"] = "no-store"
         return resp
     page = request.args.get("page", "1")
-    table = gradebook_service.gradebook(actor, track, sort=sort, page=int(page) if page.isdigit() else 1)
+    table = gradebook_service.gradebook(actor, track, sort=sort, page=int(page) if page.isdigit() else 1,
+                                        cohort=cohort)
     return render_template("mentorship/gradebook.html", stage_label=_stage_label, **table)
 
 

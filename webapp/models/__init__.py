@@ -3,6 +3,7 @@ from .attempts import MissionAttempt
 from .cache import CacheRevision
 from .capstones import CapstoneActivity, CapstonePhaseVersion, CapstoneProject
 from .catalogue import Mission, Recipe
+from .cohorts import Cohort, CohortMember
 from .files import StoredFile
 from .mentorship import MentorshipInteraction, ReviewReply
 from .portfolio import PortfolioItem, PortfolioTransition
@@ -10,6 +11,6 @@ from .ratelimit import RateLimitCounter
 from .tokens import ApiToken
 from .users import MentorAssignment, User, UserSession
 
-__all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstonePhaseVersion", "CapstoneProject",
-           "MentorAssignment", "MentorshipInteraction", "Mission", "MissionAttempt", "PortfolioItem",
+__all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstonePhaseVersion", "CapstoneProject", "Cohort",
+           "CohortMember", "MentorAssignment", "MentorshipInteraction", "Mission", "MissionAttempt", "PortfolioItem",
            "PortfolioTransition", "RateLimitCounter", "Recipe", "ReviewReply", "StoredFile", "User", "UserSession"]

@@ -205,10 +205,9 @@ def set_active(actor: Actor, user: User, active: bool) -> User:
     return user
 
 
-def assign_mentor(actor: Actor | None, mentor: User, learner: User, track: str | None = None) -> MentorAssignment:
-    """actor None means the command line (trusted)."""
-    if actor is not None:
-        require(can_manage_users(actor))
+def link_mentor(mentor: User, learner: User, track: str | None = None) -> tuple[MentorAssignment, bool]:
+    """Stages the assignment (no commit): (the assignment, True) when made now, (the existing one, False) when
+    the mentor already mentors the learner for this track. Callers check permission and commit."""
     if not mentor.is_mentor:
         raise Invalid(f"{mentor.email} is not a mentor; give them the mentor role first.",
                       fields={"mentor": "must have the mentor or admin role"})
@@ -220,9 +219,19 @@ def assign_mentor(actor: Actor | None, mentor: User, learner: User, track: str |
         MentorAssignment.mentor_id == mentor.id, MentorAssignment.learner_id == learner.id,
         MentorAssignment.track.is_(None) if track is None else MentorAssignment.track == track))
     if existing:
-        return existing
+        return existing, False
     link = MentorAssignment(mentor_id=mentor.id, learner_id=learner.id, track=track)
     db.session.add(link)
+    return link, True
+
+
+def assign_mentor(actor: Actor | None, mentor: User, learner: User, track: str | None = None) -> MentorAssignment:
+    """actor None means the command line (trusted)."""
+    if actor is not None:
+        require(can_manage_users(actor))
+    link, made = link_mentor(mentor, learner, track)
+    if not made:
+        return link
     try:
         db.session.commit()
     except IntegrityError:

@@ -12,8 +12,8 @@ from werkzeug.security import generate_password_hash
 from ..domain.catalogue import CAPSTONE_TIER
 from ..domain.phases import PHASE_FIELDS, PHASES, completed_at
 from ..extensions import db
-from ..models import (CapstoneProject, MentorAssignment, MentorshipInteraction, Mission, MissionAttempt,
-                      PortfolioItem, User)
+from ..models import (CapstoneProject, Cohort, CohortMember, MentorAssignment, MentorshipInteraction, Mission,
+                      MissionAttempt, PortfolioItem, User)
 from ..models.base import utcnow
 from . import accounts
 
@@ -188,8 +188,24 @@ def seed_demo() -> dict:
             reviewed_at=start + timedelta(days=1) if approved else None,
             review_note="Clear and reproducible." if approved else ""))
         created["portfolio_items"] += 1
+    _demo_cohort(learner, mentor)
     db.session.commit()
     return {"users": [u.email for u in (learner, mentor, admin)], **created}
+
+
+DEMO_COHORT = ("Spring 2027 SOC cohort", "defender", "Evening class for analysts moving into incident response.")
+
+
+def _demo_cohort(*members: User) -> None:
+    """The demo cohort (by name) with the demo learner and mentor in it (staged; the caller commits)."""
+    name, track, description = DEMO_COHORT
+    cohort = db.session.scalar(select(Cohort).where(Cohort.name == name))
+    if cohort is None:
+        cohort = Cohort(name=name, track=track, description=description)
+        db.session.add(cohort)
+        db.session.flush()
+    have = set(db.session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)))
+    db.session.add_all([CohortMember(cohort_id=cohort.id, user_id=u.id) for u in members if u.id not in have])
 
 
 def _approve_with_reviews(cap, mission, learner, mentor, when) -> None:

@@ -2,7 +2,10 @@
 each cell the learner's best completed attempt score and their capstone's stage and final score.
 
 Who is in it: for an admin every learner; for a mentor the learners assigned to them for every track or for this
-one (`access.is_assigned`, the one rule). Each cell's data is read under the same read rule as everywhere else.
+one (`access.is_assigned`, the one rule). Filtered by a cohort (`?cohort=<id>`, services.cohorts.filter_cohort:
+an admin any cohort, a mentor the cohorts they are in), it keeps those of them who are in the cohort: a cohort
+narrows the book and never adds a learner the viewer could not see anyway. Each cell's data is read under the
+same read rule as everywhere else.
 A page of learners costs the same queries however many learners, missions or attempts there are: the missions,
 the page of learners (with their count), the best scores and the capstones of that page.
 """
@@ -17,7 +20,7 @@ from ..domain.errors import Invalid
 from ..domain.policies import Actor
 from ..extensions import db
 from ..models import CapstoneProject, Mission, MissionAttempt, User
-from . import access
+from . import access, cohorts as cohort_service
 
 PER_PAGE = 50
 
@@ -82,14 +85,18 @@ def _average_order(track: str, descending: bool):
     return (mean.desc() if descending else mean.asc()).nulls_last()
 
 
-def gradebook(actor: Actor, track: str, *, sort: str = "name", page: int | None = 1) -> dict:
-    """The table for `track` (a page of PER_PAGE learners, or everyone with page=None for the CSV)."""
+def gradebook(actor: Actor, track: str, *, sort: str = "name", page: int | None = 1, cohort=None) -> dict:
+    """The table for `track` (a page of PER_PAGE learners, or everyone with page=None for the CSV), of the learners
+    in the cohort whose id `cohort` names when given (422 for an unknown cohort or one the viewer may not use)."""
     track = check_track(track)
+    chosen = cohort_service.filter_cohort(actor, cohort)
     sort = sort if sort in rules.SORTS else "name"
     missions = db.session.scalars(select(Mission).where(
         Mission.track == track, Mission.tier == "mastery", Mission.is_published.is_(True))
         .order_by(Mission.title)).all()
     stmt = _learners(actor, track)
+    if chosen is not None:
+        stmt = stmt.where(cohort_service.in_cohort(chosen, User.id))
     if sort.endswith("average"):
         stmt = stmt.order_by(_average_order(track, sort.startswith("-")), User.display_name, User.id)
     else:
@@ -112,8 +119,9 @@ def gradebook(actor: Actor, track: str, *, sort: str = "name", page: int | None 
             access.read_filter(actor, access.capstone_cols(), access.cutoff()))).all()
         for cap in capstones:
             rows[cap.learner_id].cells.setdefault(cap.mission_id, Cell()).capstone = cap
-    return {"track": track, "sort": sort, "missions": missions, "rows": list(rows.values()), "total": total,
-            "page": page_no, "pages": pages}
+    return {"track": track, "sort": sort, "cohort": chosen,
+            "cohorts": cohort_service.filter_choices(actor) if page is not None else [], "missions": missions,
+            "rows": list(rows.values()), "total": total, "page": page_no, "pages": pages}
 
 
 def csv_rows(table: dict, stage_label) -> list[list[str]]:

@@ -18,7 +18,7 @@ from ..domain.policies import Actor
 from ..extensions import db
 from ..models import CapstoneProject, MentorshipInteraction as MI, Mission, MissionAttempt, PortfolioItem, User
 from ..models.base import utcnow
-from . import access
+from . import access, cohorts as cohort_service
 from .reviews import reply_counts
 
 LIMIT = 100          # rows per list; the page says when there are more
@@ -39,8 +39,9 @@ class OpenStep:
 
 
 def learner_view(actor: Actor, handle: str) -> dict:
-    """The learner (404 when no such learner, 403 when the viewer may not open their page) and, as far as the
-    viewer may read them: attempts, capstones, reviews, open next steps and portfolio items awaiting approval."""
+    """The learner (404 when no such learner, 403 when the viewer may not open their page), the cohorts they are
+    in, and, as far as the viewer may read them: attempts, capstones, reviews, open next steps and portfolio items
+    awaiting approval."""
     learner = db.session.scalar(select(User).where(User.handle == (handle or "")[:100]))
     if learner is None:
         raise NotFound("There is no learner with that handle.")
@@ -77,6 +78,6 @@ def learner_view(actor: Actor, handle: str) -> dict:
     steps.sort(key=lambda s: (not s.overdue, s.step.get("deadline") or "9999"))
     more = {name: len(rows) > LIMIT for name, rows in
             (("attempts", attempts), ("capstones", capstones), ("reviews", reviews), ("items", items))}
-    return {"learner": learner, "attempts": attempts[:LIMIT], "capstones": capstones[:LIMIT],
-            "reviews": reviews[:LIMIT], "items": items[:LIMIT], "steps": steps, "more": more,
-            "reply_counts": reply_counts([r.id for r in reviews[:LIMIT]])}
+    return {"learner": learner, "cohorts": cohort_service.cohorts_of(learner.id), "attempts": attempts[:LIMIT],
+            "capstones": capstones[:LIMIT], "reviews": reviews[:LIMIT], "items": items[:LIMIT], "steps": steps,
+            "more": more, "reply_counts": reply_counts([r.id for r in reviews[:LIMIT]])}
