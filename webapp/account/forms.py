@@ -43,3 +43,30 @@ class TokenForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     """Only the CSRF token: revoking is a button."""
+
+
+def _email_fields():
+    from ..domain import notifications as rules
+    from ..missions.forms import ChoiceField, options
+
+    return {f"email_{kind}": ChoiceField(rules.KIND_LABELS[kind], choices=options(rules.EMAIL_CHOICE_LABELS.items()))
+            for kind in rules.KINDS}
+
+
+class NotificationEmailForm(FlaskForm):
+    """One select per kind of notification: off, immediately, or a daily digest (domain.notifications). A kind
+    not sent keeps its choice."""
+
+    def choices(self) -> dict[str, str]:
+        from ..domain.notifications import KINDS
+
+        return {kind: self[f"email_{kind}"].data for kind in KINDS if self[f"email_{kind}"].data}
+
+    def kind_fields(self):
+        from ..domain.notifications import KINDS
+
+        return [self[f"email_{kind}"] for kind in KINDS]
+
+
+for _name, _field in _email_fields().items():
+    setattr(NotificationEmailForm, _name, _field)

@@ -5,11 +5,12 @@ from .capstones import CapstoneActivity, CapstoneProject
 from .catalogue import Mission, Recipe
 from .files import StoredFile
 from .mentorship import MentorshipInteraction
+from .notifications import Notification, NotificationPreference
 from .portfolio import PortfolioItem, PortfolioTransition
 from .ratelimit import RateLimitCounter
 from .tokens import ApiToken
 from .users import MentorAssignment, User, UserSession
 
 __all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstoneProject", "MentorAssignment", "MentorshipInteraction", "Mission",
-           "MissionAttempt", "PortfolioItem", "PortfolioTransition", "RateLimitCounter", "Recipe", "StoredFile", "User",
+           "MissionAttempt", "Notification", "NotificationPreference", "PortfolioItem", "PortfolioTransition", "RateLimitCounter", "Recipe", "StoredFile", "User",
            "UserSession"]
