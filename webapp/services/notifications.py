@@ -48,11 +48,12 @@ def notify(recipients: Iterable, kind: str, subject, actor, *, what: str = "",
     time-based ones). Never commits: the caller's commit writes them."""
     rules.check_kind(kind)
     actor_id = actor.id if actor is not None else None
-    told = _active(rules.recipients(_ids(recipients), actor_id))
-    if not told:
-        return []
-    if actor is not None and not isinstance(actor, User):       # a policies.Actor: the user is in the session
-        actor = db.session.get(User, actor_id)
+    with db.session.no_autoflush:
+        told = _active(rules.recipients(_ids(recipients), actor_id))
+        if not told:
+            return []
+        if actor is not None and not isinstance(actor, User):       # a policies.Actor: the user is in the session
+            actor = db.session.get(User, actor_id)
     title = rules.title_for(kind, actor=actor.display_name if actor is not None else None, what=what)
     rows = [Notification(user_id=uid, kind=kind, actor_id=actor_id, subject_type=TYPE_OF[type(subject)],
                          subject_id=subject.id, title=title, dedupe_key=dedupe_key) for uid in sorted(told)]
@@ -76,25 +77,31 @@ def submission_recipients(learner_id: int, track: str | None, actor_id: int | No
     return rules.submission_recipients(assigned - {actor_id}, track_mentors, actor_id)
 
 
+# The event functions run inside the service's change, before its commit: their reads must not flush the change
+# early (a write that lost to a concurrent one must fail at the service's commit, as a 409, not here).
+
 def submitted_for_review(subject: CapstoneProject | MissionAttempt, actor: User) -> list[Notification]:
     """A capstone (its presentation completed) or an attempt (its review asked for) waits for a mentor."""
-    mission = subject.mission
-    kind = "capstone_submitted" if isinstance(subject, CapstoneProject) else "attempt_submitted"
-    told = submission_recipients(subject.learner_id, mission.track, actor.id)
-    return notify(told, kind, subject, actor, what=mission.title)
+    with db.session.no_autoflush:
+        mission = subject.mission
+        kind = "capstone_submitted" if isinstance(subject, CapstoneProject) else "attempt_submitted"
+        told = submission_recipients(subject.learner_id, mission.track, actor.id)
+        return notify(told, kind, subject, actor, what=mission.title)
 
 
 def review_submitted(review: MentorshipInteraction, actor: User, *, last: bool,
                      decision: str | None) -> list[Notification]:
     """A review phase submitted: the learner hears that it was shared, that changes were requested, or that their
     capstone was approved (the last two link to the capstone, where the outcome shows)."""
-    kind = rules.review_kind(last=last, decision=decision, capstone=review.capstone_id is not None)
-    subject = review.capstone if kind in ("changes_requested", "capstone_approved") else review
-    return notify([review.learner_id], kind, subject, actor, what=review.mission.title)
+    with db.session.no_autoflush:
+        kind = rules.review_kind(last=last, decision=decision, capstone=review.capstone_id is not None)
+        subject = review.capstone if kind in ("changes_requested", "capstone_approved") else review
+        return notify([review.learner_id], kind, subject, actor, what=review.mission.title)
 
 
 def portfolio_reviewed(item: PortfolioItem, actor, new_status: str) -> list[Notification]:
-    return notify([item.owner_id], rules.portfolio_kind(new_status), item, actor, what=item.title)
+    with db.session.no_autoflush:
+        return notify([item.owner_id], rules.portfolio_kind(new_status), item, actor, what=item.title)
 
 
 # ---- links --------------------------------------------------------------------------------------------------------
@@ -205,7 +212,7 @@ def open_target(user: User, notification_id: int) -> str | None:
 
 def _stored(user: User) -> dict[str, str]:
     return dict(db.session.execute(select(NotificationPreference.kind, NotificationPreference.email).where(
-        NotificationPreference.user_id == user.id)).tuples().all())
+        NotificationPreference.user_id == user.id)).all())
 
 
 def email_choice(user: User, kind: str) -> str:
@@ -290,7 +297,7 @@ def _new_only(rows: list[dict]) -> list[dict]:
     fired: set[tuple[int, str]] = set()
     for start in range(0, len(keys), 500):
         fired.update(db.session.execute(select(Notification.user_id, Notification.dedupe_key).where(
-            Notification.dedupe_key.in_(keys[start:start + 500]))).tuples())
+            Notification.dedupe_key.in_(keys[start:start + 500]))))
     seen: set[tuple[int, str]] = set()
     out = []
     for r in rows:
