@@ -8,6 +8,7 @@ from sqlalchemy import update
 from webapp.domain.errors import Conflict
 from webapp.extensions import db
 from webapp.models import CapstoneProject, MissionAttempt, Notification
+from webapp.models.base import utcnow
 from webapp.services import attempts as attempt_service
 from webapp.services import capstones as capstone_service
 from webapp.services import notifications as service
@@ -81,6 +82,16 @@ def test_approval_and_changes_requested_tell_the_learner_about_the_capstone():
     learner2, mentor2, cap2, review2 = setup_review(total_phases=1)
     review_service.submit(review2, mentor2, overall_score=40, decision="request_changes", reopen_phases=["reporting"])
     assert rows("changes_requested") == [(learner2.id, "changes_requested", "capstone", cap2.id, mentor2.id)]
+
+
+def test_changes_requested_on_an_attempt_link_to_the_review():
+    learner = make_user("learner")
+    mentor = make_user("mentor")
+    assign(mentor, learner)
+    attempt = make_attempt(learner, make_mission(), review_requested_at=utcnow())
+    review = review_service.create(mentor, attempt_id=attempt.id, total_phases=1)
+    review_service.submit(review, mentor, overall_score=50, decision="request_changes")
+    assert rows() == [(learner.id, "changes_requested", "review", review.id, mentor.id)]
 
 
 def test_an_admin_reviewing_their_own_learners_work_is_the_actor_and_is_not_told():

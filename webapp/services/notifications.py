@@ -92,10 +92,12 @@ def submitted_for_review(subject: CapstoneProject | MissionAttempt, actor: User)
 def review_submitted(review: MentorshipInteraction, actor: User, *, last: bool,
                      decision: str | None) -> list[Notification]:
     """A review phase submitted: the learner hears that it was shared, that changes were requested, or that their
-    capstone was approved (the last two link to the capstone, where the outcome shows)."""
+    capstone was approved (on a capstone the last two link to it, where the outcome shows; on an attempt, to the
+    review)."""
     with db.session.no_autoflush:
         kind = rules.review_kind(last=last, decision=decision, capstone=review.capstone_id is not None)
-        subject = review.capstone if kind in ("changes_requested", "capstone_approved") else review
+        on_capstone = review.capstone_id is not None and kind in ("changes_requested", "capstone_approved")
+        subject = review.capstone if on_capstone else review
         return notify([review.learner_id], kind, subject, actor, what=review.mission.title)
 
 
