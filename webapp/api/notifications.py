@@ -26,7 +26,7 @@ def list_notifications(args):
 
 
 @bp.post("/notifications/read")
-@bp.authenticated(errors=(422,))
+@bp.authenticated(errors=(400, 422))
 @bp.arguments(MarkReadBody)
 @bp.response(200, MarkReadResultSchema)
 def mark_notifications_read(body):
