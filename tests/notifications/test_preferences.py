@@ -51,15 +51,20 @@ def test_an_unknown_kind_or_choice_saves_nothing():
     assert _stored(user) == {}
 
 
-def test_the_account_page_has_a_labelled_select_per_kind(client):
-    user = make_user("learner")
-    service.save_email_choices(user, {"step_due": "off"})
-    log_in(client, user)
+def test_the_account_page_has_a_labelled_select_per_kind_of_the_users_role(client, app):
+    mentor = make_user("mentor")
+    service.save_email_choices(mentor, {"step_due": "off"})
+    log_in(client, mentor)
     page = client.get("/account").get_data(as_text=True)
     assert "<legend>E-mail me when…</legend>" in page
     for kind in KINDS:
         assert f'<label for="email_{kind}">' in page and f'<select id="email_{kind}" name="email_{kind}"' in page
     assert '<option selected value="off">Off (in the app only)</option>' in page
+    learner_client = app.test_client()
+    log_in(learner_client, make_user("learner"))
+    page = learner_client.get("/account").get_data(as_text=True)
+    assert '<select id="email_review_shared"' in page and '<select id="email_capstone_submitted"' not in page
+    assert '<select id="email_claim_lapsing"' not in page
 
 
 def test_saving_the_form_stores_the_choices(client):

@@ -80,3 +80,8 @@ def test_a_claim_is_lapsing_in_its_last_hours_only():
     assert not rules.claim_lapsing(now - timedelta(hours=30), now, 48)      # 18 hours left
     assert not rules.claim_lapsing(now - timedelta(hours=49), now, 48)      # lapsed already
     assert rules.claim_lapsing(now - timedelta(hours=36), now, 48)          # exactly 12 hours left
+
+
+def test_learners_choose_for_the_kinds_they_can_be_told_of_mentors_for_all():
+    assert rules.kinds_for(True) == rules.KINDS
+    assert "capstone_submitted" not in rules.kinds_for(False) and "review_shared" in rules.kinds_for(False)

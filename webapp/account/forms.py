@@ -74,10 +74,11 @@ class NotificationEmailForm(FlaskForm):
 
         return {kind: self[f"email_{kind}"].data for kind in KINDS if self[f"email_{kind}"].data}
 
-    def kind_fields(self):
-        from ..domain.notifications import KINDS
+    def kind_fields(self, is_mentor: bool):
+        """The selects a user of this role sees (a learner is never told of submissions or claims)."""
+        from ..domain.notifications import kinds_for
 
-        return [self[f"email_{kind}"] for kind in KINDS]
+        return [self[f"email_{kind}"] for kind in kinds_for(is_mentor)]
 
 
 for _name, _field in _email_fields().items():

@@ -28,6 +28,15 @@ KIND_LABELS = {
     "review_reply": "A reply in a review conversation",
 }
 
+# What only mentors (and admins) are told of: a learner's account page does not offer them.
+MENTOR_KINDS = ("capstone_submitted", "attempt_submitted", "claim_lapsing")
+
+
+def kinds_for(is_mentor: bool) -> tuple[str, ...]:
+    """The kinds a user of this role can be told of (their e-mail choices)."""
+    return KINDS if is_mentor else tuple(k for k in KINDS if k not in MENTOR_KINDS)
+
+
 # What a notification links to: the page of the thing itself (services.notifications.link_for builds the URL).
 SUBJECT_TYPES = ("capstone", "attempt", "review", "portfolio_item")
 

@@ -108,7 +108,7 @@ def portfolio_reviewed(item: PortfolioItem, actor, new_status: str) -> list[Noti
 
 # ---- links --------------------------------------------------------------------------------------------------------
 
-MENTOR_KINDS = frozenset({"capstone_submitted", "attempt_submitted", "claim_lapsing"})
+MENTOR_KINDS = frozenset(rules.MENTOR_KINDS)
 
 
 def link_for(subject_type: str, subject_id: int, *, kind: str | None = None, in_queue: bool = False,
