@@ -61,7 +61,8 @@ def test_mentor_sees_the_count_rise_and_follows_the_notification_to_the_review(b
         mentor_page.wait_for_url("**/notifications")
         entry = mentor_page.locator(".notification").first
         assert "Unread" in entry.inner_text()
-        entry.get_by_role("link", name="Nia Learner submitted the capstone “Ransomware at Northwind” for review").click()
+        title = "Nia Learner submitted the capstone “Ransomware at Northwind” for review"
+        entry.get_by_role("link", name=title).click()
         mentor_page.wait_for_url(f"**/mentorship/queue#queue-capstone-{cap.id}")
         row = mentor_page.locator(f"#queue-capstone-{cap.id}")
         row.get_by_role("button", name="Review it").click()

@@ -68,7 +68,8 @@ def test_due_steps_are_due_tomorrow_or_overdue_and_never_ticked_off():
 
 
 def test_dedupe_keys_change_with_the_deadline_and_the_claim():
-    assert rules.step_dedupe_key("step_due", 3, 0, "2026-12-08") != rules.step_dedupe_key("step_due", 3, 0, "2026-12-09")
+    key = rules.step_dedupe_key
+    assert key("step_due", 3, 0, "2026-12-08") != key("step_due", 3, 0, "2026-12-09")
     t = datetime(2026, 12, 7, tzinfo=UTC)
     assert rules.claim_dedupe_key("capstone", 1, t) != rules.claim_dedupe_key("capstone", 1, t + timedelta(hours=1))
 

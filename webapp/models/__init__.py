@@ -12,5 +12,5 @@ from .tokens import ApiToken
 from .users import MentorAssignment, User, UserSession
 
 __all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstoneProject", "MentorAssignment", "MentorshipInteraction", "Mission",
-           "MissionAttempt", "Notification", "NotificationPreference", "PortfolioItem", "PortfolioTransition", "RateLimitCounter", "Recipe", "StoredFile", "User",
-           "UserSession"]
+           "MissionAttempt", "Notification", "NotificationPreference", "PortfolioItem", "PortfolioTransition",
+           "RateLimitCounter", "Recipe", "StoredFile", "User", "UserSession"]
