@@ -58,6 +58,15 @@ def test_the_list_is_paged_and_the_unread_filter_keeps_only_unread(client):
     assert shown == [f"{i:02d}" for i in range(0, 25, 2)]
 
 
+def test_a_page_past_the_end_or_not_a_number_shows_a_real_page(client):
+    user = make_user("learner")
+    add(user, title="The only one")
+    log_in(client, user)
+    for page in ("2", "abc", "-3", "1" + "0" * 30):
+        resp = client.get(f"/notifications?page={page}")
+        assert resp.status_code == 200 and "The only one" in resp.get_data(as_text=True), page
+
+
 def test_the_list_runs_the_same_queries_for_5_and_20_notifications(client):
     user = make_user("learner")
     actor = make_user("mentor")

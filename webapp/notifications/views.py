@@ -13,9 +13,13 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 READ_EVENT = "notifications-read"
 
 
+MAX_PAGE = 100_000      # past any real list, and far inside the database's OFFSET range
+
+
 def _page_number() -> int:
+    """The `page` argument; anything that is not a page number is the first page, a huge one the last."""
     try:
-        return max(1, int(request.args.get("page", 1)))
+        return min(MAX_PAGE, max(1, int(request.args.get("page", 1))))
     except ValueError:
         return 1
 
@@ -59,7 +63,7 @@ def open_(notification_id: int):
 
 def _form_page() -> int:
     page = request.form.get("page", "")
-    return int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    return int(page) if page.isdigit() and 0 < int(page) <= MAX_PAGE else 1
 
 
 def _back():
