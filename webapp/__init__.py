@@ -73,10 +73,11 @@ def create_app(config: dict | None = None):
     from .files import bp as files_bp
     from .mentorship import bp as mentorship_bp
     from .missions import bp as missions_bp
+    from .notifications import bp as notifications_bp
     from .portfolio import bp as portfolio_bp
 
     for bp in (auth_bp, dashboard_bp, missions_bp, attempts_bp, capstones_bp, admin_bp, account_bp, files_bp,
-               mentorship_bp, portfolio_bp):
+               mentorship_bp, portfolio_bp, notifications_bp):
         app.register_blueprint(bp)
     init_api(app)          # the JSON API and its OpenAPI document (flask-smorest)
 

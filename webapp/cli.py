@@ -144,7 +144,31 @@ def files_sweep(hours: int) -> None:
     click.echo(f"Removed {count} unattached upload{'' if count == 1 else 's'}.")
 
 
+notifications_cli = AppGroup("notifications", help="In-app notifications.")
+
+
+@notifications_cli.command("due")
+@click.option("--now", "now_text", default=None, metavar="ISO-TIME",
+              help="Fire as at this moment (UTC, e.g. 2026-12-07T09:00), for a test or a catch-up; default: now.")
+def notifications_due(now_text: str | None) -> None:
+    """Write the time-based notifications due now (next steps due tomorrow or overdue, claims about to lapse),
+    each once. The mail worker runs the same; run this from cron when no worker runs."""
+    from datetime import UTC, datetime
+
+    from .services import notifications
+
+    now = None
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError as exc:
+            raise click.BadParameter(f"not an ISO time: {now_text!r}", param_hint="--now") from exc
+        now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+    counts = notifications.fire_due(now)
+    click.echo(", ".join(f"{kind.replace('_', ' ')}: {n}" for kind, n in counts.items()) + ".")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_command)
-    for group in (users_cli, mentors_cli, missions_cli, tokens_cli, files_cli):
+    for group in (users_cli, mentors_cli, missions_cli, tokens_cli, files_cli, notifications_cli):
         app.cli.add_command(group)

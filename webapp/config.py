@@ -65,6 +65,8 @@ def defaults() -> dict:
         "DIRECT_UPLOAD_MIN_MB": 16,
         # A mentor's claim on a queued submission lapses after this many hours without activity (a saved draft).
         "REVIEW_CLAIM_HOURS": 48,
+        # How often (seconds) an open page asks for the unread notification count in the navigation.
+        "NOTIFICATIONS_POLL_SECONDS": 30,
     }
 
 
@@ -108,6 +110,8 @@ def load_config(environ: Mapping[str, str]) -> dict:
         cfg["FORCE_HTTPS"] = _bool(environ.get("FORCE_HTTPS"), False)
     if "REVIEW_CLAIM_HOURS" in environ:
         cfg["REVIEW_CLAIM_HOURS"] = _int(environ, "REVIEW_CLAIM_HOURS", 48)
+    if "NOTIFICATIONS_POLL_SECONDS" in environ:
+        cfg["NOTIFICATIONS_POLL_SECONDS"] = _int(environ, "NOTIFICATIONS_POLL_SECONDS", 30)
     return cfg
 
 

@@ -7,7 +7,7 @@ from flask import request
 from flask_login import current_user
 
 from . import htmx
-from .domain import catalogue, phases, portfolio, reviews, uploads
+from .domain import catalogue, notifications, phases, portfolio, reviews, uploads
 from .markdown import render as render_markdown
 
 
@@ -62,7 +62,7 @@ def _filesize(size: int | None) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-NAV_SECTIONS = frozenset({"missions", "capstones", "portfolio", "admin", "mentorship", "account"})
+NAV_SECTIONS = frozenset({"missions", "capstones", "portfolio", "admin", "mentorship", "account", "notifications"})
 
 
 def nav_section(path: str) -> str:
@@ -78,7 +78,7 @@ LAYOUT_PARTS = frozenset({"layout_assets", "nav_links"})
 
 def layout_part(name: str):
     """A part of the layout made from code and settings alone (`templates/_partials/<name>.html`), kept per process
-    for each role, menu section, registration setting and script root: everything it may read."""
+    for each role, menu section, registration setting, poll interval and script root: everything it may read."""
     from flask import current_app, render_template
 
     from . import caching
@@ -87,8 +87,9 @@ def layout_part(name: str):
         raise ValueError(f"not a layout part: {name}")
     authenticated = bool(current_user.is_authenticated)
     registration = bool(current_app.config.get("ALLOW_REGISTRATION", True))
+    poll = current_app.config.get("NOTIFICATIONS_POLL_SECONDS", 30)
     key = (name, authenticated, current_user.role if authenticated else None, nav_section(request.path),
-           registration, request.script_root)
+           registration, poll, request.script_root)
     return caching.layout_part(key, lambda: render_template(f"_partials/{name}.html"))
 
 
@@ -106,6 +107,7 @@ def init_templating(app) -> None:
         completed_at=phases.completed_at,
         ITEM_TYPE_LABELS=portfolio.ITEM_TYPE_LABELS, KINDS=uploads.KINDS,
         PORTFOLIO_UPLOADS=uploads.PORTFOLIO_CONTEXT, layout_part=layout_part,
+        NOTIFICATION_KIND_LABELS=notifications.KIND_LABELS,
     )
 
     @app.context_processor

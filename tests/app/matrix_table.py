@@ -57,8 +57,17 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/account/password", "POST"): row("auth", {"current_password": "wrong", "new_password": "x" * 12,
                                                 "confirm": "x" * 12}),
     ("/account/profile", "POST"): row("auth", {"display_name": "New Name"}),
+    ("/account/notifications", "POST"): row("auth", {"email_step_due": "off"}),
     ("/account/tokens", "POST"): row("auth", {"name": "ci"}),
     ("/account/tokens/<int:token_id>/revoke", "POST"): row("owner"),
+    # notifications (each user's own: another's notification is 404; the count answers anyone, empty when anonymous)
+    ("/notifications", "GET"): row("auth"),
+    ("/notifications/count", "GET"): row("public"),
+    ("/notifications/<int:notification_id>/open", "GET"): row("owner"),
+    ("/notifications/<int:notification_id>/read", "POST"): row("owner"),
+    ("/notifications/read-all", "POST"): row("auth"),
+    ("/api/v1/notifications", "GET"): row("auth"),
+    ("/api/v1/notifications/read", "POST"): row("auth", {"all": True}),
     # admin
     ("/admin", "GET"): row("admin"),
     ("/admin/assignments", "POST"): row("admin", {"mentor": "{stranger_email}", "learner": "{owner_email}"}),

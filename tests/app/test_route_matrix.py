@@ -80,6 +80,13 @@ def _build_world(actor: str = "owner") -> dict:
                      evidence_files=[stored.as_evidence()], mission_id=mission.id)
     stored.portfolio_item_id, stored.attached_at = item.id, stored.created_at
     db.session.commit()
+    # A notification of the owner's (the review shared with them): what /notifications/<id>/… name.
+    from webapp.models import Notification
+
+    notification = Notification(user_id=owner.id, kind="review_shared", subject_type="review", subject_id=review.id,
+                                title="A review was shared")
+    db.session.add(notification)
+    db.session.commit()
     # The owner's own upload, not yet part of saved work: what /files/<key> and its delete name.
     loose = files.store_upload(owner, io.BytesIO(sample("pdf")), "notes.pdf", "document")
     cohort = Cohort(name="Matrix SOC cohort", track="defender")
@@ -97,7 +104,7 @@ def _build_world(actor: str = "owner") -> dict:
         "capstone_id": cap.id, "key": loose.key, "shared_key": stored.key, "phase": PHASES[0], "field": "investigation_artifacts",
         "review_id": review.id, "index": 0, "slug": mission.slug, "handle": owner.handle, "item_id": item.id,
         "token": item.share_token, "attempt_id": attempt.id, "subtask_id": attempt.current_subtask_id or 1,
-        "subject_id": cap.id, "draft_capstone_id": draft.id,
+        "subject_id": cap.id, "draft_capstone_id": draft.id, "notification_id": notification.id,
         "cohort_id": cohort.id,
     }
     values = {"mission_slug": mission.slug, "capstone_id": cap.id, "owner_email": owner.email,

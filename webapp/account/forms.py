@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField, URLField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField, URLField
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from ..services.accounts import MIN_PASSWORD
 
@@ -43,3 +43,43 @@ class TokenForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     """Only the CSRF token: revoking is a button."""
+
+
+class EmailChoiceField(SelectField):
+    """One kind's e-mail choice; a value not offered names the ones that are, as the select shows them."""
+
+    def pre_validate(self, form):
+        from ..domain.notifications import EMAIL_CHOICE_LABELS
+
+        if self.data and self.data not in EMAIL_CHOICE_LABELS:
+            raise ValidationError(f"“{self.data}” is not a choice: choose "
+                                  f"{', '.join(EMAIL_CHOICE_LABELS.values())}.")
+
+
+def _email_fields():
+    from ..domain import notifications as rules
+    from ..missions.forms import options
+
+    return {f"email_{kind}": EmailChoiceField(rules.KIND_LABELS[kind],
+                                              choices=options(rules.EMAIL_CHOICE_LABELS.items()))
+            for kind in rules.KINDS}
+
+
+class NotificationEmailForm(FlaskForm):
+    """One select per kind of notification: off, immediately, or a daily digest (domain.notifications). A kind
+    not sent keeps its choice."""
+
+    def choices(self) -> dict[str, str]:
+        from ..domain.notifications import KINDS
+
+        return {kind: self[f"email_{kind}"].data for kind in KINDS if self[f"email_{kind}"].data}
+
+    def kind_fields(self, is_mentor: bool):
+        """The selects a user of this role sees (a learner is never told of submissions or claims)."""
+        from ..domain.notifications import kinds_for
+
+        return [self[f"email_{kind}"] for kind in kinds_for(is_mentor)]
+
+
+for _name, _field in _email_fields().items():
+    setattr(NotificationEmailForm, _name, _field)

@@ -5,8 +5,9 @@ from flask_login import current_user, login_required
 
 from ..domain.errors import DomainError
 from ..services import accounts, tokens
+from ..services import notifications as notification_service
 from ..services import portfolio as portfolio_service
-from .forms import PasswordForm, ProfileForm, RevokeForm, TokenForm
+from .forms import NotificationEmailForm, PasswordForm, ProfileForm, RevokeForm, TokenForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -25,10 +26,16 @@ def _page(status: int = 200, **forms):
         "password_form": forms.get("password_form") or PasswordForm(formdata=None),
         "token_form": forms.get("token_form") or TokenForm(formdata=None),
         "revoke_form": RevokeForm(formdata=None),
+        "email_form": forms.get("email_form") or _email_form(),
         "tokens": tokens.list_tokens(current_user),
         "new_token": forms.get("new_token"),
     }
     return render_template("account/index.html", **ctx), status
+
+
+def _email_form() -> NotificationEmailForm:
+    choices = notification_service.email_choices(current_user)
+    return NotificationEmailForm(formdata=None, data={f"email_{kind}": choice for kind, choice in choices.items()})
 
 
 @bp.get("")
@@ -94,6 +101,21 @@ def password():
             flash("Password changed.", "success")
             return redirect(url_for("account.index"), 303)
     return _page(422, password_form=form)
+
+
+@bp.post("/notifications")
+@login_required
+def notification_email():
+    form = NotificationEmailForm()
+    if form.validate_on_submit():
+        try:
+            notification_service.save_email_choices(current_user, form.choices())
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            flash("Notification e-mail choices saved.", "success")
+            return redirect(url_for("account.index", _anchor="notification-email"), 303)
+    return _page(422, email_form=form)
 
 
 @bp.post("/tokens")

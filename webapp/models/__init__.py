@@ -5,12 +5,11 @@ from .capstones import CapstoneActivity, CapstonePhaseVersion, CapstoneProject
 from .catalogue import Mission, Recipe
 from .cohorts import Cohort, CohortMember
 from .files import StoredFile
-from .mentorship import MentorshipInteraction, ReviewReply
 from .portfolio import PortfolioItem, PortfolioTransition
 from .ratelimit import RateLimitCounter
 from .tokens import ApiToken
 from .users import MentorAssignment, User, UserSession
 
 __all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstonePhaseVersion", "CapstoneProject", "Cohort",
-           "CohortMember", "MentorAssignment", "MentorshipInteraction", "Mission", "MissionAttempt", "PortfolioItem",
-           "PortfolioTransition", "RateLimitCounter", "Recipe", "ReviewReply", "StoredFile", "User", "UserSession"]
+           "CohortMember", "MentorAssignment", "Mission", "MissionAttempt", "PortfolioItem", "PortfolioTransition",
+           "RateLimitCounter", "Recipe", "StoredFile", "User", "UserSession"]

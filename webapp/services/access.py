@@ -305,3 +305,25 @@ def item_track(item) -> str | None:
 
 def item_work(item) -> Work:
     return Work(item.owner_id, item_track(item))
+
+
+# ---- the other way round: who mentors a piece of work (the people a submission is told to) --------------------------
+
+def assigned_mentors_filter(learner_id: int, track: str | None):
+    """SQL over MentorAssignment: the assignments that make their mentor `is_assigned` to this learner's work of
+    `track` (for every track or for this one; work without a track: any assignment to the learner)."""
+    from ..models import MentorAssignment as MA
+
+    if track is None:
+        return MA.learner_id == learner_id
+    return and_(MA.learner_id == learner_id, or_(MA.track.is_(None), MA.track == track))
+
+
+def track_mentors_filter(track: str | None):
+    """SQL over MentorAssignment: the assignments that make their mentor a mentor of `track` (assigned to some
+    learner for it or for every track)."""
+    from ..models import MentorAssignment as MA
+
+    if track is None:
+        return true()
+    return or_(MA.track.is_(None), MA.track == track)

@@ -17,7 +17,7 @@ from ..domain.policies import Actor, can_see_mentor_notes, require
 from ..extensions import db
 from ..models import Mission, MissionAttempt, User
 from ..models.base import utcnow
-from . import access, transitions
+from . import access, notifications, transitions
 
 
 def content_of(attempt: MissionAttempt) -> dict:
@@ -316,6 +316,7 @@ def request_review(attempt: MissionAttempt, actor: Actor, now: datetime | None =
     if attempt.review_requested_at is None and transitions.compare_and_set(
             attempt, {"review_requested_at": now or utcnow()},
             when=[MissionAttempt.status == "completed", MissionAttempt.review_requested_at.is_(None)]):
+        notifications.submitted_for_review(attempt, attempt.learner)
         db.session.commit()
     return attempt
 

@@ -25,6 +25,7 @@ from ..models.base import utcnow
 from . import access
 from . import attempts as attempt_service
 from . import files as files_service
+from . import notifications
 from . import transitions
 from .actors import actor_for
 
@@ -357,6 +358,7 @@ def _mark_complete(cap: CapstoneProject, phase: str, actor: User) -> None:
         cap.submitted_at = now
         cap.changes_requested_at = None     # submitted again: the request for changes is answered
         _log(cap, actor, "submitted", None, "Submitted the capstone for mentor review.")
+        notifications.submitted_for_review(cap, actor)
 
 
 def _commit_phase(cap: CapstoneProject, completing: str | None) -> None:

@@ -29,6 +29,7 @@ from ..models.base import utcnow
 from ..storage import get_storage
 from . import access
 from . import files as files_service
+from . import notifications
 from . import transitions
 
 EVIDENCE_FIELD = "evidence"
@@ -455,6 +456,7 @@ def review_item(actor: Actor, item: PortfolioItem, decision: str, note: str = ""
     transitions.transition(item, values, conflict=conflict, when=[
         PortfolioItem.status == "submitted", PortfolioItem.submitted_at == item.submitted_at])
     _record(item, actor.id, "submitted", new_status, note)
+    notifications.portfolio_reviewed(item, actor, new_status)
     _commit()
     return item
 

@@ -24,6 +24,7 @@ from ..models.base import utcnow
 from . import access
 from . import attempts as attempt_service
 from . import files as files_service
+from . import notifications
 from . import transitions
 from .actors import actor_for
 
@@ -505,6 +506,7 @@ def submit(review: MI, user: User, *, data: dict[str, Any] | None = None, expect
         # The attempt's review is complete: it leaves the queue (see services.queue).
         subject.claimed_by_id, subject.claimed_at = None, None
     _touch_claim(subject, user)
+    notifications.review_submitted(review, user, last=last, decision=decision if last else None)
     _commit(review)
     return review
 
