@@ -54,6 +54,10 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/", "GET"): row("public"),          # a visitor's first look; the dashboard once logged in
     ("/account", "GET"): row("auth"),
     ("/account/media", "GET"): row("auth"),
+    # your data: the export is one's own; deleting needs the password, so a wrong one is a refused form (422)
+    ("/account/export", "GET"): row("auth"),
+    ("/account/delete", "GET"): row("auth"),
+    ("/account/delete", "POST"): row("auth", {"password": "wrong", "confirm_handle": "nobody"}),
     ("/account/password", "POST"): row("auth", {"current_password": "wrong", "new_password": "x" * 12,
                                                 "confirm": "x" * 12}),
     ("/account/profile", "POST"): row("auth", {"display_name": "New Name"}),

@@ -512,3 +512,13 @@ def learner_status(*, capstone: bool, approved: bool, approved_at: datetime | No
     else:
         label = "In review" if claim_live else "Waiting for a mentor"
     return {"key": "waiting", "label": label, "since": submitted_at, "waited": now - submitted_at}
+
+
+# A review outlives its mentor's account (README, Your data): it is then shown as by a former mentor.
+FORMER_MENTOR = "former mentor"
+
+
+def mentor_name(display_name: str | None) -> str:
+    """How a page names the mentor of a review: their display name, or "former mentor" once they deleted their
+    account. The one place this is decided; templates use the `mentor_name` filter, services call it."""
+    return display_name or FORMER_MENTOR
