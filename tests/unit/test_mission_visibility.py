@@ -22,8 +22,8 @@ def mission() -> dict:
             {"id": 1, "title": "Triage", "instructions": "INSTRUCTIONS-TEXT", "model_answer": "MODEL-ANSWER-TEXT",
              "checks": [{"id": "c1", "kind": "answer", "prompt": "IP?", "accept": ["ACCEPTED-198.51.100.14"],
                          "points": 1, "explanation": "CHECK-EXPLANATION"}],
-             "decisions": [{"id": "d", "prompt": "P", "options": [{"id": "a", "label": "A", "debrief": "OPTION-DEBRIEF"},
-                                                                   {"id": "b", "label": "B"}]}]},
+             "decisions": [{"id": "d", "prompt": "P", "options": [
+                 {"id": "a", "label": "A", "debrief": "OPTION-DEBRIEF"}, {"id": "b", "label": "B"}]}]},
             {"id": 2, "title": "Hidden follow-up", "instructions": "", "decisions": []},
         ],
         "escalation_events": [{"subtask_id": 1, "event_type": "x", "description": "d", "triggers": [],

@@ -32,8 +32,8 @@ from .revisions import (SHARED_AREAS, knows_learner, learner_column, mark_change
 from .store import RevisionStore
 
 __all__ = ["SHARED_AREAS", "Change", "fragment", "init_app", "knows_learner", "layout_part", "learner_area",
-           "learner_column", "mark_all_changed", "mark_changed", "quickread", "remember_learner", "remember_viewer", "value",
-           "viewer_columns"]
+           "learner_column", "mark_all_changed", "mark_changed", "quickread", "remember_learner", "remember_viewer",
+           "value", "viewer_columns"]
 
 Areas = str | tuple[str, ...]
 
