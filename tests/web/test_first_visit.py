@@ -31,14 +31,18 @@ def test_anonymous_home_explains_the_product_with_live_examples(client):
     assert "Log out" not in page
 
 
-def test_anonymous_home_offers_no_account_when_registration_is_closed(app, client):
+def test_visitor_pages_offer_no_account_when_registration_is_closed(app, client):
+    mission = make_mission()
+    open_pages = [text(client.get(url)) for url in ("/", "/missions", f"/missions/{mission.slug}")]
+    assert all("/auth/register" in page for page in open_pages)
     app.config["ALLOW_REGISTRATION"] = False
     try:
-        page = text(client.get("/"))
+        pages = [text(client.get(url)) for url in ("/", "/missions", f"/missions/{mission.slug}")]
     finally:
         app.config["ALLOW_REGISTRATION"] = True
-    assert "Sign in" in page
-    assert "Create an account" not in page and "/auth/register" not in page
+    for page in pages:
+        assert "sign in" in page.lower()
+        assert "Create an account" not in page and "/auth/register" not in page
 
 
 def test_anonymous_home_with_an_empty_catalogue_says_so(client):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -60,7 +60,9 @@ def index():
         # The content depends only on the catalogue, these filters and (once they have attempts) the viewer's own
         # data: made once per revision of those.
         key = ("missions-list" if fragment else "missions-page", filters.get("track"), filters.get("tier"),
-               filters.get("status"), unpublished, visitor, current_user.id if own else None)
+               filters.get("status"), unpublished, visitor, current_user.id if own else None,
+               # a visitor's page offers "create an account" only while registration is open
+               visitor and bool(current_app.config.get("ALLOW_REGISTRATION", True)))
         areas = ("catalogue", caching.learner_area(current_user.id)) if own else "catalogue"
         html = caching.fragment(areas, key, make)
     else:
