@@ -76,6 +76,11 @@ def nav_section(path: str) -> str:
 LAYOUT_PARTS = frozenset({"layout_assets", "nav_links"})
 
 
+def _mentor_name(mentor) -> str:
+    """`{{ review.mentor|mentor_name }}`: the mentor's display name, or "former mentor" (domain.reviews)."""
+    return reviews.mentor_name(getattr(mentor, "display_name", None) if mentor is not None else None)
+
+
 def layout_part(name: str):
     """A part of the layout made from code and settings alone (`templates/_partials/<name>.html`), kept per process
     for each role, menu section, registration setting, poll interval and script root: everything it may read."""
@@ -96,7 +101,7 @@ def layout_part(name: str):
 def init_templating(app) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(markdown=render_markdown, when=_when, date=_date, duration=_duration,
-                               filesize=_filesize, score=_score, event_title=event_title)
+                               filesize=_filesize, score=_score, event_title=event_title, mentor_name=_mentor_name)
     app.jinja_env.globals.update(
         TRACKS=catalogue.TRACKS, TRACK_LABELS=catalogue.TRACK_LABELS, TIERS=catalogue.TIERS,
         TIER_LABELS=catalogue.TIER_LABELS, offers_capstone=catalogue.offers_capstone,

@@ -51,9 +51,13 @@ REVIEW_FORM = {"written_feedback": "Clear timeline; scope earlier."}
 
 TABLE: dict[tuple[str, str], dict] = {
     # dashboard / account (self-scoped)
-    ("/", "GET"): row("auth"),
+    ("/", "GET"): row("public"),          # a visitor's first look; the dashboard once logged in
     ("/account", "GET"): row("auth"),
     ("/account/media", "GET"): row("auth"),
+    # your data: the export is one's own; deleting needs the password, so a wrong one is a refused form (422)
+    ("/account/export", "GET"): row("auth"),
+    ("/account/delete", "GET"): row("auth"),
+    ("/account/delete", "POST"): row("auth", {"password": "wrong", "confirm_handle": "nobody"}),
     ("/account/password", "POST"): row("auth", {"current_password": "wrong", "new_password": "x" * 12,
                                                 "confirm": "x" * 12}),
     ("/account/profile", "POST"): row("auth", {"display_name": "New Name"}),
@@ -192,8 +196,8 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/mentorship/reviews/<int:review_id>/submit", "POST"): row("review"),
     ("/mentorship/reviews/<int:review_id>/total", "POST"): row("review", REVIEW_FORM),
     # missions
-    ("/missions", "GET"): row("auth"),
-    ("/missions/<slug>", "GET"): row("auth"),
+    ("/missions", "GET"): row("public"),                 # the public catalogue
+    ("/missions/<slug>", "GET"): row("public"),
     # portfolio
     ("/p/<handle>", "GET"): row("public"),
     ("/portfolio", "GET"): row("auth"),

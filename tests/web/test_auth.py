@@ -29,11 +29,13 @@ def register_form(**overrides) -> dict:
 
 
 def current_user_name(client) -> str | None:
-    """Who the dashboard greets, or None when the visitor is sent to log in."""
+    """Who the dashboard greets, or None when "/" shows a visitor the first-visit page (or sends them to log in)."""
     resp = client.get("/")
     if resp.status_code == 302:
         return None
     page = text(resp)
+    if "Welcome, " not in page:
+        return None
     return page.split("Welcome, ", 1)[1].split("<", 1)[0].strip()
 
 
@@ -540,7 +542,8 @@ def test_form_post_with_token_from_page_works_without_javascript(raw_client):
 # --- logged-out visitors on protected pages ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/", "/missions", "/account", "/admin"])
+# "/" and the catalogue are public (the first visit: tests/web/test_first_visit.py).
+@pytest.mark.parametrize("path", ["/capstones", "/portfolio", "/account", "/admin"])
 def test_protected_page_plain_request_logged_out_is_302_to_login_with_next(client, path):
     resp = client.get(path)
     assert resp.status_code == 302
@@ -548,7 +551,7 @@ def test_protected_page_plain_request_logged_out_is_302_to_login_with_next(clien
     assert next_param(resp.headers["Location"]) == path
 
 
-@pytest.mark.parametrize("path", ["/", "/missions", "/account", "/admin"])
+@pytest.mark.parametrize("path", ["/capstones", "/portfolio", "/account", "/admin"])
 def test_protected_page_htmx_request_logged_out_is_401_with_hx_redirect_to_login(client, path):
     resp = client.get(path, headers=hx(target="mission-list"))
     assert resp.status_code == 401

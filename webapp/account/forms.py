@@ -83,3 +83,9 @@ class NotificationEmailForm(FlaskForm):
 
 for _name, _field in _email_fields().items():
     setattr(NotificationEmailForm, _name, _field)
+class DeleteAccountForm(FlaskForm):
+    """Deleting the account asks for the password and the handle typed out (services/account_data.py)."""
+    password = PasswordField("Your password", validators=[DataRequired(message="Enter your password.")])
+    confirm_handle = StringField("Type your handle to confirm",
+                                 description="Your handle is shown above. This cannot be undone.",
+                                 validators=[DataRequired(message="Type your handle to confirm."), Length(max=40)])

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required, logout_user
 
-from ..domain.errors import DomainError
-from ..services import accounts, tokens
+from ..domain.errors import Conflict, DomainError
+from ..services import account_data, accounts, tokens
 from ..services import notifications as notification_service
 from ..services import portfolio as portfolio_service
-from .forms import NotificationEmailForm, PasswordForm, ProfileForm, RevokeForm, TokenForm
+from .forms import DeleteAccountForm, NotificationEmailForm, PasswordForm, ProfileForm, RevokeForm, TokenForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -142,6 +142,46 @@ def revoke_token(token_id: int):
     tokens.revoke_token(current_user, token_id)
     flash("Token revoked. Programs using it can no longer call the API.", "success")
     return redirect(url_for("account.index"), 303)
+
+
+@bp.get("/export")
+@login_required
+def export():
+    """Download everything: a ZIP of data.json and the user's files (README, Your data)."""
+    archive = account_data.export_zip(current_user)
+    resp = send_file(archive, mimetype="application/zip", as_attachment=True,
+                     download_name=account_data.export_filename(current_user))
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def _delete_page(form: DeleteAccountForm, status: int = 200):
+    return render_template("account/delete.html", form=form), status
+
+
+@bp.get("/delete")
+@login_required
+def delete_confirm():
+    return _delete_page(DeleteAccountForm(formdata=None))
+
+
+@bp.post("/delete")
+@login_required
+def delete():
+    form = DeleteAccountForm()
+    if not form.validate_on_submit():
+        return _delete_page(form, 422)
+    try:
+        account_data.delete_account(current_user, form.password.data, form.confirm_handle.data)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return _delete_page(form, 409)
+    except DomainError as exc:
+        _apply_errors(form, exc)
+        return _delete_page(form, 422)
+    logout_user()
+    flash("Your account and everything in it were deleted. Thank you for learning with us.", "success")
+    return redirect(url_for("dashboard.index"), 303)
 
 
 __all__ = ["bp", "request"]

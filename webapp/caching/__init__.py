@@ -32,8 +32,8 @@ from .revisions import (SHARED_AREAS, knows_learner, learner_column, mark_change
 from .store import RevisionStore
 
 __all__ = ["SHARED_AREAS", "Change", "fragment", "init_app", "knows_learner", "layout_part", "learner_area",
-           "learner_column", "mark_changed", "quickread", "remember_learner", "remember_viewer", "value",
-           "viewer_columns"]
+           "learner_column", "mark_all_changed", "mark_changed", "quickread", "remember_learner", "remember_viewer",
+           "value", "viewer_columns"]
 
 Areas = str | tuple[str, ...]
 
@@ -107,6 +107,14 @@ def layout_part(key: Hashable, make: Callable[[], str]) -> Markup:
     make_with_placeholder, token = _without_token(make)
     made = current_app.extensions["revision_store"].get(("layout",), (), key, make_with_placeholder)
     return Markup(_swap(made, _CSRF_PLACEHOLDER, token))  # nosec B704
+
+
+def mark_all_changed(session) -> None:
+    """Make every cached value stale, in the session's transaction: for a rare write whose Core statements touch
+    rows of many areas at once (an account deleted with all its work, services/account_data.py)."""
+    from . import revisions
+
+    revisions.bump(session, EVERYTHING)
 
 
 def init_app(app) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from ..domain.policies import Actor
 from ..models import CapstoneProject, Mission, MissionAttempt, PortfolioItem, Recipe, User
@@ -47,3 +47,20 @@ def site_counts():
         "missions": select(func.count()).select_from(Mission),
         "recipes": select(func.count()).select_from(Recipe),
     }
+
+
+def welcome_examples(session, per_track: int = 1) -> list[Mission]:
+    """The first visit's live examples: for each track, its published mission of the highest tier (a mastery
+    mission, which leads into a capstone, where the track has one), by title. One query over the catalogue's
+    small columns; the page caches the result per catalogue revision."""
+    from ..domain.catalogue import TIERS, TRACKS
+
+    rows = session.scalars(select(Mission).options(load_only(
+        Mission.slug, Mission.title, Mission.track, Mission.tier, Mission.summary, Mission.estimated_minutes))
+        .where(Mission.is_published.is_(True)).order_by(Mission.title)).all()
+    rank = {t: i for i, t in enumerate(TIERS)}
+    out: list[Mission] = []
+    for track in TRACKS:
+        mine = sorted((m for m in rows if m.track == track), key=lambda m: -rank.get(m.tier, -1))
+        out.extend(mine[:per_track])
+    return out

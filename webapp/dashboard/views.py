@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, render_template
+from flask_login import current_user
 
+from .. import caching
 from ..extensions import db
 from ..services import queue as queue_service
 from ..services.actors import actor_for
@@ -12,8 +13,10 @@ bp = Blueprint("dashboard", __name__)
 
 
 @bp.get("/")
-@login_required
 def index():
+    """A visitor's first look at the product; a logged-in user's dashboard by role."""
+    if not current_user.is_authenticated:
+        return welcome()
     uid = current_user.id
     ctx = {
         "attempts": db.session.scalars(queries.learner_attempts(uid)).all(),
@@ -31,3 +34,15 @@ def index():
         ctx["mission_count"] = db.session.scalar(counts["missions"])
         ctx["recipe_count"] = db.session.scalar(counts["recipes"])
     return render_template("dashboard/index.html", **ctx)
+
+
+def welcome():
+    """What the product is, in one screen, with live examples from the catalogue. The body depends only on the
+    catalogue and on whether registration is open: made once per catalogue revision."""
+    registration = bool(current_app.config.get("ALLOW_REGISTRATION", True))
+
+    def make() -> str:
+        return render_template("dashboard/_welcome_body.html", examples=queries.welcome_examples(db.session))
+
+    body = caching.fragment("catalogue", ("welcome", registration), make)
+    return render_template("dashboard/welcome.html", body=body)

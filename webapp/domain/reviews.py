@@ -557,3 +557,11 @@ def reply_role(author_id: int | None, author_role: str | None, *, learner_id: in
     if author_id == mentor_id:
         return "reviewing mentor"
     return "admin" if author_role == "admin" else "mentor"
+# A review outlives its mentor's account (README, Your data): it is then shown as by a former mentor.
+FORMER_MENTOR = "former mentor"
+
+
+def mentor_name(display_name: str | None) -> str:
+    """How a page names the mentor of a review: their display name, or "former mentor" once they deleted their
+    account. The one place this is decided; templates use the `mentor_name` filter, services call it."""
+    return display_name or FORMER_MENTOR

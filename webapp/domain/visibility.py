@@ -1,11 +1,11 @@
-"""Who may download or delete a stored file. Whether the actor may read the work a file is part of is
-services.access's rule; it comes in as a fact."""
+"""Who may download or delete a stored file (whether the actor may read the work a file is part of is
+services.access's rule; it comes in as a fact), and what a viewer, a visitor included, may see of a mission."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from .policies import Actor
+from .policies import Actor, can_see_mentor_notes, can_see_unpublished_missions
 
 
 @dataclass(frozen=True)
@@ -41,3 +41,45 @@ def caption_shown(caption_stored_at: datetime | None, approved_at: datetime | No
     if approved_at is None:
         return True
     return caption_stored_at is not None and caption_stored_at <= approved_at
+# --- What a viewer may see of a mission's page --------------------------------------------------------------
+# The mission page is public (a visitor browses the catalogue before making an account). What it shows is
+# decided here, once, for every kind of viewer: the page template only receives what `mission_page` returns.
+# Never on the page, for anyone: check answers and model answers (inside each subtask's checks), the debrief
+# (shown on a completed attempt's summary), the capstone brief, the instructions and decisions of each subtask,
+# the escalation events and environmental cues themselves, and the subtasks an event unlocks.
+
+# The mission's fields every viewer may see, as stored (the rubric includes its levels and descriptors).
+MISSION_PAGE_FIELDS = ("slug", "title", "track", "tier", "summary", "scenario", "estimated_minutes", "skills",
+                       "attack_techniques", "atlas_techniques", "nice_roles", "rubric", "is_published")
+
+
+@dataclass(frozen=True)
+class MissionView:
+    """What one kind of viewer may see of a mission. It is part of the cached page's key, so two viewers with
+    different views are never served each other's page."""
+
+    visitor: bool           # not logged in: the page offers to sign in instead of starting
+    unpublished: bool       # may open unpublished missions (mentors, admins)
+    mentor_notes: bool      # sees the mentor notes and how many events and cues the mission holds
+
+
+def mission_view(actor: Actor) -> MissionView:
+    return MissionView(visitor=actor.id is None, unpublished=can_see_unpublished_missions(actor),
+                       mentor_notes=can_see_mentor_notes(actor))
+
+
+def mission_page(mission: dict, view: MissionView, hidden: set[int]) -> dict:
+    """The mission (its data-format dict, `Mission.content()`) as `view` may see it: the public fields, the
+    outline (the titles of the subtasks not `hidden` until an event unlocks them, and whether each holds a
+    decision point), the counts, and the mentor notes only for a view that may read them."""
+    subtasks = mission.get("subtasks") or []
+    page = {name: mission.get(name) for name in MISSION_PAGE_FIELDS}
+    page["outline"] = [{"title": s.get("title", ""), "has_decision": bool(s.get("decisions"))}
+                       for s in subtasks if s.get("id") not in hidden]
+    page["hidden_count"] = sum(1 for s in subtasks if s.get("id") in hidden)
+    page["decision_count"] = sum(len(s.get("decisions") or []) for s in subtasks)
+    if view.mentor_notes:
+        page["mentor_notes"] = mission.get("mentor_notes") or ""
+        page["event_count"] = len(mission.get("escalation_events") or [])
+        page["cue_count"] = len(mission.get("environmental_cues") or [])
+    return page

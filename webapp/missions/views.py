@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import Blueprint, render_template, request
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
 from markupsafe import Markup
 
 from .. import caching, htmx
 from ..caching import quickread
-from ..domain import policies
+from ..domain import policies, visibility
 from ..domain.mission_rules import hidden_subtask_ids
 from ..extensions import db
 from ..services import catalogue as catalogue_service
@@ -20,8 +20,9 @@ bp = Blueprint("missions", __name__, url_prefix="/missions")
 
 
 @bp.get("")
-@login_required
 def index():
+    """Public: a visitor browses the published catalogue (no progress badges, no progress filter)."""
+    visitor = not current_user.is_authenticated
     if request.args:
         form = MissionFilterForm(request.args)
         valid = form.validate()
@@ -29,10 +30,13 @@ def index():
     else:
         # The plain list, the page most often opened: its form is built only when the page is made.
         form, valid, filters = None, True, dict.fromkeys(FILTERS)
+    if visitor:
+        filters["status"] = None        # a visitor has no progress: the filter is not offered
     unpublished = policies.can_see_unpublished_missions(actor_for(current_user))
     # The list shows the viewer's standing at each mission: made per viewer once they have attempts (their own
-    # cache area), shared by every viewer who has none (everything "not started").
-    own = caching.knows_learner(current_user.id)
+    # cache area), shared by every viewer who has none (everything "not started"), and by every visitor (no
+    # standing at all; `visitor` is in the key, so a visitor's page and a learner's never meet).
+    own = not visitor and caching.knows_learner(current_user.id)
 
     def list_html(form):
         missions = db.session.scalars(queries.catalogue(
@@ -41,11 +45,12 @@ def index():
         rows = [(m, standings.get(m.id, queries.NOT_STARTED)) for m in missions]
         if filters.get("status"):
             rows = [(m, st) for m, st in rows if st.status == filters["status"]]
-        return render_template("missions/_list.html", form=form, rows=rows,
+        return render_template("missions/_list.html", form=form, rows=rows, visitor=visitor,
                                filtered=any(filters.values()) if filters else False)
 
     def page_html(form):
-        return render_template("missions/_index_body.html", form=form, list_html=Markup(list_html(form)))  # nosec B704
+        return render_template("missions/_index_body.html", form=form, visitor=visitor,
+                               list_html=Markup(list_html(form)))  # nosec B704
 
     fragment = htmx.wants("mission-list")
 
@@ -55,7 +60,9 @@ def index():
         # The content depends only on the catalogue, these filters and (once they have attempts) the viewer's own
         # data: made once per revision of those.
         key = ("missions-list" if fragment else "missions-page", filters.get("track"), filters.get("tier"),
-               filters.get("status"), unpublished, current_user.id if own else None)
+               filters.get("status"), unpublished, visitor, current_user.id if own else None,
+               # a visitor's page offers "create an account" only while registration is open
+               visitor and bool(current_app.config.get("ALLOW_REGISTRATION", True)))
         areas = ("catalogue", caching.learner_area(current_user.id)) if own else "catalogue"
         html = caching.fragment(areas, key, make)
     else:
@@ -86,19 +93,16 @@ ACTIONS_MARKER = "<!-- mission-actions -->"
 
 
 @bp.get("/<slug>")
-@login_required
 def detail(slug: str):
-    actor = actor_for(current_user)
-    unpublished = policies.can_see_unpublished_missions(actor)
-    notes = policies.can_see_mentor_notes(actor)
+    """Public: a visitor sees what domain.visibility.mission_page allows and a "Sign in to start" button."""
+    view = visibility.mission_view(actor_for(current_user))
 
     def make() -> MissionPage:
-        mission = catalogue_service.get_mission(slug, include_unpublished=unpublished)
-        hidden = hidden_subtask_ids(mission.content())
+        mission = catalogue_service.get_mission(slug, include_unpublished=view.unpublished)
+        content = mission.content()
         body = render_template(
-            "missions/_detail_body.html", mission=mission,
-            outline=[s for s in mission.subtasks if s["id"] not in hidden],
-            hidden_count=len(hidden), show_mentor_notes=notes,
+            "missions/_detail_body.html",
+            mission=visibility.mission_page(content, view, hidden_subtask_ids(content)),
             vocabulary=catalogue_service.nice_vocabulary(), actions_marker=Markup(ACTIONS_MARKER),  # nosec B704
         )
         head, _, tail = body.partition(ACTIONS_MARKER)
@@ -112,12 +116,15 @@ def detail(slug: str):
                                capstone_id=standing.capstone_id,
                                completed_attempt_id=standing.completed_attempt_id)
 
-    # The content depends only on the catalogue and on what this role may see: made once per catalogue
-    # revision. The viewer's own buttons (their attempt, their capstone) depend on their own data too: made
-    # once per revision of it, when its revision came with the user (a user with no data of their own yet
-    # has none).
-    page = caching.fragment("catalogue", ("mission-page", slug, unpublished, notes), make)
-    if caching.knows_learner(current_user.id):
+    # The content depends only on the catalogue and on what this view may see (the view is in the key: a
+    # visitor's page and a learner's are never served to each other): made once per catalogue revision. The
+    # viewer's own buttons (their attempt, their capstone) depend on their own data too: made once per revision
+    # of it, when its revision came with the user (a user with no data of their own yet has none). A visitor's
+    # buttons read nothing.
+    page = caching.fragment("catalogue", ("mission-page", slug, view), make)
+    if view.visitor:
+        actions = Markup(render_template("missions/_actions.html", mission=page))  # nosec B704
+    elif caching.knows_learner(current_user.id):
         actions = caching.fragment(("catalogue", caching.learner_area(current_user.id)),
                                    ("mission-actions", page.id, current_user.id), make_actions)
     else:

@@ -37,7 +37,9 @@ class MentorshipInteraction(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # NULL once the mentor deleted their account: the review stays, by a "former mentor"
+    # (domain.reviews.mentor_name; README, Your data).
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     learner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id", ondelete="CASCADE"))
     capstone_id: Mapped[int | None] = mapped_column(ForeignKey("capstone_projects.id", ondelete="CASCADE"))
@@ -82,7 +84,7 @@ class MentorshipInteraction(db.Model):
 
     __mapper_args__ = {"version_id_col": version_id}
 
-    mentor: Mapped[User] = relationship(foreign_keys=[mentor_id])
+    mentor: Mapped[User | None] = relationship(foreign_keys=[mentor_id])
     learner: Mapped[User] = relationship(foreign_keys=[learner_id])
     mission: Mapped[Mission] = relationship()
     capstone: Mapped[CapstoneProject | None] = relationship()

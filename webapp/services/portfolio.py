@@ -20,6 +20,7 @@ from .. import caching
 from ..caching import quickread
 from ..domain import portfolio as rules
 from ..domain import redaction, uploads, visibility
+from ..domain import reviews as review_rules
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..domain.policies import Actor
 from ..extensions import db
@@ -515,7 +516,7 @@ def _study_document(cap: CapstoneProject, review: MentorshipInteraction | None, 
         reviewed_at=cap.mentor_reviewed_at.isoformat() if cap.mentor_reviewed_at else None,
         chart=rules.rubric_chart(review.rubric_of(), review.rubric_scores) if review and review.rubric_scores else [],
         verdict=(review.written_feedback if review else "") or "",
-        mentor=review.mentor.display_name if review and review.mentor else None,
+        mentor=review_rules.mentor_name(review.mentor.display_name if review.mentor else None) if review else None,
         files=_capstone_files(cap))
 
 

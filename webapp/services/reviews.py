@@ -528,8 +528,9 @@ def _approve(cap: CapstoneProject, last: MI, user: User, now: datetime) -> None:
     cap.mentor_final_score = last.overall_score
     cap.mentor_reviewed_at = now
     cap.mentor_review_phases = [rules.phase_summary(r.review_phase, r.total_phases, r.phase, r.overall_score,
-                                                    r.decision, r.submitted_at, r.mentor.display_name if r.mentor
-                                                    else "") for r in phases]
+                                                    r.decision, r.submitted_at,
+                                                    rules.mentor_name(r.mentor.display_name if r.mentor else None))
+                                  for r in phases]
     audio = next((r.audio_feedback_url for r in reversed(phases) if r.audio_feedback_url), None)
     video = next((r.video_feedback_url for r in reversed(phases) if r.video_feedback_url), None)
     cap.mentor_feedback_audio_url, cap.mentor_feedback_video_url = audio, video

@@ -78,7 +78,8 @@ class ReviewSchema(Schema):
     """Dumps a MentorshipInteraction."""
 
     id = fields.Integer(required=True)
-    mentor = fields.Nested(PersonSchema, required=True)
+    mentor = fields.Nested(PersonSchema, required=True, allow_none=True, metadata={
+        "description": "null once the mentor deleted their account (the review is kept, by a former mentor)"})
     learner = fields.Nested(PersonSchema, required=True)
     mission = fields.Nested(MissionRefSchema, required=True)
     capstone = fields.Integer(attribute="capstone_id", allow_none=True, required=True)
