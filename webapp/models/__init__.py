@@ -5,11 +5,14 @@ from .capstones import CapstoneActivity, CapstonePhaseVersion, CapstoneProject
 from .catalogue import Mission, Recipe
 from .cohorts import Cohort, CohortMember
 from .files import StoredFile
+from .mentorship import MentorshipInteraction, ReviewReply
+from .notifications import Notification, NotificationPreference
 from .portfolio import PortfolioItem, PortfolioTransition
 from .ratelimit import RateLimitCounter
 from .tokens import ApiToken
 from .users import MentorAssignment, User, UserSession
 
 __all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstonePhaseVersion", "CapstoneProject", "Cohort",
-           "CohortMember", "MentorAssignment", "Mission", "MissionAttempt", "PortfolioItem", "PortfolioTransition",
-           "RateLimitCounter", "Recipe", "StoredFile", "User", "UserSession"]
+           "CohortMember", "MentorAssignment", "MentorshipInteraction", "Mission", "MissionAttempt", "Notification",
+           "NotificationPreference", "PortfolioItem", "PortfolioTransition", "RateLimitCounter", "Recipe",
+           "ReviewReply", "StoredFile", "User", "UserSession"]
