@@ -1,9 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SearchField, SelectField
+from wtforms import BooleanField, EmailField, PasswordField, SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain.catalogue import ROLES, TRACK_LABELS, TRACKS
 from ..missions.forms import options
+from ..services.accounts import MIN_PASSWORD
 
 
 class UserFilterForm(FlaskForm):
@@ -29,3 +30,22 @@ class AssignmentForm(FlaskForm):
     track = SelectField("Track", choices=options([("", "All tracks")]
                                                  + [(t, TRACK_LABELS[t]) for t in TRACKS]),
                         validators=[Optional()])
+
+
+class CreateUserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(message="Enter the email."), Length(max=254)])
+    display_name = StringField("Name", validators=[DataRequired(message="Enter the name others will see."),
+                                                   Length(max=120)])
+    handle = StringField("Handle", description="3-40 lowercase letters, digits, - or _ (their /p/<handle>).",
+                         validators=[DataRequired(message="Choose a handle."), Length(max=40)])
+    role = SelectField("Role", choices=options([(r, r.capitalize()) for r in ROLES]))
+    mentor_email = EmailField("Mentor's email (optional)", validators=[Optional(), Length(max=254)])
+    password = PasswordField("Password", description=f"At least {MIN_PASSWORD} characters; leave empty to send an "
+                             "invitation instead.", validators=[Optional()])
+    send_invitation = BooleanField("Send an invitation instead: they choose their password from the e-mail")
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(message="Enter the email to invite."), Length(max=254)])
+    role = SelectField("Role", choices=options([(r, r.capitalize()) for r in ROLES]))
+    mentor_email = EmailField("Mentor's email (optional)", validators=[Optional(), Length(max=254)])

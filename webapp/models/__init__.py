@@ -4,12 +4,13 @@ from .cache import CacheRevision
 from .capstones import CapstoneActivity, CapstoneProject
 from .catalogue import Mission, Recipe
 from .files import StoredFile
+from .mail import AccountToken, OutgoingEmail
 from .mentorship import MentorshipInteraction
 from .portfolio import PortfolioItem, PortfolioTransition
 from .ratelimit import RateLimitCounter
 from .tokens import ApiToken
 from .users import MentorAssignment, User, UserSession
 
-__all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstoneProject", "MentorAssignment", "MentorshipInteraction", "Mission",
-           "MissionAttempt", "PortfolioItem", "PortfolioTransition", "RateLimitCounter", "Recipe", "StoredFile", "User",
+__all__ = ["AccountToken", "ApiToken", "CacheRevision", "CapstoneActivity", "CapstoneProject", "MentorAssignment", "MentorshipInteraction", "Mission",
+           "MissionAttempt", "OutgoingEmail", "PortfolioItem", "PortfolioTransition", "RateLimitCounter", "Recipe", "StoredFile", "User",
            "UserSession"]
