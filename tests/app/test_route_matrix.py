@@ -78,6 +78,11 @@ def _build_world(actor: str = "owner") -> dict:
     db.session.commit()
     # The owner's own upload, not yet part of saved work: what /files/<key> and its delete name.
     loose = files.store_upload(owner, io.BytesIO(sample("pdf")), "notes.pdf", "document")
+    # A pending invitation: what /admin/invitations/<id>/… names.
+    from webapp.services import account_links
+    from webapp.services.actors import actor_for
+
+    invitation = account_links.invite(actor_for(people["admin"]), "matrix-pending@example.com", "learner")
     if actor in ("holder", "blocked"):
         cap.claimed_by_id, cap.claimed_at = people["holder"].id, utcnow()
     if actor == "self_admin":
@@ -88,7 +93,7 @@ def _build_world(actor: str = "owner") -> dict:
         "capstone_id": cap.id, "key": loose.key, "shared_key": stored.key, "phase": PHASES[0], "field": "investigation_artifacts",
         "review_id": review.id, "index": 0, "slug": mission.slug, "handle": owner.handle, "item_id": item.id,
         "token": item.share_token, "attempt_id": attempt.id, "subtask_id": attempt.current_subtask_id or 1,
-        "subject_id": cap.id, "draft_capstone_id": draft.id,
+        "subject_id": cap.id, "draft_capstone_id": draft.id, "invitation_id": invitation.id,
     }
     values = {"mission_slug": mission.slug, "capstone_id": cap.id, "owner_email": owner.email,
               "stranger_email": people["stranger"].email, "file_key": stored.key}
