@@ -104,7 +104,7 @@ def test_a_permanent_refusal_marks_the_message_failed_with_the_reason(smtp_serve
 
 
 def test_a_server_that_is_down_is_retried_and_given_up_after_the_last_attempt(app, monkeypatch):
-    from .conftest import free_port
+    from .smtp import free_port
 
     monkeypatch.setitem(app.config, "SMTP_URL", f"smtp://127.0.0.1:{free_port()}")   # nothing listens there
     monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 3)
