@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.browser.conftest import CHROMIUM_ARGS, log_in  # noqa: F401
+from tests.browser.conftest import log_in
 from tests.factories import make_user
 from tests.mail.smtp import smtp_server  # noqa: F401 (fixture)
 from webapp import worker

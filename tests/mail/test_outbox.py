@@ -229,3 +229,27 @@ def test_the_cli_worker_says_when_email_is_off(runner, app, monkeypatch):
     result = runner.invoke(args=["worker", "--once"])
     assert result.exit_code == 0
     assert "SMTP_URL is not set" in result.output
+
+
+def test_a_message_that_cannot_be_built_fails_without_blocking_the_rest(smtp_server):
+    bad = _queue("someone@example.com")
+    db.session.execute(update(OutgoingEmail).where(OutgoingEmail.id == bad.id)
+                       .values(to_address="a@example.com\nBcc: victim@example.com"))
+    db.session.commit()
+    good = _queue("ada@example.com")
+    run_worker_once()
+    assert [m["to"] for m in smtp_server.messages] == [["ada@example.com"]]
+    assert _row(bad.id).status == "failed" and _row(bad.id).last_error.startswith("cannot build the message")
+    assert _row(good.id).status == "sent"
+
+
+def test_a_message_claimed_again_and_again_without_an_outcome_is_given_up(app, smtp_server, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 3)
+    row = _queue()
+    db.session.execute(update(OutgoingEmail).where(OutgoingEmail.id == row.id).values(
+        status="sending", claimed_by="dead-worker", attempts=3,
+        claimed_at=utcnow() - rules.CLAIM_TIMEOUT - timedelta(seconds=5)))
+    db.session.commit()
+    run_worker_once()
+    assert smtp_server.messages == []
+    assert _row(row.id).status == "failed" and "gave up after 3 tries" in _row(row.id).last_error

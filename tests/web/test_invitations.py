@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.conftest import count_queries
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 from webapp.extensions import db
 from webapp.models import AccountToken, MentorAssignment, OutgoingEmail, User
 from webapp.models.base import utcnow
@@ -125,13 +125,15 @@ def test_the_invitee_chooses_name_handle_and_password_gets_role_and_mentor_and_i
     guest = app.test_client()
     form = guest.get(path)
     assert form.status_code == 200
-    assert "You are invited as a <strong>mentor</strong> with the address <strong>ivy@example.com</strong>" in text(form)
+    assert ("You are invited as a <strong>mentor</strong> with the address <strong>ivy@example.com</strong>"
+            in text(form))
     resp = guest.post(path, data=accept_form())
     assert resp.status_code == 303
     assert greeted(guest) == "Ivy Invitee"
     ivy = db.session.scalar(select(User).where(User.email == "ivy@example.com"))
     assert (ivy.role, ivy.handle, ivy.display_name) == ("mentor", "ivy", "Ivy Invitee")
-    assert db.session.scalar(select(MentorAssignment).where(MentorAssignment.learner_id == ivy.id)).mentor_id == mentor.id
+    assert db.session.scalar(select(MentorAssignment.mentor_id)
+                             .where(MentorAssignment.learner_id == ivy.id)) == mentor.id
     assert greeted(browser(app, "ivy@example.com", password=NEW_PASSWORD)) == "Ivy Invitee"
     # Single use.
     again = app.test_client().get(path)
@@ -296,7 +298,8 @@ def test_admin_creates_a_user_with_a_password_and_a_mentor(app, client, admin, m
     assert "Created learner Lee Learner (lee@example.com)." in flashes(text(client.get("/admin")))
     lee = db.session.scalar(select(User).where(User.email == "lee@example.com"))
     assert lee.handle == "lee" and lee.role == "learner"
-    assert db.session.scalar(select(MentorAssignment.mentor_id).where(MentorAssignment.learner_id == lee.id)) == mentor.id
+    assert db.session.scalar(select(MentorAssignment.mentor_id)
+                             .where(MentorAssignment.learner_id == lee.id)) == mentor.id
     assert greeted(browser(app, "lee@example.com", password=NEW_PASSWORD)) == "Lee Learner"
     assert outbox() == []
 
@@ -304,7 +307,8 @@ def test_admin_creates_a_user_with_a_password_and_a_mentor(app, client, admin, m
 @pytest.mark.parametrize("form,field,message", [
     ({"password": ""}, "password", "Enter a password, or tick “Send an invitation instead”."),
     ({"password": "short"}, "password", "Use at least 10 characters."),
-    ({"handle": "Bad Handle!"}, "handle", "3-40 lowercase letters, digits, - or _; starts and ends with a letter or digit"),
+    ({"handle": "Bad Handle!"}, "handle",
+     "3-40 lowercase letters, digits, - or _; starts and ends with a letter or digit"),
     ({"handle": "admin-panel"}, "handle", "That handle is reserved; choose another."),
     ({"email": "taken@example.com"}, "email", "An account with this email already exists."),
     ({"handle": "taken"}, "handle", "This handle is taken; choose another."),

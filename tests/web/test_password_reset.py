@@ -227,3 +227,12 @@ def test_a_refused_request_queues_nothing(client, app, monkeypatch, ann):
     ask(client, "someone@example.com")
     assert ask(client, ann.email).status_code == 429
     assert outbox() == []
+
+
+def test_link_pages_are_kept_by_no_cache_and_their_url_goes_to_no_other_site(app, ann):
+    ask(app.test_client(), ann.email)
+    path = reset_link(outbox()[0])
+    for resp in (app.test_client().get(path), app.test_client().get("/auth/reset/not-a-token"),
+                 app.test_client().get("/auth/invite/not-a-token")):
+        assert resp.headers["Cache-Control"] == "no-store"
+        assert '<meta name="referrer" content="no-referrer">' in text(resp)

@@ -6,7 +6,7 @@ import time
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..domain.errors import DomainError
@@ -195,8 +195,17 @@ def reset_request():
     return render_template("auth/reset_request.html", form=form), status
 
 
+def _link_page(body, status: int = 200):
+    """A page reached from an e-mailed link: kept by no cache. (Its template also asks for no referrer: the
+    site-wide Referrer-Policy already sends only the origin to other sites.)"""
+    resp = make_response(body, status)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
 def _link_refused(exc: account_links.LinkUnusable):
-    return render_template("auth/link_unusable.html", message=exc.message, purpose=exc.purpose), exc.status
+    return _link_page(render_template("auth/link_unusable.html", message=exc.message, purpose=exc.purpose),
+                      exc.status)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -221,7 +230,7 @@ def reset_password(token: str):
             flash("Your password is changed, and every other session of your account has ended.", "success")
             return redirect(url_for("dashboard.index"), 303)
     status = 422 if request.method == "POST" else 200
-    return render_template("auth/reset_password.html", form=form), status
+    return _link_page(render_template("auth/reset_password.html", form=form), status)
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
@@ -245,8 +254,8 @@ def accept_invitation(token: str):
         except DomainError as exc:
             if "email" in exc.fields or not exc.fields:
                 # The address has an account by now: this invitation cannot make another one.
-                return render_template("auth/link_unusable.html", message=exc.message, purpose="invite",
-                                       existing=True), 409
+                return _link_page(render_template("auth/link_unusable.html", message=exc.message,
+                                                  purpose="invite", existing=True), 409)
             for name, message in exc.fields.items():
                 if name in form:
                     form[name].errors.append(message)
@@ -260,4 +269,4 @@ def accept_invitation(token: str):
             return redirect(url_for("dashboard.index"), 303)
     if request.method == "POST" and status == 200:
         status = 422
-    return render_template("auth/invitation.html", form=form, invitation=invitation), status
+    return _link_page(render_template("auth/invitation.html", form=form, invitation=invitation), status)

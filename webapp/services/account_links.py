@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from ..domain import mail as rules
-from ..domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from ..domain.errors import Conflict, DomainError, NotFound
 from ..domain.policies import Actor, can_manage_users, require
 from ..domain.text import clean_text
 from ..extensions import db
@@ -228,11 +228,3 @@ def accept_invitation(token: str, display_name: str, handle: str, password: str)
                        fields=accounts.taken(row.email, handle) or {"handle": "This handle is taken; choose another."}
                        ) from exc
     return user
-
-
-def invitation_for_page(token: str) -> AccountToken:
-    """The invitation a link opens (for its form's suggested name and handle), or LinkUnusable."""
-    return find_link(token, "invite")
-
-
-__all__ = ["Forbidden", "Invalid", "LinkUnusable"]

@@ -288,14 +288,26 @@ def deliver_due(worker: str | None = None, transport: SmtpTransport | None = Non
     if not ids:
         return 0
     transport = transport or SmtpTransport(settings, current_app.config.get("SMTP_TIMEOUT", 30))
+    max_attempts = current_app.config.get("MAIL_MAX_ATTEMPTS", rules.MAX_ATTEMPTS)
     try:
         for row in _load(ids):
             if row.user_id is not None and row.user_active is False:
                 _record(_mine(row.id, worker), status="failed", last_error=rules.DEACTIVATED, claimed_at=None,
                         claimed_by=None)
                 continue
+            if row.attempts > max_attempts:
+                # Claimed again and again without an outcome (its worker stopped each time): give up.
+                _record(_mine(row.id, worker), status="failed", claimed_at=None, claimed_by=None,
+                        last_error=f"gave up after {row.attempts - 1} tries without an answer")
+                continue
             try:
-                transport.send(build_message(row))
+                message = build_message(row)
+            except (ValueError, TypeError) as exc:    # an address or subject no message can carry: never
+                _record(_mine(row.id, worker), status="failed", claimed_at=None, claimed_by=None,
+                        last_error=f"cannot build the message: {exc}"[:500])
+                continue
+            try:
+                transport.send(message)
             except SendError as exc:
                 _failed(row, worker, exc)
             else:
