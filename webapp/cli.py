@@ -168,7 +168,28 @@ def notifications_due(now_text: str | None) -> None:
     click.echo(", ".join(f"{kind.replace('_', ' ')}: {n}" for kind, n in counts.items()) + ".")
 
 
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Do what is due now, then exit (tests, cron).")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=None,
+              help="Seconds to wait when nothing is due (default WORKER_INTERVAL, 5).")
+def worker_command(once: bool, interval: float | None) -> None:
+    """Send queued e-mail (and run the other background jobs); safe to run as several processes."""
+    import logging
+
+    from flask import current_app
+
+    from . import worker
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = current_app._get_current_object()
+    if not app.config.get("SMTP_URL"):
+        click.echo("SMTP_URL is not set: e-mail is off (queued messages wait in the outbox).", err=True)
+    worker.run(app, once=once, interval=interval)
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_command)
+    app.cli.add_command(worker_command)
     for group in (users_cli, mentors_cli, missions_cli, tokens_cli, files_cli, notifications_cli):
         app.cli.add_command(group)

@@ -67,6 +67,18 @@ def defaults() -> dict:
         "REVIEW_CLAIM_HOURS": 48,
         # How often (seconds) an open page asks for the unread notification count in the navigation.
         "NOTIFICATIONS_POLL_SECONDS": 30,
+        # E-mail (services/mail.py, sent by `flask worker`): no SMTP_URL, no e-mail; messages wait in the outbox.
+        "SMTP_URL": None,
+        "MAIL_FROM": "Mastery Tracks <no-reply@localhost>",
+        # The site's address for links in e-mail; unset, the address of the request that queued the message.
+        "BASE_URL": None,
+        "MAIL_MAX_ATTEMPTS": 8,
+        "SMTP_TIMEOUT": 30,
+        # Seconds between two ticks of `flask worker` when nothing was due.
+        "WORKER_INTERVAL": 5,
+        # Password-reset requests answered, per client address and per e-mail address typed.
+        "RESET_RATE_LIMIT": "10 per hour;30 per day",
+        "RESET_ADDRESS_RATE_LIMIT": "3 per hour;10 per day",
     }
 
 
@@ -112,6 +124,24 @@ def load_config(environ: Mapping[str, str]) -> dict:
         cfg["REVIEW_CLAIM_HOURS"] = _int(environ, "REVIEW_CLAIM_HOURS", 48)
     if "NOTIFICATIONS_POLL_SECONDS" in environ:
         cfg["NOTIFICATIONS_POLL_SECONDS"] = _int(environ, "NOTIFICATIONS_POLL_SECONDS", 30)
+    if environ.get("SMTP_URL"):
+        from .domain.mail import parse_smtp_url
+
+        try:
+            parse_smtp_url(environ["SMTP_URL"])
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+        cfg["SMTP_URL"] = environ["SMTP_URL"].strip()
+    if environ.get("MAIL_FROM"):
+        cfg["MAIL_FROM"] = environ["MAIL_FROM"].strip()
+    if environ.get("BASE_URL"):
+        base = environ["BASE_URL"].strip().rstrip("/")
+        if not base.startswith(("http://", "https://")):
+            raise ConfigError(f"BASE_URL must start with http:// or https://, got {base!r}")
+        cfg["BASE_URL"] = base
+    for key in ("MAIL_MAX_ATTEMPTS", "SMTP_TIMEOUT", "WORKER_INTERVAL"):
+        if key in environ:
+            cfg[key] = _int(environ, key, defaults()[key])
     return cfg
 
 

@@ -94,6 +94,11 @@ def _build_world(actor: str = "owner") -> dict:
     db.session.flush()
     db.session.add_all([CohortMember(cohort_id=cohort.id, user_id=owner.id),
                         CohortMember(cohort_id=cohort.id, user_id=mentor.id)])
+    # A pending invitation: what /admin/invitations/<id>/… names.
+    from webapp.services import account_links
+    from webapp.services.actors import actor_for
+
+    invitation = account_links.invite(actor_for(people["admin"]), "matrix-pending@example.com", "learner")
     if actor in ("holder", "blocked"):
         cap.claimed_by_id, cap.claimed_at = people["holder"].id, utcnow()
     if actor == "self_admin":
@@ -105,7 +110,7 @@ def _build_world(actor: str = "owner") -> dict:
         "review_id": review.id, "index": 0, "slug": mission.slug, "handle": owner.handle, "item_id": item.id,
         "token": item.share_token, "attempt_id": attempt.id, "subtask_id": attempt.current_subtask_id or 1,
         "subject_id": cap.id, "draft_capstone_id": draft.id, "notification_id": notification.id,
-        "cohort_id": cohort.id,
+        "cohort_id": cohort.id, "invitation_id": invitation.id,
     }
     values = {"mission_slug": mission.slug, "capstone_id": cap.id, "owner_email": owner.email,
               "stranger_email": people["stranger"].email, "file_key": stored.key}

@@ -1,9 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, PasswordField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain.catalogue import ROLES, TRACK_LABELS, TRACKS
 from ..missions.forms import options
+from ..services.accounts import MIN_PASSWORD
 
 
 class UserFilterForm(FlaskForm):
@@ -42,3 +43,31 @@ class CohortForm(FlaskForm):
 
 class MemberForm(FlaskForm):
     who = StringField("E-mail or handle", description="A learner joins as a learner, a mentor or admin as a mentor.")
+
+
+class CreateUserForm(FlaskForm):
+    """Ids of their own: the page holds the filter, this form and the invitation form, which share field names."""
+
+    email = EmailField("Email", id="new-email",
+                       validators=[DataRequired(message="Enter the email."), Length(max=254)])
+    display_name = StringField("Name", id="new-display-name",
+                               validators=[DataRequired(message="Enter the name others will see."), Length(max=120)])
+    handle = StringField("Handle", id="new-handle",
+                         description="3-40 lowercase letters, digits, - or _ (their /p/<handle>).",
+                         validators=[DataRequired(message="Choose a handle."), Length(max=40)])
+    role = SelectField("Role", id="new-role", choices=options([(r, r.capitalize()) for r in ROLES]))
+    mentor_email = EmailField("Mentor's email (optional)", id="new-mentor-email",
+                              validators=[Optional(), Length(max=254)])
+    password = PasswordField("Password", id="new-password",
+                             description=f"At least {MIN_PASSWORD} characters; leave empty to send an invitation "
+                                         "instead.", validators=[Optional()])
+    send_invitation = BooleanField("Send an invitation instead: they choose their password from the e-mail",
+                                   id="new-send-invitation")
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("Email", id="invite-email",
+                       validators=[DataRequired(message="Enter the email to invite."), Length(max=254)])
+    role = SelectField("Role", id="invite-role", choices=options([(r, r.capitalize()) for r in ROLES]))
+    mentor_email = EmailField("Mentor's email (optional)", id="invite-mentor-email",
+                              validators=[Optional(), Length(max=254)])

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from ..models import MentorAssignment, User
+from ..models import AccountToken, MentorAssignment, User
 
 PER_PAGE = 50
 
@@ -41,3 +41,14 @@ def assignments(q: str | None = None):
         stmt = stmt.where(or_(mentor.email.like(pattern), learner.email.like(pattern),
                               mentor.handle.like(pattern), learner.handle.like(pattern)))
     return stmt
+
+
+INVITATIONS_SHOWN = 50
+
+
+def invitations():
+    """Invitations not yet accepted nor revoked (expired ones too: they can be resent), newest first."""
+    return (select(AccountToken)
+            .where(AccountToken.purpose == "invite", AccountToken.used_at.is_(None), AccountToken.revoked_at.is_(None))
+            .options(joinedload(AccountToken.mentor), joinedload(AccountToken.created_by))
+            .order_by(AccountToken.created_at.desc(), AccountToken.id.desc()))

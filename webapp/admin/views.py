@@ -7,11 +7,13 @@ from ..domain import cohorts as cohort_rules
 from ..domain.errors import Conflict, DomainError, Invalid
 from ..extensions import db
 from ..security import role_required
-from ..services import accounts
+from ..models.base import utcnow
+from ..services import account_links, accounts
 from ..services import cohorts as cohort_service
 from ..services.actors import actor_for
 from . import queries
-from .forms import ActiveForm, AssignmentForm, CohortForm, MemberForm, RoleForm, UserFilterForm
+from .forms import (ActiveForm, AssignmentForm, CohortForm, CreateUserForm, InviteForm, MemberForm, RoleForm,
+                    UserFilterForm)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -23,7 +25,8 @@ def _page_number() -> int:
         return 1
 
 
-def _render(status: int = 200, assignment_form: AssignmentForm | None = None):
+def _render(status: int = 200, assignment_form: AssignmentForm | None = None,
+            create_form: CreateUserForm | None = None, invite_form: InviteForm | None = None):
     filters = UserFilterForm(request.args)
     filters.validate()
     stmt = queries.users(filters.q.data, filters.role.data or None)
@@ -38,6 +41,10 @@ def _render(status: int = 200, assignment_form: AssignmentForm | None = None):
         assignment_form=assignment_form or AssignmentForm(formdata=None),
         assignments=db.session.scalars(assignments.limit(queries.ASSIGNMENTS_SHOWN)).all(),
         assignment_total=db.session.scalar(queries.count(assignments)),
+        create_form=create_form or CreateUserForm(formdata=None),
+        invite_form=invite_form or InviteForm(formdata=None),
+        invitations=db.session.scalars(queries.invitations().limit(queries.INVITATIONS_SHOWN)).unique().all(),
+        now=utcnow(),
     ), status
 
 
@@ -236,3 +243,87 @@ def assign_cohort_mentors(cohort_id: int):
           else "Every mentor of the cohort already mentors each of its learners; nothing changed.",
           "success" if made else "info")
     return redirect(url_for("admin.cohort", cohort_id=cohort.id), 303)
+
+
+def _place_errors(form, exc: DomainError, fallback: str) -> None:
+    """Each message beside its field; one that names no field of the form goes beside `fallback`."""
+    placed = False
+    for name, message in exc.fields.items():
+        if name in form:
+            form[name].errors.append(message)
+            placed = True
+    if not placed:
+        form[fallback].errors.append(exc.message)
+
+
+@bp.post("/users")
+@role_required("admin")
+def create_user():
+    form = CreateUserForm()
+    if form.validate_on_submit():
+        actor = actor_for(current_user)
+        try:
+            if form.send_invitation.data:
+                account_links.invite(actor, form.email.data, form.role.data, form.mentor_email.data,
+                                     form.display_name.data, form.handle.data)
+            elif not form.password.data:
+                raise Invalid("Enter a password, or choose to send an invitation instead.",
+                              fields={"password": "Enter a password, or tick “Send an invitation instead”."})
+            else:
+                user = accounts.admin_create_user(actor, form.email.data, form.display_name.data, form.handle.data,
+                                                  form.role.data, form.password.data, form.mentor_email.data)
+        except DomainError as exc:
+            _place_errors(form, exc, "email")
+            return _render(exc.status if exc.status in (409, 422) else 422, create_form=form)
+        if form.send_invitation.data:
+            flash(f"Invitation sent to {accounts.normalise_email(form.email.data)}.", "success")
+            return redirect(url_for("admin.index") + "#invitations", 303)
+        flash(f"Created {user.role} {user.display_name} ({user.email}).", "success")
+        return redirect(url_for("admin.index"), 303)
+    return _render(422, create_form=form)
+
+
+@bp.post("/invitations")
+@role_required("admin")
+def invite():
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            row = account_links.invite(actor_for(current_user), form.email.data, form.role.data,
+                                       form.mentor_email.data)
+        except DomainError as exc:
+            _place_errors(form, exc, "email")
+            return _render(exc.status if exc.status in (409, 422) else 422, invite_form=form)
+        flash(f"Invitation sent to {row.email}.", "success")
+        return redirect(url_for("admin.index") + "#invitations", 303)
+    return _render(422, invite_form=form)
+
+
+@bp.post("/invitations/<int:invitation_id>/<any(resend, revoke):action>")
+@role_required("admin")
+def invitation_action(invitation_id: int, action: str):
+    actor = actor_for(current_user)
+    try:
+        if action == "resend":
+            row = account_links.resend(actor, invitation_id)
+        else:
+            row = account_links.revoke(actor, invitation_id)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return _render(409)
+    flash(f"A new invitation link was sent to {row.email}; the earlier one no longer works." if action == "resend"
+          else f"The invitation of {row.email} is revoked.", "success")
+    return redirect(url_for("admin.index") + "#invitations", 303)
+
+
+@bp.post("/users/<int:user_id>/reset-link")
+@role_required("admin")
+def send_reset_link(user_id: int):
+    user = accounts.get_user(user_id)
+    try:
+        account_links.send_reset_by_admin(actor_for(current_user), user)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return _render(409)
+    flash(f"A password-reset link was sent to {user.email}.", "success")
+    return redirect(url_for("admin.index"), 303)

@@ -6,13 +6,13 @@ import time
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..domain.errors import DomainError
 from ..extensions import limiter
-from ..services import accounts, sessions
-from .forms import LoginForm, RegisterForm
+from ..services import account_links, accounts, sessions
+from .forms import InvitationForm, LoginForm, RegisterForm, ResetPasswordForm, ResetRequestForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -65,6 +65,23 @@ def _login_failed(response) -> bool:
     The limits are checked before the view and counted after it, so a burst of parallel failures can pass a few
     past the limit before the counts catch up."""
     return response.status_code == 422
+
+
+def _reset_limit() -> str:
+    return current_app.config["RESET_RATE_LIMIT"]
+
+
+def _reset_address_limit() -> str:
+    return current_app.config["RESET_ADDRESS_RATE_LIMIT"]
+
+
+def _reset_answered(response) -> bool:
+    """Reset requests count when answered (303, for a known address and an unknown one alike)."""
+    return response.status_code == 303
+
+
+def _reset_limited_message() -> str:
+    return f"Too many password-reset requests. Try again in {_wait_for_breached()}."
 
 
 def _registered(response) -> bool:
@@ -156,3 +173,100 @@ def logout():
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"), 303)
+
+
+RESET_SENT = ("If an account uses that address, we sent a link to choose a new password. It works for one hour; "
+              "check your spam folder if nothing arrives in a few minutes.")
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+# Per e-mail address typed (known or not, so the limit tells nothing), then per client address.
+@limiter.limit(_reset_address_limit, key_func=_account_key, methods=["POST"], deduct_when=_reset_answered,
+               exempt_when=_no_email, error_message=_reset_limited_message)
+@limiter.limit(_reset_limit, methods=["POST"], deduct_when=_reset_answered, error_message=_reset_limited_message)
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        # The same answer, and the same page, whether or not the address has an account.
+        account_links.request_reset(form.email.data)
+        flash(RESET_SENT, "success")
+        return redirect(url_for("auth.reset_request"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/reset_request.html", form=form), status
+
+
+def _link_page(body, status: int = 200):
+    """A page reached from an e-mailed link: kept by no cache. (Its template also asks for no referrer: the
+    site-wide Referrer-Policy already sends only the origin to other sites.)"""
+    resp = make_response(body, status)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _link_refused(exc: account_links.LinkUnusable):
+    return _link_page(render_template("auth/link_unusable.html", message=exc.message, purpose=exc.purpose),
+                      exc.status)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        account_links.find_link(token, "reset")
+    except account_links.LinkUnusable as exc:
+        return _link_refused(exc)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = account_links.complete_reset(token, form.password.data, remember=form.remember.data)
+        except account_links.LinkUnusable as exc:
+            return _link_refused(exc)
+        except DomainError as exc:
+            form.password.errors.append(exc.fields.get("password", exc.message))
+        else:
+            if current_user.is_authenticated:
+                sessions.end_session(current_user)
+                logout_user()
+            login_user(user, remember=form.remember.data)
+            flash("Your password is changed, and every other session of your account has ended.", "success")
+            return redirect(url_for("dashboard.index"), 303)
+    status = 422 if request.method == "POST" else 200
+    return _link_page(render_template("auth/reset_password.html", form=form), status)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    try:
+        invitation = account_links.find_link(token, "invite")
+    except account_links.LinkUnusable as exc:
+        return _link_refused(exc)
+    if request.method == "GET":
+        form = InvitationForm(formdata=None, data={"display_name": invitation.display_name or "",
+                                                   "handle": invitation.handle or ""})
+    else:
+        form = InvitationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = account_links.accept_invitation(token, form.display_name.data, form.handle.data,
+                                                   form.password.data)
+        except account_links.LinkUnusable as exc:
+            return _link_refused(exc)
+        except DomainError as exc:
+            if "email" in exc.fields or not exc.fields:
+                # The address has an account by now: this invitation cannot make another one.
+                return _link_page(render_template("auth/link_unusable.html", message=exc.message,
+                                                  purpose="invite", existing=True), 409)
+            for name, message in exc.fields.items():
+                if name in form:
+                    form[name].errors.append(message)
+            status = exc.status
+        else:
+            if current_user.is_authenticated:
+                sessions.end_session(current_user)
+                logout_user()
+            login_user(user)
+            flash(f"Welcome to Mastery Tracks, {user.display_name}.", "success")
+            return redirect(url_for("dashboard.index"), 303)
+    if request.method == "POST" and status == 200:
+        status = 422
+    return _link_page(render_template("auth/invitation.html", form=form, invitation=invitation), status)

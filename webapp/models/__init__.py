@@ -5,6 +5,7 @@ from .capstones import CapstoneActivity, CapstonePhaseVersion, CapstoneProject
 from .catalogue import Mission, Recipe
 from .cohorts import Cohort, CohortMember
 from .files import StoredFile
+from .mail import AccountToken, OutgoingEmail
 from .mentorship import MentorshipInteraction, ReviewReply
 from .notifications import Notification, NotificationPreference
 from .portfolio import PortfolioItem, PortfolioTransition
@@ -12,7 +13,7 @@ from .ratelimit import RateLimitCounter
 from .tokens import ApiToken
 from .users import MentorAssignment, User, UserSession
 
-__all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstonePhaseVersion", "CapstoneProject", "Cohort",
-           "CohortMember", "MentorAssignment", "MentorshipInteraction", "Mission", "MissionAttempt", "Notification",
-           "NotificationPreference", "PortfolioItem", "PortfolioTransition", "RateLimitCounter", "Recipe",
-           "ReviewReply", "StoredFile", "User", "UserSession"]
+__all__ = ["AccountToken", "ApiToken", "CacheRevision", "CapstoneActivity", "CapstonePhaseVersion", "CapstoneProject",
+           "Cohort", "CohortMember", "MentorAssignment", "MentorshipInteraction", "Mission", "MissionAttempt",
+           "Notification", "NotificationPreference", "OutgoingEmail", "PortfolioItem", "PortfolioTransition",
+           "RateLimitCounter", "Recipe", "ReviewReply", "StoredFile", "User", "UserSession"]

@@ -12,7 +12,7 @@ from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..domain.policies import Actor, can_manage_users, require
 from ..domain.text import clean_text
 from ..extensions import db
-from ..models import ApiToken, MentorAssignment, User
+from ..models import AccountToken, ApiToken, MentorAssignment, User
 from ..models.base import utcnow
 from . import sessions
 
@@ -71,22 +71,43 @@ def _profile_text(display_name: str | None, bio: str | None) -> tuple[str, str]:
     return name, clean_text(bio, "bio", limit=MAX_BIO)
 
 
-def create_user(email: str, display_name: str, handle: str, password: str, role: str = "learner",
-                bio: str = "") -> User:
+def check_email(email: str) -> str:
+    """The address as stored (trimmed, lower case), or Invalid."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
+        raise Invalid("Enter a valid email address.", fields={"email": "Enter a valid email address."})
+    return email
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise Invalid(f"Unknown role '{role}'.", fields={"role": f"must be one of {', '.join(ROLES)}"})
+    return role
+
+
+def new_user(email: str, display_name: str, handle: str, password: str, role: str = "learner",
+             bio: str = "") -> User:
+    """Check a new account the way registration, `flask users create`, the admin page and an accepted invitation
+    all do, and add it to the session (the caller commits)."""
     email = normalise_email(email)
     handle = check_handle(handle)
     check_password(password)
     display_name, bio = _profile_text(display_name, bio)
-    if role not in ROLES:
-        raise Invalid(f"Unknown role '{role}'.", fields={"role": f"must be one of {', '.join(ROLES)}"})
-    if "@" not in email:
-        raise Invalid("Enter a valid email address.", fields={"email": "Enter a valid email address."})
+    check_role(role)
+    check_email(email)
     problems = _taken(email, handle)
     if problems:
         raise Conflict("That email or handle is already in use.", fields=problems)
     user = User(email=email, display_name=display_name, handle=handle, role=role, bio=bio,
                 password_hash=generate_password_hash(password))
     db.session.add(user)
+    return user
+
+
+def create_user(email: str, display_name: str, handle: str, password: str, role: str = "learner",
+                bio: str = "") -> User:
+    user = new_user(email, display_name, handle, password, role, bio)
+    email, handle = user.email, user.handle
     try:
         db.session.commit()
     except IntegrityError as exc:  # a concurrent registration won the race
@@ -165,15 +186,17 @@ def change_password(user: User, current: str, new: str) -> None:
         raise Invalid("Your current password is not correct.", fields={"current_password": "Not correct."})
     check_password(new)
     user.password_hash = generate_password_hash(new)
+    revoke_reset_links(user)
     # Whoever else holds a session of this account (a forgotten laptop, a stolen cookie) is out; this one stays.
     sessions.delete_sessions(user, keep_id=user.session_id)
     db.session.commit()
 
 
 def set_password(user: User, new: str) -> None:
-    """A password set without the old one (the command line, a future reset link): every session ends."""
+    """A password set without the old one (the command line): every session ends."""
     check_password(new)
     user.password_hash = generate_password_hash(new)
+    revoke_reset_links(user)
     sessions.delete_sessions(user)
     db.session.commit()
 
@@ -248,6 +271,51 @@ def remove_assignment(actor: Actor, assignment_id: int) -> None:
         raise NotFound("That mentor assignment no longer exists.")
     db.session.delete(link)
     db.session.commit()
+
+
+def revoke_reset_links(user: User, now=None) -> None:
+    """The user's password-reset links not yet used stop working (the password changed). The caller commits."""
+    db.session.execute(update(AccountToken).where(
+        AccountToken.purpose == "reset", AccountToken.user_id == user.id, AccountToken.used_at.is_(None),
+        AccountToken.revoked_at.is_(None)).values(revoked_at=now or utcnow())
+        .execution_options(synchronize_session=False))
+
+
+def taken(email: str, handle: str) -> dict[str, str]:
+    """Which of this address and handle an account already uses, a message per field."""
+    return _taken(normalise_email(email), (handle or "").strip().lower())
+
+
+def mentor_for_field(email: str | None) -> User | None:
+    """The mentor an admin typed (in the mentor_email field), None when the field is empty; Invalid beside the
+    field for an unknown address or an account without a mentor role."""
+    if not (email or "").strip():
+        return None
+    mentor = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if mentor is None:
+        raise Invalid("No account uses that mentor's email.", fields={"mentor_email": "No account uses this email."})
+    if not mentor.is_mentor:
+        raise Invalid(f"{mentor.email} is not a mentor; give them the mentor role first.",
+                      fields={"mentor_email": "This account has no mentor role."})
+    return mentor
+
+
+def admin_create_user(actor: Actor, email: str, display_name: str, handle: str, role: str, password: str,
+                      mentor_email: str | None = None) -> User:
+    """An admin creates an account with a password (the checks of registration), and optionally assigns its
+    mentor, in one commit."""
+    require(can_manage_users(actor))
+    mentor = mentor_for_field(mentor_email)
+    user = new_user(email, display_name, handle, password, role)
+    try:
+        db.session.flush()
+        if mentor is not None:
+            db.session.add(MentorAssignment(mentor_id=mentor.id, learner_id=user.id, track=None))
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict("That email or handle is already in use.", fields=taken(email, handle)) from exc
+    return user
 
 
 def count_admins() -> int:
