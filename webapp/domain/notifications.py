@@ -84,6 +84,17 @@ def submission_recipients(assigned: Iterable[int], track_mentors: Iterable[int],
     return told
 
 
+def reply_recipients(author_id: int, *, learner_id: int, mentor_id: int | None, earlier_authors: Iterable[int | None],
+                     learner_mentors: Iterable[int] = ()) -> set[int]:
+    """A reply in a review conversation tells the other side: everyone in the thread (the learner, the reviewing
+    mentor, whoever replied before) but its author. A learner's question under a review whose mentor has left
+    (and that nobody else answered yet) goes to the learner's mentors for the work's track."""
+    told = recipients({learner_id, mentor_id, *earlier_authors}, author_id)
+    if not told and author_id == learner_id:
+        told = recipients(learner_mentors, author_id)
+    return told
+
+
 def review_kind(*, last: bool, decision: str | None, capstone: bool) -> str:
     """What a submitted review phase tells the learner: changes requested, a capstone approved, else a phase shared
     (an intermediate phase, or an attempt's last)."""

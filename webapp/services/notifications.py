@@ -101,6 +101,23 @@ def review_submitted(review: MentorshipInteraction, actor: User, *, last: bool,
         return notify([review.learner_id], kind, subject, actor, what=review.mission.title)
 
 
+def review_replied(review: MentorshipInteraction, actor: User) -> list[Notification]:
+    """A reply posted under a submitted review phase (services.reviews.add_reply, before its commit): the other
+    side of the conversation hears of it (domain.notifications.reply_recipients)."""
+    from ..models import ReviewReply
+
+    with db.session.no_autoflush:
+        earlier = set(db.session.scalars(select(ReviewReply.author_id).where(ReviewReply.review_id == review.id)
+                                         .distinct()))
+        mission = review.mission
+        mentors: set[int] = set()
+        if actor.id == review.learner_id and not (earlier | {review.mentor_id}) - {None, actor.id}:
+            mentors = _mentor_ids(access.assigned_mentors_filter(review.learner_id, mission.track))
+        told = rules.reply_recipients(actor.id, learner_id=review.learner_id, mentor_id=review.mentor_id,
+                                      earlier_authors=earlier, learner_mentors=mentors)
+        return notify(told, "review_reply", review, actor, what=mission.title)
+
+
 def portfolio_reviewed(item: PortfolioItem, actor, new_status: str) -> list[Notification]:
     with db.session.no_autoflush:
         return notify([item.owner_id], rules.portfolio_kind(new_status), item, actor, what=item.title)

@@ -635,8 +635,8 @@ def add_reply(review_id: int, user: User, body: Any) -> ReviewReply:
     in this transaction, before the commit."""
     review = conversation_for(user, review_id)
     reply = ReviewReply(review=review, author=user, body=rules.check_reply(body))
+    notifications.review_replied(review, user)      # the other side hears of it, in this transaction
     db.session.add(reply)
-    # (the notification of a reply, SPEC §12, goes here: same transaction)
     try:
         db.session.commit()
     except Exception:
