@@ -7,9 +7,10 @@ from .files import StoredFile
 from .mentorship import MentorshipInteraction
 from .portfolio import PortfolioItem, PortfolioTransition
 from .ratelimit import RateLimitCounter
+from .snippets import CommentSnippet
 from .tokens import ApiToken
 from .users import MentorAssignment, User, UserSession
 
-__all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstoneProject", "MentorAssignment", "MentorshipInteraction", "Mission",
+__all__ = ["ApiToken", "CacheRevision", "CapstoneActivity", "CapstoneProject", "CommentSnippet", "MentorAssignment", "MentorshipInteraction", "Mission",
            "MissionAttempt", "PortfolioItem", "PortfolioTransition", "RateLimitCounter", "Recipe", "StoredFile", "User",
            "UserSession"]
