@@ -37,6 +37,9 @@ POLICIES = {
     "claim": {"mentor", "stranger", "admin", "scoped", "holder", "blocked"},
     "staff": {"mentor", "stranger", "admin", "scoped", "holder", "blocked", "self_admin"},
     "admin": {"admin", "self_admin"},
+    # a mentor's own comment-bank snippet (the world's belongs to `mentor`): nobody else, not even an admin, sees
+    # it (404 for other mentors and admins, 403 for learners)
+    "snippet": {"mentor", "blocked"},
 }
 
 
@@ -155,6 +158,16 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/mentorship/queue/<any(capstone, attempt):kind>/<int:subject_id>/reassign", "POST"): row(
         "admin", {"mentor": "{stranger_email}"}),
     ("/mentorship/recipes", "GET"): row("staff"),
+    # The comment bank: every mentor and admin has their own.
+    ("/mentorship/snippets", "GET"): row("staff"),
+    ("/mentorship/snippets", "POST"): row("staff", {"title": "Scope first", "track": "", "body": "Scope it."}),
+    ("/mentorship/snippets/new", "GET"): row("staff"),
+    ("/mentorship/snippets/search", "GET"): row("staff"),
+    ("/mentorship/snippets/<int:snippet_id>", "POST"): row("snippet", {"title": "Scope", "track": "grc",
+                                                                       "body": "Scope it."}),
+    ("/mentorship/snippets/<int:snippet_id>/edit", "GET"): row("snippet"),
+    ("/mentorship/snippets/<int:snippet_id>/delete", "GET"): row("snippet"),
+    ("/mentorship/snippets/<int:snippet_id>/delete", "POST"): row("snippet"),
     ("/mentorship/reviews", "GET"): row("auth"),
     ("/mentorship/reviews", "POST"): row("review", {"kind": "capstone", "subject_id": "{capstone_id}"}),
     ("/mentorship/reviews/<int:review_id>", "GET"): row("review_read"),

@@ -76,6 +76,11 @@ def _build_world(actor: str = "owner") -> dict:
                      evidence_files=[stored.as_evidence()], mission_id=mission.id)
     stored.portfolio_item_id, stored.attached_at = item.id, stored.created_at
     db.session.commit()
+    # The mentor's comment-bank snippet: what /mentorship/snippets/<id> names.
+    from webapp.models import CommentSnippet
+    snippet = CommentSnippet(owner_id=mentor.id, title="Timeline tip", body="Put times on events.")
+    db.session.add(snippet)
+    db.session.commit()
     # The owner's own upload, not yet part of saved work: what /files/<key> and its delete name.
     loose = files.store_upload(owner, io.BytesIO(sample("pdf")), "notes.pdf", "document")
     if actor in ("holder", "blocked"):
@@ -88,7 +93,7 @@ def _build_world(actor: str = "owner") -> dict:
         "capstone_id": cap.id, "key": loose.key, "shared_key": stored.key, "phase": PHASES[0], "field": "investigation_artifacts",
         "review_id": review.id, "index": 0, "slug": mission.slug, "handle": owner.handle, "item_id": item.id,
         "token": item.share_token, "attempt_id": attempt.id, "subtask_id": attempt.current_subtask_id or 1,
-        "subject_id": cap.id, "draft_capstone_id": draft.id,
+        "subject_id": cap.id, "draft_capstone_id": draft.id, "snippet_id": snippet.id,
     }
     values = {"mission_slug": mission.slug, "capstone_id": cap.id, "owner_email": owner.email,
               "stranger_email": people["stranger"].email, "file_key": stored.key}

@@ -24,6 +24,7 @@ from ..services import gradebook as gradebook_service
 from ..services import learners as learners_service
 from ..services import queue as queue_service
 from ..services import reviews as service
+from ..services import snippets as snippet_service
 from ..services.actors import actor_for
 from . import forms
 
@@ -195,7 +196,8 @@ def _page(review: MI, status: int = 200, form_values: dict | None = None):
         return render_template("mentorship/read.html", review=review, subject=subject, kind=kind,
                                reviews_panel=queue_service.learner_view(subject, current_user)), status
     ctx = service.workspace(review, form_values or {}, request.args.get("recipe_q", ""))
-    return render_template("mentorship/review.html", PHASES=phase_rules.PHASES,
+    ctx["snippets"] = snippet_service.for_track(current_user, review.mission.track)
+    return render_template("mentorship/review.html", PHASES=phase_rules.PHASES, snippet_q="",
                            learner_link=learners_service.may_open(actor_for(current_user), review.learner_id),
                            **ctx), status
 
