@@ -158,6 +158,8 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/mentorship/queue/<any(capstone, attempt):kind>/<int:subject_id>/reassign", "POST"): row(
         "admin", {"mentor": "{stranger_email}"}),
     ("/mentorship/recipes", "GET"): row("staff"),
+    # Claiming several: any mentor or admin may post; each item the actor may not claim is reported, not claimed.
+    ("/mentorship/queue/claim", "POST"): row("staff", {"items": "{claim_item}"}),
     # The comment bank: every mentor and admin has their own.
     ("/mentorship/snippets", "GET"): row("staff"),
     ("/mentorship/snippets", "POST"): row("staff", {"title": "Scope first", "track": "", "body": "Scope it."}),

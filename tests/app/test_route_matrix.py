@@ -96,7 +96,8 @@ def _build_world(actor: str = "owner") -> dict:
         "subject_id": cap.id, "draft_capstone_id": draft.id, "snippet_id": snippet.id,
     }
     values = {"mission_slug": mission.slug, "capstone_id": cap.id, "owner_email": owner.email,
-              "stranger_email": people["stranger"].email, "file_key": stored.key}
+              "stranger_email": people["stranger"].email, "file_key": stored.key,
+              "claim_item": f"capstone:{cap.id}"}
     return {"people": people, "params": params, "values": values}
 
 
