@@ -40,11 +40,14 @@ def new_snippet():
 
 def _refused(form: SnippetForm, exc: Invalid, snippet=None):
     """The form again with what was typed and a message on each field the rule refused (422)."""
+    shown = False
     for name, message in exc.fields.items():
         field = getattr(form, name, None)
         if field is not None:
             field.errors = [f"The {field.label.text.lower()} {message}."]
-    return render_template("mentorship/snippet_form.html", form=form, snippet=snippet, message=exc.message), 422
+            shown = True
+    return render_template("mentorship/snippet_form.html", form=form, snippet=snippet,
+                           message=None if shown else exc.message), 422
 
 
 @bp.post("/snippets")
