@@ -92,6 +92,12 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/api/v1/mentorship-interactions/<int:review_id>", "PATCH"): row("review", {"written_feedback": "More detail."}),
     ("/api/v1/mentorship-interactions/<int:review_id>/media", "POST"): row("review", "FILE"),
     ("/api/v1/mentorship-interactions/<int:review_id>/submit", "POST"): row("review", {}),
+    # API: the comment bank (the world's snippet belongs to `mentor`)
+    ("/api/v1/comment-snippets", "GET"): row("staff"),
+    ("/api/v1/comment-snippets", "POST"): row("staff", {"title": "Scope first", "body": "Scope it.", "track": None}),
+    ("/api/v1/comment-snippets/<int:snippet_id>", "GET"): row("snippet"),
+    ("/api/v1/comment-snippets/<int:snippet_id>", "PATCH"): row("snippet", {"title": "Renamed"}),
+    ("/api/v1/comment-snippets/<int:snippet_id>", "DELETE"): row("snippet"),
     # API: missions
     ("/api/v1/missions", "GET"): row("auth"),
     ("/api/v1/missions/<slug>", "GET"): row("auth"),

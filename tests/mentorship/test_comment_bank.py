@@ -238,3 +238,63 @@ def test_snippet_of_a_mission_track_shows_only_in_that_tracks_reviews(client):
     log_in(client, mentor)
     assert "GRC only" not in client.get(f"/mentorship/reviews/{review.id}").text
     assert "GRC only" in client.get("/mentorship/snippets/search").text      # no review: every snippet
+
+
+# ---- the API -----------------------------------------------------------------------------------------------------
+
+def bearer(user) -> dict:
+    from ..factories import make_token
+
+    return {"Authorization": f"Bearer {make_token(user)[1]}"}
+
+
+def test_api_crud_of_own_snippets(client):
+    mentor = make_user("mentor")
+    auth = bearer(mentor)
+    made = client.post("/api/v1/comment-snippets", json={"title": " Scope ", "body": "Scope **first**.",
+                                                         "track": "grc"}, headers=auth)
+    assert made.status_code == 201, made.text
+    snippet = made.get_json()
+    assert (snippet["title"], snippet["body"], snippet["track"]) == ("Scope", "Scope **first**.", "grc")
+    make_snippet(mentor, "Global tip", "For any track.")
+    make_snippet(make_user("mentor"), "Not mine", "Hidden.")
+    listed = client.get("/api/v1/comment-snippets?track=grc", headers=auth).get_json()
+    assert [s["title"] for s in listed["items"]] == ["Global tip", "Scope"] and listed["total"] == 2
+    assert [s["title"] for s in client.get("/api/v1/comment-snippets?q=FIRST", headers=auth).get_json()["items"]] == [
+        "Scope"]
+    patched = client.patch(f"/api/v1/comment-snippets/{snippet['id']}", json={"track": None}, headers=auth)
+    assert patched.status_code == 200 and patched.get_json()["track"] is None
+    assert patched.get_json()["title"] == "Scope"
+    assert client.delete(f"/api/v1/comment-snippets/{snippet['id']}", headers=auth).status_code == 204
+    assert client.get(f"/api/v1/comment-snippets/{snippet['id']}", headers=auth).status_code == 404
+
+
+def test_api_refuses_bad_input_naming_the_field(client):
+    mentor = make_user("mentor")
+    auth = bearer(mentor)
+    resp = client.post("/api/v1/comment-snippets", json={"title": "T", "body": "x" * (rules.BODY_MAX + 1)},
+                       headers=auth)
+    assert resp.status_code == 422 and "body" in resp.get_json()["error"]["fields"]
+    resp = client.post("/api/v1/comment-snippets", json={"title": "T", "body": "B", "track": "cooking"}, headers=auth)
+    assert resp.status_code == 422 and "track" in resp.get_json()["error"]["fields"]
+    resp = client.post("/api/v1/comment-snippets", json={"body": "B"}, headers=auth)
+    assert resp.status_code == 422 and "title" in resp.get_json()["error"]["fields"]
+    snippet = make_snippet(mentor)
+    resp = client.patch(f"/api/v1/comment-snippets/{snippet.id}", json={"title": ""}, headers=auth)
+    assert resp.status_code == 422 and resp.get_json()["error"]["fields"]["title"] == "is required"
+    assert rows()[0][3] == "Timeline tip"
+
+
+def test_api_another_users_snippet_is_404_and_learners_403(client):
+    snippet = make_snippet(make_user("mentor"), "Private tip")
+    before = rows()
+    other = bearer(make_user("mentor"))
+    for method in ("GET", "PATCH", "DELETE"):
+        resp = client.open(f"/api/v1/comment-snippets/{snippet.id}", method=method, headers=other,
+                           **({"json": {"title": "Mine"}} if method == "PATCH" else {}))
+        assert resp.status_code == 404 and "Private tip" not in resp.text
+    learner = bearer(make_user("learner"))
+    assert client.get("/api/v1/comment-snippets", headers=learner).status_code == 403
+    assert client.post("/api/v1/comment-snippets", json={"title": "T", "body": "B"}, headers=learner).status_code == 403
+    assert client.get("/api/v1/comment-snippets").status_code == 401
+    assert rows() == before

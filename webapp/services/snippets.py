@@ -33,14 +33,27 @@ def _like(q: str):
                func.lower(CommentSnippet.body).like(pattern, escape="\\"))
 
 
-def _search(user: User, q: Any, tracks: tuple[str, ...] | None, limit: int) -> list[CommentSnippet]:
+def owned_query(user: User, q: Any = "", track: str | None = None):
+    """The select() of the user's snippets matching `q` (title or body, case-insensitive), by title; with a
+    `track`, only those offered in its reviews (global ones and that track's). The caller checks the user is
+    a mentor (owned, for_track) or is the API's list, which does."""
     stmt = select(CommentSnippet).where(CommentSnippet.owner_id == user.id)
     terms = rules.search_terms(q)
     if terms:
         stmt = stmt.where(_like(terms))
-    if tracks is not None:
-        stmt = stmt.where(or_(CommentSnippet.track.is_(None), CommentSnippet.track.in_(tracks)))
-    return list(db.session.scalars(stmt.order_by(func.lower(CommentSnippet.title), CommentSnippet.id).limit(limit)))
+    if track:
+        stmt = stmt.where(or_(CommentSnippet.track.is_(None), CommentSnippet.track == track))
+    return stmt.order_by(func.lower(CommentSnippet.title), CommentSnippet.id)
+
+
+def listing(user: User, q: Any = "", track: str | None = None):
+    """owned_query() for a mentor or admin (a learner: 403)."""
+    _require_mentor(user)
+    return owned_query(user, q, track)
+
+
+def _search(user: User, q: Any, track: str | None, limit: int) -> list[CommentSnippet]:
+    return list(db.session.scalars(owned_query(user, q, track).limit(limit)))
 
 
 def owned(user: User, q: Any = "", limit: int = rules.LIST_LIMIT) -> list[CommentSnippet]:
@@ -53,7 +66,7 @@ def for_track(user: User, track: str | None, q: Any = "", limit: int = rules.SEA
     """What the review workspace offers: the user's global snippets and those of `track` (every snippet when
     no track is given), matching `q`, at most `limit`."""
     _require_mentor(user)
-    return _search(user, q, (track,) if track else None, limit)
+    return _search(user, q, track, limit)
 
 
 def get_owned(user: User, snippet_id: int) -> CommentSnippet:
@@ -82,11 +95,20 @@ def create(user: User, title: Any, body: Any, track: Any) -> CommentSnippet:
 
 
 def update(user: User, snippet_id: int, title: Any, body: Any, track: Any) -> CommentSnippet:
+    """Replace the snippet's title, body and track (all three, as the form sends them); see patch()."""
     snippet = get_owned(user, snippet_id)
     for name, value in rules.clean_snippet(title, body, track).items():
         setattr(snippet, name, value)
     _commit()
     return snippet
+
+
+def patch(user: User, snippet_id: int, changes: dict[str, Any]) -> CommentSnippet:
+    """Change some of title, body and track (the API's PATCH): the others keep their values."""
+    snippet = get_owned(user, snippet_id)
+    merged = {"title": snippet.title, "body": snippet.body, "track": snippet.track}
+    merged.update({k: v for k, v in changes.items() if k in merged})
+    return update(user, snippet_id, merged["title"], merged["body"], merged["track"])
 
 
 def delete(user: User, snippet_id: int) -> str:
