@@ -30,6 +30,26 @@
     field.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
+  // "Save as snippet": copy the selection (or all) of the field last worked in into the new snippet's text.
+  document.addEventListener("click", function (event) {
+    var take = event.target.closest ? event.target.closest("[data-snippet-take]") : null;
+    if (!take) { return; }
+    var body = document.getElementById("snippet-save-body");
+    var field = lastField && document.contains(lastField) ? lastField : document.getElementById("written-feedback");
+    if (!body || !field) { return; }
+    var chosen = field.value.slice(field.selectionStart, field.selectionEnd);
+    body.value = chosen || field.value;
+    body.focus();
+  });
+
+  // A snippet saved from the workspace: the form empties and closes (the list shows it, with a message).
+  document.addEventListener("snippet-saved", function () {
+    var form = document.getElementById("snippet-save-form");
+    var details = document.getElementById("snippet-save");
+    if (form) { form.reset(); }
+    if (details) { details.open = false; }
+  });
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("[data-snippet-body]") : null;
     if (!button) { return; }

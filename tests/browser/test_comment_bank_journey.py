@@ -92,6 +92,19 @@ def test_mentor_inserts_a_snippet_into_a_rubric_comment_and_drives_the_rubric_by
     page.keyboard.press("Alt+Shift+B")
     assert page.evaluate("document.activeElement.id") == "snippet-q"
 
+    # Save as snippet: the text of the field last worked in becomes a new snippet, listed at once.
+    page.get_by_label("Feedback (Markdown)").click()
+    bank.locator("#snippet-save summary").click()
+    bank.get_by_role("button", name="Copy from the field I was writing in").click()
+    assert bank.get_by_label("Text (Markdown)").input_value() == "Clear report."
+    bank.get_by_label("Title").fill("Praise the report")
+    bank.get_by_role("button", name="Save snippet").click()
+    wait_until(page, "document.querySelector('#snippet-results').textContent.includes('Saved “Praise the report”')")
+    assert page.evaluate("document.getElementById('snippet-save').open") is False
+    db.session.expire_all()
+    assert sorted(db.session.scalars(select(CommentSnippet.title)).all()) == ["Praise the report", "Timeline first"]
+    assert "/mentorship/reviews/" in page.url     # the review page stayed
+
     assert "Keyboard shortcuts" in page.locator("#review-keys summary").inner_text()
     page.locator("#review-keys summary").click()
     shot(page, "comment-bank-review")

@@ -298,3 +298,34 @@ def test_api_another_users_snippet_is_404_and_learners_403(client):
     assert client.post("/api/v1/comment-snippets", json={"title": "T", "body": "B"}, headers=learner).status_code == 403
     assert client.get("/api/v1/comment-snippets").status_code == 401
     assert rows() == before
+
+
+# ---- "Save as snippet" from the review workspace -----------------------------------------------------------------
+
+def test_save_as_snippet_from_the_workspace_answers_the_refreshed_list(client):
+    learner, mentor, cap, review = setup_review()
+    log_in(client, mentor)
+    page = client.get(f"/mentorship/reviews/{review.id}").text
+    assert "Save as snippet" in page and 'id="snippet-save-form"' in page
+    resp = client.post("/mentorship/snippets", data={"title": "Escalate early", "track": "defender",
+                                                     "body": "Call the **IC** first.", "review": str(review.id)},
+                       headers=hx("snippet-results"))
+    assert resp.status_code == 200 and resp.text.lstrip().startswith('<ul id="snippet-results"')
+    assert "Saved “Escalate early” to your comment bank." in resp.text and "Call the **IC** first." in resp.text
+    assert "snippet-saved" in resp.headers["HX-Trigger"]
+    (row,) = db.session.scalars(select(CommentSnippet)).all()
+    assert (row.owner_id, row.title, row.track) == (mentor.id, "Escalate early", "defender")
+
+
+def test_save_as_snippet_refused_is_a_message_and_saves_nothing(client):
+    learner, mentor, cap, review = setup_review()
+    log_in(client, mentor)
+    resp = client.post("/mentorship/snippets", data={"title": "", "track": "", "body": "Text", "review": str(review.id)},
+                       headers=hx("snippet-results"))
+    assert resp.status_code == 422 and "title is required" in resp.text
+    stranger = make_user("mentor")
+    log_in(client, stranger)
+    resp = client.post("/mentorship/snippets", data={"title": "T", "track": "", "body": "B", "review": str(review.id)},
+                       headers=hx("snippet-results"))
+    assert resp.status_code == 403
+    assert rows() == []

@@ -3,7 +3,7 @@ delete with confirmation) and /mentorship/snippets/search (the review workspace'
 htmx or a page without JavaScript). Rules and queries: services.snippets."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import htmx
@@ -15,6 +15,11 @@ from ..services import reviews as review_service
 from ..services import snippets as service
 from .forms import SnippetForm
 from .views import bp
+
+
+@bp.app_context_processor
+def snippet_limits():
+    return {"SNIPPET_TITLE_MAX": rules.TITLE_MAX, "SNIPPET_BODY_MAX": rules.BODY_MAX}
 
 
 @bp.app_template_filter("snippet_scope")
@@ -50,14 +55,32 @@ def _refused(form: SnippetForm, exc: Invalid, snippet=None):
                            message=None if shown else exc.message), 422
 
 
+def _review_arg(raw: str):
+    """The review a comment-bank request names (`review`), checked as readable by the viewer; None without one."""
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Invalid("Name the review by its number.", fields={"review": "must be a review number"})
+    return review_service.get_for(current_user, int(raw))
+
+
 @bp.post("/snippets")
 @role_required(*MENTOR_ROLES)
 def create_snippet():
+    """A new snippet from the page's form, or from the review workspace's "Save as snippet" (htmx, with `review`):
+    that answers with the panel's refreshed list; a refusal there is a message and the typed text stays."""
+    review = _review_arg(request.form.get("review", "")) if htmx.wants("snippet-results") else None
     form = SnippetForm(request.form)
     try:
         snippet = service.create(current_user, form.title.data, form.body.data, form.track.data)
     except Invalid as exc:
+        if review is not None:
+            raise
         return _refused(form, exc)
+    if review is not None:
+        ctx = {"snippets": service.for_track(current_user, review.mission.track), "snippet_q": "", "saved": snippet}
+        return htmx.trigger(make_response(render_template("mentorship/_snippet_results.html", **ctx)),
+                            "snippet-saved")
     flash(f"Snippet “{snippet.title}” saved. It is offered in the comment bank of your reviews.", "success")
     return redirect(url_for("mentorship.snippets"), 303)
 
@@ -101,12 +124,7 @@ def delete_snippet(snippet_id: int):
 def snippet_search():
     """The review workspace's comment bank: the viewer's global snippets and those of the review's track that
     match `q` (`review` names the review; without it, every snippet of the viewer)."""
-    raw = request.args.get("review", "")
-    review = None
-    if raw:
-        if not raw.isdigit():
-            raise Invalid("Name the review by its number.", fields={"review": "must be a review number"})
-        review = review_service.get_for(current_user, int(raw))
+    review = _review_arg(request.args.get("review", ""))
     q = rules.search_terms(request.args.get("q", ""))
     results = service.for_track(current_user, review.mission.track if review else None, q)
     ctx = {"snippets": results, "snippet_q": q, "review": review}
