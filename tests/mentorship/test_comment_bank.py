@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import select
 
 from webapp.domain import snippets as rules
-from webapp.domain.errors import Invalid
 from webapp.extensions import db
 from webapp.models import CommentSnippet
 
@@ -25,28 +24,6 @@ def make_snippet(owner, title="Timeline tip", body="Put **times** on every event
 def rows() -> list[tuple]:
     db.session.expire_all()
     return [tuple(r) for r in db.session.execute(select(CommentSnippet.__table__).order_by(CommentSnippet.id))]
-
-
-# ---- the rule (no app needed) ------------------------------------------------------------------------------------
-
-def test_clean_snippet_trims_and_makes_an_empty_track_global():
-    assert rules.clean_snippet("  Scope   first ", "Say **why**.\r\n", "") == {
-        "title": "Scope first", "body": "Say **why**.", "track": None}
-    assert rules.clean_snippet("T", "B", "grc")["track"] == "grc"
-
-
-@pytest.mark.parametrize("title,body,track,field,message", [
-    ("", "Body", None, "title", "is required"),
-    ("Title", "   ", None, "body", "is required"),
-    ("x" * (rules.TITLE_MAX + 1), "Body", None, "title", f"at most {rules.TITLE_MAX}"),
-    ("Title", "x" * (rules.BODY_MAX + 1), None, "body", f"at most {rules.BODY_MAX}"),
-    ("Title", "Body", "cooking", "track", "must be one of"),
-    ("Title", "Bo\x00dy", None, "body", "NUL"),
-])
-def test_clean_snippet_refuses_naming_the_field(title, body, track, field, message):
-    with pytest.raises(Invalid) as err:
-        rules.clean_snippet(title, body, track)
-    assert message in err.value.fields[field]
 
 
 # ---- pages -------------------------------------------------------------------------------------------------------

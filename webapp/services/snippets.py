@@ -35,8 +35,8 @@ def _like(q: str):
 
 def owned_query(user: User, q: Any = "", track: str | None = None):
     """The select() of the user's snippets matching `q` (title or body, case-insensitive), by title; with a
-    `track`, only those offered in its reviews (global ones and that track's). The caller checks the user is
-    a mentor (owned, for_track) or is the API's list, which does."""
+    `track`, only those offered in its reviews (global ones and that track's). It checks nobody's role: the
+    callers below (owned, for_track, listing) first refuse a learner."""
     stmt = select(CommentSnippet).where(CommentSnippet.owner_id == user.id)
     terms = rules.search_terms(q)
     if terms:
