@@ -49,7 +49,9 @@
   }
 
   function level(step) {
-    var c = current && document.contains(current) ? current : criteria()[0];
+    // Only on the criterion that holds the focus: a level never changes out of sight.
+    var active = document.activeElement;
+    var c = active && active.closest ? active.closest("fieldset.criterion") : null;
     if (!c) { return; }
     var levels = radios(c);
     if (!levels.length) { return; }
