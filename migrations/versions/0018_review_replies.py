@@ -1,7 +1,7 @@
 """review replies: the conversation under a submitted review phase (the learner asks, the mentor answers)
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-07 12:24:55
 
 Adds one table, review_replies; no existing row changes and none needs a backfill (every review starts with an
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0016'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,7 @@ knowledge there is of what they were scored against; drafts keep NULL (they read
 submitted).
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-07 12:24:18
 
 """

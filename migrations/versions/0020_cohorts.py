@@ -1,7 +1,7 @@
 """cohorts
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0019
 Create Date: 2026-12-07 12:23:00.713438
 
 Adds `cohorts` (a named group of learners with their mentors: a unique name, an optional track, a description)

@@ -1,7 +1,7 @@
 """notifications: the in-app notifications table and each user's e-mail choices per kind of notification
 
 Revision ID: 0021
-Revises: 0016
+Revises: 0020
 Create Date: 2026-12-07 12:23:58
 
 Two new tables; no existing row changes:

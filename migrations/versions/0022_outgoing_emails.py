@@ -1,7 +1,7 @@
 """outgoing emails and account tokens
 
 Revision ID: 0022
-Revises: 0016
+Revises: 0021
 Create Date: 2026-12-07 12:23:35.496936
 
 Adds the e-mail outbox (`outgoing_emails`: a message per row, queued in the transaction of the change that causes

@@ -1,7 +1,7 @@
 """former mentor: a review outlives its mentor's account
 
 Revision ID: 0023
-Revises: 0016
+Revises: 0022
 Create Date: 2026-12-07 12:37:06
 
 mentorship_interactions.mentor_id becomes nullable and its foreign key to users ON DELETE SET NULL (it was

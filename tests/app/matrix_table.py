@@ -37,6 +37,9 @@ POLICIES = {
     "claim": {"mentor", "stranger", "admin", "scoped", "holder", "blocked"},
     "staff": {"mentor", "stranger", "admin", "scoped", "holder", "blocked", "self_admin"},
     "admin": {"admin", "self_admin"},
+    # a mentor's own comment-bank snippet (the world's belongs to `mentor`): nobody else, not even an admin, sees
+    # it (404 for other mentors and admins, 403 for learners)
+    "snippet": {"mentor", "blocked"},
 }
 
 
@@ -120,6 +123,12 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/api/v1/mentorship-interactions/<int:review_id>/replies", "GET"): row("review_read"),
     ("/api/v1/mentorship-interactions/<int:review_id>/replies", "POST"): row("review_read",
                                                                              {"body": "Why scope first?"}),
+    # API: the comment bank (the world's snippet belongs to `mentor`)
+    ("/api/v1/comment-snippets", "GET"): row("staff"),
+    ("/api/v1/comment-snippets", "POST"): row("staff", {"title": "Scope first", "body": "Scope it.", "track": None}),
+    ("/api/v1/comment-snippets/<int:snippet_id>", "GET"): row("snippet"),
+    ("/api/v1/comment-snippets/<int:snippet_id>", "PATCH"): row("snippet", {"title": "Renamed"}),
+    ("/api/v1/comment-snippets/<int:snippet_id>", "DELETE"): row("snippet"),
     # API: missions
     ("/api/v1/missions", "GET"): row("auth"),
     ("/api/v1/missions/<slug>", "GET"): row("auth"),
@@ -196,6 +205,18 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/mentorship/queue/<any(capstone, attempt):kind>/<int:subject_id>/reassign", "POST"): row(
         "admin", {"mentor": "{stranger_email}"}),
     ("/mentorship/recipes", "GET"): row("staff"),
+    # Claiming several: any mentor or admin may post; each item the actor may not claim is reported, not claimed.
+    ("/mentorship/queue/claim", "POST"): row("staff", {"items": "{claim_item}"}),
+    # The comment bank: every mentor and admin has their own.
+    ("/mentorship/snippets", "GET"): row("staff"),
+    ("/mentorship/snippets", "POST"): row("staff", {"title": "Scope first", "track": "", "body": "Scope it."}),
+    ("/mentorship/snippets/new", "GET"): row("staff"),
+    ("/mentorship/snippets/search", "GET"): row("staff"),
+    ("/mentorship/snippets/<int:snippet_id>", "POST"): row("snippet", {"title": "Scope", "track": "grc",
+                                                                       "body": "Scope it."}),
+    ("/mentorship/snippets/<int:snippet_id>/edit", "GET"): row("snippet"),
+    ("/mentorship/snippets/<int:snippet_id>/delete", "GET"): row("snippet"),
+    ("/mentorship/snippets/<int:snippet_id>/delete", "POST"): row("snippet"),
     ("/mentorship/reviews", "GET"): row("auth"),
     ("/mentorship/reviews", "POST"): row("review", {"kind": "capstone", "subject_id": "{capstone_id}"}),
     ("/mentorship/reviews/<int:review_id>", "GET"): row("review_read"),

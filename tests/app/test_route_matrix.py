@@ -86,6 +86,10 @@ def _build_world(actor: str = "owner") -> dict:
     notification = Notification(user_id=owner.id, kind="review_shared", subject_type="review", subject_id=review.id,
                                 title="A review was shared")
     db.session.add(notification)
+    # The mentor's comment-bank snippet: what /mentorship/snippets/<id> names.
+    from webapp.models import CommentSnippet
+    snippet = CommentSnippet(owner_id=mentor.id, title="Timeline tip", body="Put times on events.")
+    db.session.add(snippet)
     db.session.commit()
     # The owner's own upload, not yet part of saved work: what /files/<key> and its delete name.
     loose = files.store_upload(owner, io.BytesIO(sample("pdf")), "notes.pdf", "document")
@@ -110,10 +114,11 @@ def _build_world(actor: str = "owner") -> dict:
         "review_id": review.id, "index": 0, "slug": mission.slug, "handle": owner.handle, "item_id": item.id,
         "token": item.share_token, "attempt_id": attempt.id, "subtask_id": attempt.current_subtask_id or 1,
         "subject_id": cap.id, "draft_capstone_id": draft.id, "notification_id": notification.id,
-        "cohort_id": cohort.id, "invitation_id": invitation.id,
+        "cohort_id": cohort.id, "invitation_id": invitation.id, "snippet_id": snippet.id,
     }
     values = {"mission_slug": mission.slug, "capstone_id": cap.id, "owner_email": owner.email,
-              "stranger_email": people["stranger"].email, "file_key": stored.key}
+              "stranger_email": people["stranger"].email, "file_key": stored.key,
+              "claim_item": f"capstone:{cap.id}"}
     return {"people": people, "params": params, "values": values}
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from ..errors import is_api_request
 from ..extensions import csrf
-from . import attempts, capstones, me, mentorship, missions, notifications, portfolio
+from . import attempts, capstones, me, mentorship, missions, notifications, portfolio, snippets
 from .core import Api, Blueprint, PathParametersInOperations
 
 PREFIX = "/api/v1"
-RESOURCES = (me, missions, attempts, capstones, mentorship, portfolio, notifications)
+RESOURCES = (me, missions, attempts, capstones, mentorship, portfolio, notifications, snippets)
 SPEC = {
     "title": "Mastery Tracks API", "version": "1.0.0", "openapi_version": "3.0.3",
     "info": {"description": "Missions, capstones, mentor reviews and portfolios. Authenticate with a personal "

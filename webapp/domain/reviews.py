@@ -557,6 +557,8 @@ def reply_role(author_id: int | None, author_role: str | None, *, learner_id: in
     if author_id == mentor_id:
         return "reviewing mentor"
     return "admin" if author_role == "admin" else "mentor"
+
+
 # A review outlives its mentor's account (README, Your data): it is then shown as by a former mentor.
 FORMER_MENTOR = "former mentor"
 
@@ -565,3 +567,48 @@ def mentor_name(display_name: str | None) -> str:
     """How a page names the mentor of a review: their display name, or "former mentor" once they deleted their
     account. The one place this is decided; templates use the `mentor_name` filter, services call it."""
     return display_name or FORMER_MENTOR
+
+
+# ---- claiming several submissions at once -----------------------------------------------------------------------
+
+CLAIM_KINDS = ("capstone", "attempt")
+MAX_BULK_CLAIM = 50
+_MAX_ID = 2**31 - 1      # the largest id a database integer column holds (models.base.MAX_ID)
+
+
+def parse_claim_keys(values: Iterable[str]) -> list[tuple[str, int]]:
+    """The queue items a bulk claim names ("capstone:12", "attempt:7"), in order, each once. Refused (422): no
+    item, more than MAX_BULK_CLAIM, or a value that is not `<kind>:<id>`."""
+    keys = [v.strip() for v in values if isinstance(v, str) and v.strip()]
+    if not keys:
+        raise Invalid("Select at least one submission to claim.", fields={"items": "select at least one"})
+    if len(keys) > MAX_BULK_CLAIM:
+        raise Invalid(f"Claim at most {MAX_BULK_CLAIM} submissions at once ({len(keys)} were selected).",
+                      fields={"items": f"at most {MAX_BULK_CLAIM}"})
+    out: list[tuple[str, int]] = []
+    bad: list[str] = []
+    for key in keys:
+        kind, sep, raw = key.partition(":")
+        if kind in CLAIM_KINDS and sep and raw.isascii() and raw.isdigit() and 0 < int(raw) <= _MAX_ID:
+            out.append((kind, int(raw)))
+        else:
+            bad.append(key[:40])
+    if bad:
+        shown = ", ".join(f"“{b}”" for b in bad[:5]) + (" …" if len(bad) > 5 else "")
+        raise Invalid(f"Not a submission of the queue: {shown}. Choose from the queue's checkboxes.",
+                      fields={"items": "each item is capstone:<id> or attempt:<id>"})
+    return list(dict.fromkeys(out))
+
+
+def bulk_claim_message(claimed: int, refused: list[tuple[str, str]]) -> str:
+    """What a bulk claim says: how many were claimed, and each one that was not (a label and why)."""
+    total = claimed + len(refused)
+    if claimed == total:
+        head = f"Claimed {claimed} submission{'s' if claimed != 1 else ''}."
+    elif claimed == 0:
+        head = f"Nothing was claimed ({total} selected)."
+    else:
+        head = f"Claimed {claimed} of {total} submissions."
+    if not refused:
+        return head + " They are yours to review while you keep working on them."
+    return head + " Not claimed: " + "; ".join(f"{label}: {why.rstrip('.')}" for label, why in refused) + "."

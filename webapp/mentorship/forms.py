@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
+from wtforms import SelectField, StringField, TextAreaField
+
+from ..domain import snippets as snippet_rules
+from ..domain.catalogue import TRACK_LABELS, TRACKS
+from ..missions.forms import options
 
 
 def _int_or_raw(value: str) -> Any:
@@ -69,3 +75,17 @@ def rubric_scores_loose(form: MultiDict, rubric: list[dict]) -> dict[str, int]:
         if key in levels and isinstance(v, int) and v in levels[key]:
             out[key] = v
     return out
+
+
+# ---- the comment bank -------------------------------------------------------------------------------------------
+
+class SnippetForm(FlaskForm):
+    """Renders the snippet form and carries its CSRF token; what a snippet may hold is checked once, by
+    domain.snippets.clean_snippet (its field errors are shown on these fields)."""
+
+    title = StringField("Title", description=f"A short name to find it by (at most {snippet_rules.TITLE_MAX} "
+                                             "characters).")
+    track = SelectField("Offered in reviews of", choices=options([("", "All tracks")] + [(t, TRACK_LABELS[t]) for t in TRACKS]),
+                        validate_choice=False)
+    body = TextAreaField("Text (Markdown)", description="Inserted as it is into your feedback, where the cursor is "
+                                                       f"(at most {snippet_rules.BODY_MAX} characters).")

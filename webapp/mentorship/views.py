@@ -24,6 +24,7 @@ from ..services import gradebook as gradebook_service
 from ..services import learners as learners_service
 from ..services import queue as queue_service
 from ..services import reviews as service
+from ..services import snippets as snippet_service
 from ..services.actors import actor_for
 from . import forms
 
@@ -33,7 +34,8 @@ MI = MentorshipInteraction
 
 @bp.app_context_processor
 def review_constants():
-    return {"REVIEW_PRIORITIES": rules.PRIORITIES, "MAX_REPLY": rules.MAX_REPLY}
+    return {"REVIEW_PRIORITIES": rules.PRIORITIES, "MAX_REPLY": rules.MAX_REPLY,
+            "MAX_BULK_CLAIM": rules.MAX_BULK_CLAIM}
 
 
 def _hours_label(hours: float | None) -> str:
@@ -79,21 +81,28 @@ def badge():
 
 # ---- queue ---------------------------------------------------------------------------------------------------
 
+def _queue_context(track: str, now) -> dict:
+    actor = actor_for(current_user)
+    return {"entries": queue_service.entries(current_user, track or None, actor=actor), "track": track,
+            "waiting_total": queue_service.waiting_count(current_user, track or None, actor=actor),
+            "now": now, "actor": actor, "claim_hours": service.claim_hours(),
+            "overdue": queue_service.overdue_steps(current_user, actor=actor), "PHASES": phase_rules.PHASES,
+            "may_open_learner": learners_service.may_open}
+
+
+def _queue_track(value: str | None) -> str:
+    return value if value in TRACKS else ""
+
+
 @bp.get("/queue")
 @role_required(*MENTOR_ROLES)
 def queue():
-    track = request.args.get("track", "")
-    track = track if track in TRACKS else ""
+    track = _queue_track(request.args.get("track", ""))
     fragment = htmx.wants("queue-list")
     now = utcnow()
 
     def make() -> str:
-        actor = actor_for(current_user)
-        ctx = {"entries": queue_service.entries(current_user, track or None, actor=actor), "track": track,
-               "waiting_total": queue_service.waiting_count(current_user, track or None, actor=actor),
-               "now": now, "actor": actor, "claim_hours": service.claim_hours(),
-               "overdue": queue_service.overdue_steps(current_user, actor=actor), "PHASES": phase_rules.PHASES,
-               "may_open_learner": learners_service.may_open}
+        ctx = _queue_context(track, now)
         return render_template("mentorship/_queue_list.html" if fragment else "mentorship/_queue_body.html", **ctx)
 
     # The queue shows submissions, claims, reviews and mentor assignments ("reviews"), the people and missions
@@ -111,6 +120,29 @@ def claim(kind: str, subject_id: int):
     service.claim(current_user, kind, subject_id)
     flash("Claimed. It is yours to review while you keep working on it.", "success")
     return redirect(url_for("mentorship.queue"), 303)
+
+
+@bp.post("/queue/claim")
+@role_required(*MENTOR_ROLES)
+def claim_selected():
+    """Claim the queue items ticked (`items=capstone:12&items=attempt:7`), in one transaction
+    (services.reviews.claim_many); the answer is the refreshed queue and what was and was not claimed."""
+    track = _queue_track(request.form.get("track", ""))
+    try:
+        result = service.claim_many(current_user, request.form.getlist("items"))
+    except Invalid as exc:
+        if htmx.is_htmx():
+            raise
+        flash(exc.message, "error")
+        body = render_template("mentorship/_queue_body.html", **_queue_context(track, utcnow()))
+        return render_template("mentorship/queue.html", body=body), exc.status
+    category = "success" if result.claimed and not result.refused else ("info" if result.claimed else "error")
+    if htmx.is_htmx():
+        resp = make_response(render_template("mentorship/_queue_list.html", claim_message=result.message,
+                                             claim_category=category, **_queue_context(track, utcnow())))
+        return htmx.trigger(resp, "queue-claimed")
+    flash(result.message, category)
+    return redirect(url_for("mentorship.queue", track=track or None), 303)
 
 
 @bp.post("/queue/<any(capstone, attempt):kind>/<int:subject_id>/reassign")
@@ -201,7 +233,8 @@ def _page(review: MI, status: int = 200, form_values: dict | None = None, reply_
                                reviews_panel=queue_service.learner_view(subject, current_user),
                                reply_typed=reply_typed), status
     ctx = service.workspace(review, form_values or {}, request.args.get("recipe_q", ""))
-    return render_template("mentorship/review.html", PHASES=phase_rules.PHASES,
+    ctx["snippets"] = snippet_service.for_track(current_user, review.mission.track)
+    return render_template("mentorship/review.html", PHASES=phase_rules.PHASES, snippet_q="",
                            learner_link=learners_service.may_open(actor_for(current_user), review.learner_id),
                            **ctx), status
 

@@ -10,10 +10,11 @@ from .mentorship import MentorshipInteraction, ReviewReply
 from .notifications import Notification, NotificationPreference
 from .portfolio import PortfolioItem, PortfolioTransition
 from .ratelimit import RateLimitCounter
+from .snippets import CommentSnippet
 from .tokens import ApiToken
 from .users import MentorAssignment, User, UserSession
 
 __all__ = ["AccountToken", "ApiToken", "CacheRevision", "CapstoneActivity", "CapstonePhaseVersion", "CapstoneProject",
-           "Cohort", "CohortMember", "MentorAssignment", "MentorshipInteraction", "Mission", "MissionAttempt",
-           "Notification", "NotificationPreference", "OutgoingEmail", "PortfolioItem", "PortfolioTransition",
-           "RateLimitCounter", "Recipe", "ReviewReply", "StoredFile", "User", "UserSession"]
+           "Cohort", "CohortMember", "CommentSnippet", "MentorAssignment", "MentorshipInteraction", "Mission",
+           "MissionAttempt", "Notification", "NotificationPreference", "OutgoingEmail", "PortfolioItem",
+           "PortfolioTransition", "RateLimitCounter", "Recipe", "ReviewReply", "StoredFile", "User", "UserSession"]

@@ -6,6 +6,7 @@ so and changes nothing. Only services commit.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, BinaryIO
 
@@ -681,6 +682,16 @@ def _check_claimable(subject, actor: policies.Actor, now: datetime) -> None:
                        fields={"submission": "claimed", "claimed_by": name})
 
 
+def _take(subject, actor: policies.Actor, now: datetime) -> None:
+    """Stage the claim of a submission _check_claimable() let through, as one compare-and-set: when another
+    mentor got there first, the request's transaction is rolled back and the 409 names them."""
+    model = type(subject)
+    cols = access.capstone_cols() if model is CapstoneProject else access.attempt_cols()
+    transitions.transition(subject, {"claimed_by_id": actor.id, "claimed_at": now},
+                           when=[waiting_sql(model), access.claim_filter(actor, cols, access.cutoff(now))],
+                           conflict=lambda current: _check_claimable(current, actor, utcnow()))
+
+
 def claim(user: User, kind: str, subject_id: int) -> CapstoneProject | MissionAttempt:
     """A mentor claims a waiting submission that nobody holds (or whose claim lapsed); never their own work. Of two
     mentors claiming at once exactly one gets it; the other gets 409 naming the holder."""
@@ -689,13 +700,61 @@ def claim(user: User, kind: str, subject_id: int) -> CapstoneProject | MissionAt
     subject = _queued_subject(kind, subject_id)
     now = utcnow()
     _check_claimable(subject, actor, now)
-    model = type(subject)
-    cols = access.capstone_cols() if model is CapstoneProject else access.attempt_cols()
-    transitions.transition(subject, {"claimed_by_id": user.id, "claimed_at": now},
-                           when=[waiting_sql(model), access.claim_filter(actor, cols, access.cutoff(now))],
-                           conflict=lambda current: _check_claimable(current, actor, utcnow()))
+    _take(subject, actor, now)
     db.session.commit()
     return subject
+
+
+def _claim_label(kind: str, subject_id: int, subject=None) -> str:
+    if subject is None:
+        return f"{kind} {subject_id}"
+    what = "capstone" if kind == "capstone" else "attempt"
+    return f"{subject.learner.display_name}'s {what} at {subject.mission.title}"
+
+
+@dataclass
+class BulkClaim:
+    """What claim_many did: the submissions claimed, and each refused one with a label and the reason."""
+    claimed: list[CapstoneProject | MissionAttempt] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        return rules.bulk_claim_message(len(self.claimed), self.refused)
+
+
+def claim_many(user: User, keys: list[str]) -> BulkClaim:
+    """Claim several queue items at once ("capstone:12", "attempt:7"; domain.reviews.parse_claim_keys), each by
+    the rules of claim() and all in one transaction. An item that may not be claimed (gone, not waiting, the
+    mentor's own work, held by another mentor) is reported, not claimed, and the others still are. When another
+    mentor wins a race for one of them, the transaction rolls back and the selection is tried again from the
+    top, so that item is then reported as theirs."""
+    actor = actor_for(user)
+    policies.require(actor.is_mentor, "Only mentors can claim submissions.")
+    items = rules.parse_claim_keys(keys)
+    for _ in range(len(items) + 1):
+        result, raced, now = BulkClaim(), False, utcnow()
+        for kind, subject_id in items:
+            try:
+                subject = _queued_subject(kind, subject_id)
+            except NotFound:
+                result.refused.append((_claim_label(kind, subject_id), "it no longer exists"))
+                continue
+            try:
+                _check_claimable(subject, actor, now)
+            except (Forbidden, Conflict) as exc:
+                result.refused.append((_claim_label(kind, subject_id, subject), exc.message))
+                continue
+            try:
+                _take(subject, actor, now)
+            except (Conflict, NotFound):
+                raced = True        # rolled back: every claim staged so far is undone
+                break
+            result.claimed.append(subject)
+        if not raced:
+            db.session.commit()
+            return result
+    raise Conflict("The queue kept changing while you claimed. Nothing was claimed; reload the queue and try again.")
 
 
 def reassign(user: User, kind: str, subject_id: int, mentor_email: str) -> User:
