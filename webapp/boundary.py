@@ -86,6 +86,7 @@ def check_pairs(pairs: Iterable[tuple[str, str]]) -> None:
     """Form fields or query parameters: each name and value."""
     problems: dict[str, str] = {}
     for key, value in pairs:
+        key = key if isinstance(key, str) else ""      # a multipart part may carry no name
         problem = text_problem(key) or (text_problem(value) if isinstance(value, str) else None)
         if problem:
             problems.setdefault(key, problem)

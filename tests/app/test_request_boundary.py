@@ -421,3 +421,15 @@ def test_review_with_stored_bad_markdown_renders(client):
     for user in (mentor, learner):
         log_in(client, user)
         _shows_replacement(client.get(f"/capstones/{cap.id}"), "<strong>bold</strong>")
+
+
+def test_multipart_part_without_a_name_is_refused_cleanly_not_a_500(client):
+    """A form part with no `name` (as a fuzzer sends) reaches the text check as a field named None."""
+    learner = make_user("learner")
+    item = make_item(learner)
+    body = (b"--x\r\nContent-Disposition: form-data\r\n\r\n\x00oops\r\n"
+            b"--x\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\nfine\r\n--x--\r\n")
+    resp = client.post(f"/api/v1/portfolio-items/{item.id}/evidence", data=body,
+                       content_type="multipart/form-data; boundary=x", headers=bearer(learner))
+    assert resp.status_code in (400, 422), resp.get_data(as_text=True)
+    assert set(resp.get_json()) == {"error"}
