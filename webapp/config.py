@@ -67,6 +67,8 @@ def defaults() -> dict:
         "REVIEW_CLAIM_HOURS": 48,
         # How often (seconds) an open page asks for the unread notification count in the navigation.
         "NOTIFICATIONS_POLL_SECONDS": 30,
+        # The hour (UTC, 0-23) from which `flask worker` sends each day's notification digests.
+        "DIGEST_HOUR": 8,
         # E-mail (services/mail.py, sent by `flask worker`): no SMTP_URL, no e-mail; messages wait in the outbox.
         "SMTP_URL": None,
         "MAIL_FROM": "Mastery Tracks <no-reply@localhost>",
@@ -124,6 +126,11 @@ def load_config(environ: Mapping[str, str]) -> dict:
         cfg["REVIEW_CLAIM_HOURS"] = _int(environ, "REVIEW_CLAIM_HOURS", 48)
     if "NOTIFICATIONS_POLL_SECONDS" in environ:
         cfg["NOTIFICATIONS_POLL_SECONDS"] = _int(environ, "NOTIFICATIONS_POLL_SECONDS", 30)
+    if environ.get("DIGEST_HOUR", "").strip():
+        raw = environ["DIGEST_HOUR"].strip()
+        if not raw.isdigit() or int(raw) > 23:
+            raise ConfigError(f"DIGEST_HOUR must be an hour from 0 to 23 (UTC), got {raw!r}")
+        cfg["DIGEST_HOUR"] = int(raw)
     if environ.get("SMTP_URL"):
         from .domain.mail import parse_smtp_url
 

@@ -20,3 +20,14 @@ def test_mail_settings_are_read_from_the_environment():
 def test_bad_mail_settings_stop_start_up_with_a_message(env, words):
     with pytest.raises(ConfigError, match=words):
         load_config(env)
+
+
+def test_digest_hour_is_read_and_checked():
+    from webapp.config import defaults
+
+    assert defaults()["DIGEST_HOUR"] == 8 and "DIGEST_HOUR" not in load_config({})
+    assert load_config({"DIGEST_HOUR": "0"})["DIGEST_HOUR"] == 0
+    assert load_config({"DIGEST_HOUR": "23"})["DIGEST_HOUR"] == 23
+    for bad in ("24", "-1", "eight"):
+        with pytest.raises(ConfigError, match="DIGEST_HOUR must be an hour from 0 to 23"):
+            load_config({"DIGEST_HOUR": bad})

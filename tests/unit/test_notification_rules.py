@@ -86,3 +86,20 @@ def test_a_claim_is_lapsing_in_its_last_hours_only():
 def test_learners_choose_for_the_kinds_they_can_be_told_of_mentors_for_all():
     assert rules.kinds_for(True) == rules.KINDS
     assert "capstone_submitted" not in rules.kinds_for(False) and "review_shared" in rules.kinds_for(False)
+
+
+def test_digest_cutoff_is_today_at_the_hour_once_it_has_come():
+    from datetime import UTC, datetime
+
+    from webapp.domain.notifications import digest_cutoff
+
+    assert digest_cutoff(datetime(2026, 12, 7, 7, 59, tzinfo=UTC), 8) is None
+    assert digest_cutoff(datetime(2026, 12, 7, 8, 0, tzinfo=UTC), 8) == datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+    assert digest_cutoff(datetime(2026, 12, 7, 23, 30, tzinfo=UTC), 0) == datetime(2026, 12, 7, 0, 0, tzinfo=UTC)
+
+
+def test_each_email_choice_has_a_state():
+    from webapp.domain.notifications import EMAIL_CHOICES, EMAIL_STATE_OF_CHOICE, EMAIL_STATES
+
+    assert set(EMAIL_STATE_OF_CHOICE) == set(EMAIL_CHOICES)
+    assert set(EMAIL_STATE_OF_CHOICE.values()) <= set(EMAIL_STATES)

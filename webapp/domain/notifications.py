@@ -51,6 +51,24 @@ IMMEDIATE_BY_DEFAULT = frozenset({"capstone_submitted", "attempt_submitted", "re
 DEFAULT_EMAIL = {kind: ("immediately" if kind in IMMEDIATE_BY_DEFAULT else "daily") for kind in KINDS}
 
 
+# Where a notification stands with e-mail (notifications.email_state): NULL until the worker looks at it, then
+# "queued" (an e-mail of its own is in the outbox), "digest" (waiting for the user's daily digest), "digested"
+# (in a digest in the outbox) or "none" (the user wants no e-mail of it, or is deactivated).
+EMAIL_STATES = ("queued", "digest", "digested", "none")
+EMAIL_STATE_OF_CHOICE = {"immediately": "queued", "daily": "digest", "off": "none"}
+# A notification older than this when the worker first sees it (e-mail was off, or no worker ran) is not e-mailed:
+# news of a day ago is in the app; a flood of stale mail when e-mail is switched on helps nobody.
+EMAIL_FRESH_FOR = timedelta(hours=24)
+
+
+def digest_cutoff(now: datetime, hour: int) -> datetime | None:
+    """The daily digest that goes out at `now`: from `hour` (UTC) on, it covers what was waiting from before that
+    hour today (so news of the afternoon is in tomorrow's); None before the hour. Each user's once a day (the
+    outbox's dedupe key names the day)."""
+    cutoff = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    return cutoff if now >= cutoff else None
+
+
 def check_kind(kind: str) -> str:
     if kind not in KINDS:
         raise Invalid(f"Unknown notification kind “{kind}”.", fields={"kind": "unknown kind"})

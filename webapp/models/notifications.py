@@ -29,6 +29,9 @@ class Notification(db.Model):
         UniqueConstraint("user_id", "dedupe_key", name="uq_notifications_user_dedupe_key"),
         # The list (newest first), the unread filter and the unread count.
         Index("ix_notifications_user_read_created", "user_id", "read_at", "created_at"),
+        CheckConstraint("email_state IS NULL OR " + check_in("email_state", rules.EMAIL_STATES), name="email_state"),
+        # The worker's e-mail jobs: the ones not yet looked at, and the ones waiting for a digest.
+        Index("ix_notifications_email_state", "email_state", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,6 +44,8 @@ class Notification(db.Model):
     dedupe_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where it stands with e-mail (domain.notifications.EMAIL_STATES); NULL until the worker looks at it.
+    email_state: Mapped[str | None] = mapped_column(String(12))
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
