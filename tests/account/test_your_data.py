@@ -270,3 +270,86 @@ def test_delete_needs_login(client):
     resp = client.post("/account/delete", data={"password": PASSWORD, "confirm_handle": user.handle})
     assert resp.status_code == 302 and "/auth/login" in resp.headers["Location"]
     assert db.session.get(User, user.id) is not None
+
+
+# --- every reference to users is handled -------------------------------------------------------------------------
+
+def test_every_column_that_references_users_is_handled_by_account_deletion():
+    """A new table that points at users must say here what deleting an account does to it (and delete_account
+    must do it: SQLite here does not enforce foreign keys, PostgreSQL does)."""
+    from webapp.services.account_data import USER_REFERENCES
+
+    columns = {f"{table.name}.{fk.parent.name}" for table in db.metadata.sorted_tables
+               for fk in table.foreign_keys if fk.column.table.name == "users"}
+    assert columns == set(USER_REFERENCES)
+
+
+def test_deleting_an_account_clears_replies_snippets_cohorts_notifications_mail_and_links(client):
+    from webapp.models import (AccountToken, CapstonePhaseVersion, Cohort, CohortMember, CommentSnippet,
+                               Notification, NotificationPreference, OutgoingEmail, ReviewReply)
+    from webapp.services import mail
+
+    w = world()
+    learner, mentor, review, cap = w["learner"], w["mentor"], w["review"], w["capstone"]
+    other = w["other"]
+    other_cap = make_capstone(other, make_mission(title="Other mission"), submitted_at=utcnow())
+    other_review = make_review(mentor, other_cap, status="submitted", submitted_at=utcnow())
+    cohort = Cohort(name="Spring cohort")
+    db.session.add(cohort)
+    db.session.flush()
+    db.session.add_all([
+        ReviewReply(review_id=review.id, author_id=learner.id, body="What did you mean?"),
+        ReviewReply(review_id=review.id, author_id=mentor.id, body="Scope first."),
+        ReviewReply(review_id=other_review.id, author_id=mentor.id, body="Answer to Olga."),
+        CapstonePhaseVersion(capstone_id=cap.id, phase="investigation", review_id=review.id, fields={}),
+        CapstonePhaseVersion(capstone_id=other_cap.id, phase="investigation", review_id=other_review.id, fields={}),
+        CommentSnippet(owner_id=mentor.id, title="Scope", body="Scope first."),
+        CohortMember(cohort_id=cohort.id, user_id=mentor.id), CohortMember(cohort_id=cohort.id, user_id=other.id),
+        Notification(user_id=mentor.id, kind="review_reply", subject_type="review", subject_id=review.id,
+                     title="Lena replied"),
+        Notification(user_id=other.id, kind="review_shared", subject_type="review", subject_id=other_review.id,
+                     actor_id=mentor.id, title="Morgan shared a review"),
+        NotificationPreference(user_id=mentor.id, kind="review_reply", email="off"),
+        AccountToken(purpose="invite", token_hash="a" * 64, email="new@example.com", role="learner",
+                     mentor_id=mentor.id, created_by_id=mentor.id, expires_at=utcnow()),
+        AccountToken(purpose="reset", token_hash="b" * 64, user_id=mentor.id, email=mentor.email,
+                     expires_at=utcnow()),
+    ])
+    mail.queue_email(mentor.email, "notification", {"name": "M", "title": "T", "kind": "K", "link": "L",
+                                                    "settings": "S"}, user=mentor)
+    db.session.commit()
+    mentor_id, review_id, other_review_id = mentor.id, review.id, other_review.id
+    log_in(client, mentor)
+    assert client.post("/account/delete", data={"password": PASSWORD, "confirm_handle": mentor.handle}
+                       ).status_code == 303
+    db.session.expire_all()
+    # Their replies stay in the learners' threads, as a former user's; their own things are gone.
+    assert {(r.review_id, r.author_id) for r in db.session.scalars(select(ReviewReply))} == {
+        (review_id, learner.id), (review_id, None), (other_review_id, None)}
+    assert count(CommentSnippet) == 0
+    assert [m.user_id for m in db.session.scalars(select(CohortMember))] == [other.id]
+    assert [(n.user_id, n.actor_id) for n in db.session.scalars(select(Notification))] == [(other.id, None)]
+    assert count(NotificationPreference) == 0
+    assert count(OutgoingEmail) == 0
+    invite = db.session.scalar(select(AccountToken).where(AccountToken.purpose == "invite"))
+    assert (invite.mentor_id, invite.created_by_id) == (None, None)
+    assert count(AccountToken, AccountToken.purpose == "reset") == 0
+    assert count(CapstonePhaseVersion) == 2          # the learners' kept versions stay with their capstones
+
+
+def test_deleting_a_learner_takes_the_threads_versions_and_notifications_of_their_work(client):
+    from webapp.models import CapstonePhaseVersion, Notification, ReviewReply
+
+    w = world()
+    learner, mentor, review, cap = w["learner"], w["mentor"], w["review"], w["capstone"]
+    db.session.add_all([
+        ReviewReply(review_id=review.id, author_id=mentor.id, body="Scope first."),
+        CapstonePhaseVersion(capstone_id=cap.id, phase="investigation", review_id=review.id, fields={}),
+        Notification(user_id=mentor.id, kind="capstone_submitted", subject_type="capstone", subject_id=cap.id,
+                     actor_id=learner.id, title="Lena submitted"),
+    ])
+    db.session.commit()
+    log_in(client, learner)
+    assert client.post("/account/delete", data={"password": PASSWORD, "confirm_handle": "lena"}).status_code == 303
+    db.session.expire_all()
+    assert count(ReviewReply) == 0 and count(CapstonePhaseVersion) == 0 and count(Notification) == 0

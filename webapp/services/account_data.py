@@ -26,6 +26,19 @@ is the same on SQLite (which does not enforce foreign keys here) and on PostgreS
 | mentor_assignments.mentor/learner_id  | deleted                                                              |
 | user_sessions.user_id                 | deleted (every session ends)                                         |
 | api_tokens.user_id                    | deleted                                                              |
+| account_tokens.user_id                | their reset links deleted                                            |
+| account_tokens.mentor_id/created_by_id| invitations naming them as mentor or inviter: NULL                   |
+| review_replies.author_id              | their replies in others' review conversations: author NULL           |
+|                                       | ("Former user"); replies under reviews of their work go with those   |
+| comment_snippets.owner_id             | their comment bank deleted                                           |
+| cohort_members.user_id                | taken out of their cohorts                                           |
+| notifications.user_id                 | their notifications deleted                                          |
+| notifications.actor_id                | others' notifications of what they did: actor NULL                   |
+| notification_preferences.user_id      | deleted                                                              |
+| outgoing_emails.user_id               | e-mail to them not yet sent deleted; the sent log's rows: user NULL  |
+
+Rows that hang off their deleted work (replies under the reviews of it, the kept versions of their capstones'
+phases) go with it; `USER_REFERENCES` names every column, and a test holds it to the models.
 """
 from __future__ import annotations
 
@@ -46,8 +59,10 @@ from .. import caching
 from ..domain import reviews as review_rules
 from ..domain.errors import Conflict, Invalid
 from ..extensions import db
-from ..models import (ApiToken, CapstoneActivity, CapstoneProject, MentorAssignment, MentorshipInteraction,
-                      MissionAttempt, PortfolioItem, PortfolioTransition, StoredFile, User, UserSession)
+from ..models import (AccountToken, ApiToken, CapstoneActivity, CapstonePhaseVersion, CapstoneProject, CohortMember,
+                      CommentSnippet, MentorAssignment, MentorshipInteraction, MissionAttempt, Notification,
+                      NotificationPreference, OutgoingEmail, PortfolioItem, PortfolioTransition, ReviewReply,
+                      StoredFile, User, UserSession)
 from ..models.base import utcnow
 from ..storage import ObjectNotFound, get_storage
 from . import accounts
@@ -207,6 +222,11 @@ def delete_account(user: User, password: str, handle: str) -> int:
             keys += list(s.scalars(select(StoredFile.key).where(StoredFile.parent_id.in_(media_ids))))
             s.execute(delete(StoredFile).where(StoredFile.parent_id.in_(media_ids)))
             s.execute(delete(StoredFile).where(StoredFile.id.in_(media_ids)))
+        s.execute(delete(ReviewReply).where(ReviewReply.review_id.in_(gone_reviews)))
+        s.execute(update(ReviewReply).where(ReviewReply.author_id == uid).values(author_id=None))
+        s.execute(update(CapstonePhaseVersion).where(CapstonePhaseVersion.review_id.in_(gone_reviews))
+                  .values(review_id=None))
+        _forget_notifications_about("review", gone_reviews)
         _rename_in_approvals(uid)
         s.execute(delete(MI).where(MI.id.in_(gone_reviews)).execution_options(synchronize_session=False))
         s.execute(update(MI).where(MI.mentor_id == uid).values(mentor_id=None)
@@ -214,16 +234,20 @@ def delete_account(user: User, password: str, handle: str) -> int:
 
         # Portfolio, capstones, attempts: theirs deleted; their part in others' released.
         items = select(PortfolioItem.id).where(PortfolioItem.owner_id == uid)
+        _forget_notifications_about("portfolio_item", items)
         s.execute(delete(PortfolioTransition).where(PortfolioTransition.item_id.in_(items)))
         s.execute(update(PortfolioTransition).where(PortfolioTransition.actor_id == uid).values(actor_id=None))
         s.execute(delete(PortfolioItem).where(PortfolioItem.owner_id == uid))
         s.execute(update(PortfolioItem).where(PortfolioItem.reviewed_by_id == uid).values(reviewed_by_id=None))
         caps = select(CapstoneProject.id).where(CapstoneProject.learner_id == uid)
+        _forget_notifications_about("capstone", caps)
+        s.execute(delete(CapstonePhaseVersion).where(CapstonePhaseVersion.capstone_id.in_(caps)))
         s.execute(delete(CapstoneActivity).where(CapstoneActivity.capstone_id.in_(caps)))
         s.execute(update(CapstoneActivity).where(CapstoneActivity.actor_id == uid).values(actor_id=None))
         s.execute(delete(CapstoneProject).where(CapstoneProject.learner_id == uid))
         s.execute(update(CapstoneProject).where(CapstoneProject.claimed_by_id == uid)
                   .values(claimed_by_id=None, claimed_at=None))
+        _forget_notifications_about("attempt", select(MissionAttempt.id).where(MissionAttempt.learner_id == uid))
         s.execute(delete(MissionAttempt).where(MissionAttempt.learner_id == uid))
         s.execute(update(MissionAttempt).where(MissionAttempt.claimed_by_id == uid)
                   .values(claimed_by_id=None, claimed_at=None))
@@ -233,6 +257,17 @@ def delete_account(user: User, password: str, handle: str) -> int:
                                                      MentorAssignment.learner_id == uid)))
         s.execute(delete(UserSession).where(UserSession.user_id == uid))
         s.execute(delete(ApiToken).where(ApiToken.user_id == uid))
+        s.execute(delete(AccountToken).where(AccountToken.user_id == uid))
+        s.execute(update(AccountToken).where(AccountToken.mentor_id == uid).values(mentor_id=None))
+        s.execute(update(AccountToken).where(AccountToken.created_by_id == uid).values(created_by_id=None))
+        s.execute(delete(CommentSnippet).where(CommentSnippet.owner_id == uid))
+        s.execute(delete(CohortMember).where(CohortMember.user_id == uid))
+        s.execute(delete(Notification).where(Notification.user_id == uid))
+        s.execute(update(Notification).where(Notification.actor_id == uid).values(actor_id=None))
+        s.execute(delete(NotificationPreference).where(NotificationPreference.user_id == uid))
+        s.execute(delete(OutgoingEmail).where(OutgoingEmail.user_id == uid,
+                                              OutgoingEmail.status.in_(("queued", "sending"))))
+        s.execute(update(OutgoingEmail).where(OutgoingEmail.user_id == uid).values(user_id=None))
         s.execute(delete(User).where(User.id == uid).execution_options(synchronize_session=False))
         # Core statements above bypass the flush that tells the caches what changed: every cached page may
         # name this user (their work, their reviews, the people lists), so all of them are made anew.
@@ -253,6 +288,31 @@ def delete_account(user: User, password: str, handle: str) -> int:
     if failed:
         current_app.logger.warning("Account %s deleted; could not delete these stored objects: %s", uid, failed)
     return len(keys)
+
+
+def _forget_notifications_about(subject_type: str, ids) -> None:
+    """Others' notifications about work being deleted with the account (their links would lead nowhere)."""
+    db.session.execute(delete(Notification).where(Notification.subject_type == subject_type,
+                                                  Notification.subject_id.in_(ids)))
+
+
+# Every column that references users.id, and what deleting an account does to it (the module's table);
+# tests/account holds it to the models, so a new reference cannot be forgotten here.
+USER_REFERENCES = {
+    "mission_attempts.learner_id": "deleted", "mission_attempts.claimed_by_id": "released",
+    "capstone_projects.learner_id": "deleted", "capstone_projects.claimed_by_id": "released",
+    "capstone_activities.actor_id": "NULL",
+    "mentorship_interactions.learner_id": "deleted", "mentorship_interactions.mentor_id": "NULL (submitted kept)",
+    "portfolio_items.owner_id": "deleted", "portfolio_items.reviewed_by_id": "NULL",
+    "portfolio_transitions.actor_id": "NULL",
+    "stored_files.owner_id": "deleted", "stored_files.uploaded_by_id": "NULL",
+    "mentor_assignments.mentor_id": "deleted", "mentor_assignments.learner_id": "deleted",
+    "user_sessions.user_id": "deleted", "api_tokens.user_id": "deleted",
+    "account_tokens.user_id": "deleted", "account_tokens.mentor_id": "NULL", "account_tokens.created_by_id": "NULL",
+    "review_replies.author_id": "NULL", "comment_snippets.owner_id": "deleted", "cohort_members.user_id": "deleted",
+    "notifications.user_id": "deleted", "notifications.actor_id": "NULL",
+    "notification_preferences.user_id": "deleted", "outgoing_emails.user_id": "unsent deleted, else NULL",
+}
 
 
 def _rename_in_approvals(mentor_id: int) -> None:
