@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import io
 import re
+import secrets
 
 import pytest
+from sqlalchemy import text
 
 from tests.app.matrix_table import ACTORS, POLICIES, TABLE
 from tests.conftest import log_in
@@ -18,7 +20,8 @@ from tests.factories import assign, make_capstone, make_item, make_mission, make
 from tests.media_samples import sample
 from tests.snapshots import database_snapshot
 from webapp.extensions import db
-from webapp.models import CapstonePhaseVersion, Cohort, CohortMember
+from webapp.models import CacheRevision, CapstonePhaseVersion, Cohort, CohortMember
+from webapp.storage import get_storage
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PERMITTED = {200, 201, 204, 302, 303, 400, 409, 413, 415, 422}
@@ -122,6 +125,71 @@ def _build_world(actor: str = "owner") -> dict:
     return {"people": people, "params": params, "values": values}
 
 
+# ---- the world, built once per variant and worker, then restored row for row --------------------------------------
+# Building the world (some 30 commits) cost most of each of the matrix's ~1,600 cases. Its rows (and the bytes of its
+# uploads) are kept after the first build of each variant and put back after each test's clean slate, with fresh
+# cache revisions (no fragment cached by an earlier case is served) and, on PostgreSQL, each id sequence moved past
+# the restored ids. What a case sees is the same world either way: tests/app/test_matrix_world.py checks it.
+
+_WORLDS: dict[str, tuple[dict[str, list[dict]], dict, list[tuple[str, str, bytes]]]] = {}
+
+
+def _variant(actor: str) -> str:
+    """The world differs by actor only where _build_world says so: a claim held, the owner an admin."""
+    return {"holder": "claimed", "blocked": "claimed", "self_admin": "owner_admin"}.get(actor, "plain")
+
+
+def _clear() -> None:
+    """The clean slate each test starts from (tests/conftest.py _clean), whatever this test did before."""
+    from webapp import caching
+
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+        conn.execute(CacheRevision.__table__.insert(),
+                     [{"name": n, "revision": secrets.token_hex(16)} for n in caching.SHARED_AREAS])
+
+
+def _world(actor: str) -> dict:
+    from webapp.models import StoredFile, User
+
+    variant = _variant(actor)
+    if variant not in _WORLDS:
+        _clear()
+        world = _build_world(actor)
+        with db.engine.connect() as conn:
+            rows = {t.name: [dict(r) for r in conn.execute(t.select()).mappings()] for t in db.metadata.sorted_tables}
+        storage = get_storage()
+        blobs = []
+        for row in rows[StoredFile.__tablename__]:
+            if row["stored_at"] is not None:
+                with storage.open(row["key"]) as fh:
+                    blobs.append((row["key"], row["content_type"], fh.read()))
+        people = {name: user.id for name, user in world["people"].items()}
+        _WORLDS[variant] = (rows, {"people": people, "params": world["params"], "values": world["values"]}, blobs)
+        return world
+    rows, kept, blobs = _WORLDS[variant]
+    _clear()
+    with db.engine.begin() as conn:
+        conn.execute(CacheRevision.__table__.delete())
+        for table in db.metadata.sorted_tables:
+            if rows[table.name]:
+                conn.execute(table.insert(), rows[table.name])
+        conn.execute(CacheRevision.__table__.update().values(revision=secrets.token_hex(16)))
+        if conn.dialect.name == "postgresql":
+            for table in db.metadata.sorted_tables:
+                if "id" in table.c and table.c.id.autoincrement is not False and rows[table.name]:
+                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                      f"(SELECT MAX(id) FROM {table.name}))"))
+    storage = get_storage()
+    for key, content_type, data in blobs:
+        if not storage.exists(key):
+            storage.save(key, io.BytesIO(data), content_type=content_type, max_bytes=len(data) + 1)
+    people = {name: db.session.get(User, uid) for name, uid in kept["people"].items()}
+    return {"people": people, "params": dict(kept["params"]), "values": dict(kept["values"])}
+
+
 def _url(rule: str, method: str, params: dict) -> str:
     def sub(m):
         conv, name = m.group(1), m.group(2)
@@ -159,7 +227,7 @@ def _body(spec, rule: str, values: dict):
 @pytest.mark.parametrize("rule,method,actor", list(_cases()))
 def test_route_matrix(client, rule, method, actor):
     spec = TABLE[(rule, method)]
-    world = _build_world(actor)
+    world = _world(actor)
     api = rule.startswith("/api/")
     url = _url(rule, method, world["params"])
     headers = {}
@@ -212,7 +280,7 @@ PHASE_RULES = sorted((rule, method) for rule, method in TABLE if "<phase:" in ru
 def test_an_unknown_phase_is_404_at_routing_and_changes_nothing(client, rule, method):
     """`<phase:…>` (webapp.routing.PhaseConverter) matches only the capstone phases: any other word answers 404
     to the owner, on the pages and in the API alike, before a view runs."""
-    world = _build_world("owner")
+    world = _world("owner")
     owner = world["people"]["owner"]
     api = rule.startswith("/api/")
     headers = {"Authorization": f"Bearer {make_token(owner)[1]}"} if api else {}

@@ -155,3 +155,10 @@ def test_past_a_page_of_learners_the_book_pages(client, monkeypatch):
     assert "Page 1 of 2" in first and "HYPERLINK" in first and "Ada Analyst" not in first
     assert "Page 2 of 2" in second and "Ada Analyst" in second and "HYPERLINK" not in second
     assert "Page 2 of 2" in client.get("/mentorship/gradebook?track=defender&page=99").text
+
+
+def test_csv_numbers_are_written_plainly():
+    from decimal import Decimal
+
+    assert neutralise(Decimal("88.00")) == "88" and neutralise(Decimal("87.50")) == "87.5"
+    assert neutralise(70.0) == "70" and neutralise(72.25) == "72.25"

@@ -3,6 +3,7 @@ cannot run. Plain Python: no Flask or SQLAlchemy."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 SORTS = ("name", "-name", "average", "-average")
 # A spreadsheet reads a cell starting with these as a formula (OWASP "CSV injection"); tab and carriage return can
@@ -15,6 +16,10 @@ def neutralise(cell: object) -> str:
     apostrophe. Numbers are written as they are (a negative number cannot occur in the gradebook)."""
     if cell is None:
         return ""
+    if isinstance(cell, Decimal):
+        return f"{cell.normalize():f}"       # 88.00 -> "88", 87.50 -> "87.5"
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
         return str(cell)
     text = str(cell)

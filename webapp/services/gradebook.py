@@ -136,7 +136,7 @@ def csv_rows(table: dict, stage_label) -> list[list[str]]:
         for m in table["missions"]:
             cell = row.cells.get(m.id, Cell())
             line += [cell.best_score, stage_label(cell.stage) if cell.stage else "",
-                     float(cell.final_score) if cell.final_score is not None else None]
+                     cell.final_score]
         line.append(row.average)
         out.append([rules.neutralise(c) for c in line])
     return out
