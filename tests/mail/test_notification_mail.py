@@ -3,12 +3,10 @@ e-mailed once by the user's choice (immediately, in the daily digest, or not at 
 deactivated user, and exactly once when two workers run at once."""
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from webapp import worker
 from webapp.extensions import db
 from webapp.models import Notification, NotificationPreference, OutgoingEmail
 from webapp.models.base import utcnow
@@ -16,7 +14,7 @@ from webapp.services import notification_mail
 
 from ..factories import make_user
 from ..notifications.helpers import add
-from .helpers import run_worker_once
+from .helpers import run_two_workers_at_once, run_worker_once
 
 
 def state(n: Notification) -> str | None:
@@ -133,21 +131,6 @@ def test_two_workers_email_each_notification_exactly_once(app, smtp_server):
         add(p, kind="review_shared", title=f"News for {p.email}")
     emails = sorted(p.email for p in people)
     db.session.remove()
-    start = threading.Barrier(2)
-    errors = []
-
-    def work(name):
-        try:
-            start.wait()
-            worker.run(app, once=True, worker=name)
-        except Exception as exc:      # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(f"worker-{n}",)) for n in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors
+    run_two_workers_at_once(app)
     assert sorted(m["to"][0] for m in smtp_server.messages) == emails
     assert set(db.session.scalars(select(Notification.email_state))) == {"queued"}

@@ -14,7 +14,7 @@ from webapp.models import OutgoingEmail
 from webapp.models.base import utcnow
 from webapp.services import mail
 
-from .helpers import run_worker_once
+from .helpers import run_two_workers_at_once, run_worker_once
 
 CONTEXT = {"name": "Ada", "link": "https://mastery.test/auth/reset/abc", "by_admin": False,
            "ask_again": "https://mastery.test/auth/reset"}
@@ -133,22 +133,7 @@ def test_mail_for_a_deactivated_account_is_not_sent(smtp_server):
 def test_two_workers_send_each_message_exactly_once(app, smtp_server):
     ids = [_queue(f"person{i}@example.com").id for i in range(40)]
     db.session.remove()
-    start = threading.Barrier(2)
-    errors = []
-
-    def work(name):
-        try:
-            start.wait()
-            worker.run(app, once=True, worker=name)
-        except Exception as exc:      # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work, args=(f"worker-{n}",)) for n in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors
+    run_two_workers_at_once(app)
     received = sorted(m["to"][0] for m in smtp_server.messages)
     assert received == sorted(f"person{i}@example.com" for i in range(40))     # each once, none twice
     assert len({m["message"]["Message-ID"] for m in smtp_server.messages}) == 40
