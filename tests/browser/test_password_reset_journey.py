@@ -50,8 +50,11 @@ def test_a_forgotten_password_is_reset_from_the_email_and_the_other_session_ends
     finally:
         home.close()
 
-    # Back on the laptop: the next page load finds the session ended.
+    # Back on the laptop: the next page load finds the session ended (the home page is the visitor's; a page
+    # of the account sends to the login form).
     page.reload()
+    assert "Welcome, Ann Analyst" not in page.content()
+    page.goto("/account")
     page.wait_for_url(re.compile(r".*/auth/login.*"))
     assert "Log in" in page.content()
     log_in(page, "ann@example.com", NEW_PASSWORD)
