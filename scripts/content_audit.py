@@ -23,7 +23,7 @@ import yaml  # noqa: E402
 
 from webapp.domain import assessment  # noqa: E402
 from webapp.domain.catalogue import offers_capstone  # noqa: E402
-from webapp.domain.mission_rules import MissionInvalid, check_mission, mission_paths  # noqa: E402
+from webapp.domain.mission_rules import MissionInvalid, check_mission, load_yaml, mission_paths  # noqa: E402
 from webapp.domain.phase_fields import PHASES  # noqa: E402
 
 DWELL = re.compile(r"drags?\b|dragging on|takes too long|stalls|is slow|slow containment|delay in|still (?:scoping|triaging)"
@@ -96,7 +96,7 @@ def main(argv: list[str]) -> int:
     failing = 0
     for path in paths:
         try:
-            mission = check_mission(yaml.safe_load(path.read_text(encoding="utf-8")), roles)
+            mission = check_mission(load_yaml(path.read_text(encoding="utf-8")), roles)
         except (MissionInvalid, yaml.YAMLError) as exc:
             print(f"{path}: not a valid mission file (python -m webapp.domain.mission_rules says why): "
                   f"{str(exc).splitlines()[0]}")

@@ -13,7 +13,7 @@ import yaml
 
 from webapp.domain import assessment
 from webapp.domain.catalogue import TRACKS, offers_capstone
-from webapp.domain.mission_rules import check_mission
+from webapp.domain.mission_rules import check_mission, load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = sorted((ROOT / "seed" / "missions").rglob("*.yaml"))
@@ -32,7 +32,7 @@ AUDIT = _audit_module()
 
 @pytest.fixture(scope="module")
 def missions() -> dict[str, dict]:
-    return {path.stem: check_mission(yaml.safe_load(path.read_text(encoding="utf-8")), ROLES) for path in FILES}
+    return {path.stem: check_mission(load_yaml(path.read_text(encoding="utf-8")), ROLES) for path in FILES}
 
 
 def test_the_catalogue_ships_mastery_missions_in_every_track(missions):

@@ -230,12 +230,20 @@ def mission_paths(args: list[str]):  # pragma: no cover - command-line helper
     import yaml
 
     root = Path(__file__).resolve().parents[2]
-    roles = yaml.safe_load((root / "seed" / "vocabulary.yaml").read_text())["nice_roles"]
+    roles = load_yaml((root / "seed" / "vocabulary.yaml").read_text())["nice_roles"]
     paths: list[Path] = []
     for arg in args or [str(root / "seed" / "missions")]:
         p = Path(arg)
         paths.extend(sorted(p.rglob("*.yaml")) if p.is_dir() else [p])
     return paths, roles
+
+
+def load_yaml(text: str):
+    """A catalogue file's YAML as data: the safe loader, through LibYAML (PyYAML's C parser, in its wheels) where
+    it is there, some twenty times faster than the pure-Python one at the same result."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # nosec B506 - a safe loader
 
 
 def _main(argv: list[str]) -> int:  # pragma: no cover - thin command-line wrapper
@@ -247,7 +255,7 @@ def _main(argv: list[str]) -> int:  # pragma: no cover - thin command-line wrapp
     bad = 0
     for path in paths:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = load_yaml(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             print(f"{path}: not valid YAML: {exc}", file=sys.stderr)
             bad += 1

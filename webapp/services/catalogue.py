@@ -9,7 +9,7 @@ import yaml
 from sqlalchemy import select
 
 from ..domain.errors import Invalid, NotFound
-from ..domain.mission_rules import MissionInvalid, check_mission, check_recipe
+from ..domain.mission_rules import MissionInvalid, check_mission, check_recipe, load_yaml
 from ..extensions import db
 from ..models import Mission, Recipe
 from ..models.catalogue import MISSION_CONTENT_FIELDS
@@ -41,12 +41,12 @@ def nice_vocabulary(seed_dir: Path = SEED_DIR) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=8)
 def _read_vocabulary(seed_dir: Path) -> dict[str, str]:
-    return yaml.safe_load((seed_dir / "vocabulary.yaml").read_text(encoding="utf-8"))["nice_roles"]
+    return load_yaml((seed_dir / "vocabulary.yaml").read_text(encoding="utf-8"))["nice_roles"]
 
 
 def _read_yaml(path: Path):
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CatalogueFileError(f"{path}: not valid YAML: {exc}") from exc
     except OSError as exc:
