@@ -227,8 +227,6 @@ def mission_paths(args: list[str]):  # pragma: no cover - command-line helper
     command lines."""
     from pathlib import Path
 
-    import yaml
-
     root = Path(__file__).resolve().parents[2]
     roles = load_yaml((root / "seed" / "vocabulary.yaml").read_text())["nice_roles"]
     paths: list[Path] = []
