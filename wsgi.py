@@ -1,8 +1,8 @@
 """Entry point for `flask --app wsgi …` and for gunicorn (`gunicorn wsgi:app`)."""
 from webapp import create_app
-from webapp.config import ConfigError
+from webapp.config import ConfigError, cannot_start
 
 try:
     app = create_app()
 except ConfigError as exc:  # one line that says what to set, not a traceback
-    raise SystemExit(f"Mastery Tracks cannot start: {exc}") from None
+    raise SystemExit(cannot_start(exc)) from None

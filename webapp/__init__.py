@@ -39,6 +39,10 @@ def create_app(config: dict | None = None):
         n = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
+    from .static_files import serve_static
+
+    serve_static(app)      # WhiteNoise answers /static/… before the app: no session, no database
+
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(root, "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -71,13 +75,14 @@ def create_app(config: dict | None = None):
     from .capstones import bp as capstones_bp
     from .dashboard import bp as dashboard_bp
     from .files import bp as files_bp
+    from .health import bp as health_bp
     from .mentorship import bp as mentorship_bp
     from .missions import bp as missions_bp
     from .notifications import bp as notifications_bp
     from .portfolio import bp as portfolio_bp
 
     for bp in (auth_bp, dashboard_bp, missions_bp, attempts_bp, capstones_bp, admin_bp, account_bp, files_bp,
-               mentorship_bp, portfolio_bp, notifications_bp):
+               mentorship_bp, portfolio_bp, notifications_bp, health_bp):
         app.register_blueprint(bp)
     init_api(app)          # the JSON API and its OpenAPI document (flask-smorest)
 

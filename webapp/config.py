@@ -16,7 +16,7 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in TRUE_WORDS
 
 
-def _int(environ: Mapping[str, str], key: str, default: int) -> int:
+def whole_number(environ: Mapping[str, str], key: str, default: int) -> int:
     raw = environ.get(key)
     if raw in (None, ""):
         return default
@@ -90,6 +90,10 @@ def load_config(environ: Mapping[str, str]) -> dict:
     env_name = environ.get("MASTERY_ENV") or environ.get("FLASK_ENV")
     if env_name:
         cfg["ENV_NAME"] = env_name
+    if _bool(environ.get("MASTERY_REQUIRE_DATABASE_URL"), False) and not environ.get("DATABASE_URL", "").strip():
+        # The container image sets MASTERY_REQUIRE_DATABASE_URL: a SQLite file inside a container is lost with it.
+        raise ConfigError("DATABASE_URL is not set: set it to the PostgreSQL database to use, "
+                          "e.g. postgresql://mastery:<password>@postgres/mastery")
     if environ.get("DATABASE_URL"):
         url = environ["DATABASE_URL"]
         # Hosting platforms often hand out postgres:// URLs; SQLAlchemy wants the driver named.
@@ -109,10 +113,10 @@ def load_config(environ: Mapping[str, str]) -> dict:
         if environ.get(key):
             cfg[key] = environ[key]
     if "MAX_UPLOAD_MB" in environ:
-        cfg["MAX_UPLOAD_MB"] = _int(environ, "MAX_UPLOAD_MB", 200)
+        cfg["MAX_UPLOAD_MB"] = whole_number(environ, "MAX_UPLOAD_MB", 200)
     for key in ("MAX_JSON_KB", "MAX_FORM_KB"):
         if key in environ:
-            cfg[key] = _int(environ, key, defaults()[key])
+            cfg[key] = whole_number(environ, key, defaults()[key])
     if "ALLOW_REGISTRATION" in environ:
         cfg["ALLOW_REGISTRATION"] = _bool(environ.get("ALLOW_REGISTRATION"), True)
     if "TRUSTED_PROXY_COUNT" in environ:
@@ -123,9 +127,9 @@ def load_config(environ: Mapping[str, str]) -> dict:
     if "FORCE_HTTPS" in environ:
         cfg["FORCE_HTTPS"] = _bool(environ.get("FORCE_HTTPS"), False)
     if "REVIEW_CLAIM_HOURS" in environ:
-        cfg["REVIEW_CLAIM_HOURS"] = _int(environ, "REVIEW_CLAIM_HOURS", 48)
+        cfg["REVIEW_CLAIM_HOURS"] = whole_number(environ, "REVIEW_CLAIM_HOURS", 48)
     if "NOTIFICATIONS_POLL_SECONDS" in environ:
-        cfg["NOTIFICATIONS_POLL_SECONDS"] = _int(environ, "NOTIFICATIONS_POLL_SECONDS", 30)
+        cfg["NOTIFICATIONS_POLL_SECONDS"] = whole_number(environ, "NOTIFICATIONS_POLL_SECONDS", 30)
     if environ.get("DIGEST_HOUR", "").strip():
         raw = environ["DIGEST_HOUR"].strip()
         if not raw.isdigit() or int(raw) > 23:
@@ -148,7 +152,7 @@ def load_config(environ: Mapping[str, str]) -> dict:
         cfg["BASE_URL"] = base
     for key in ("MAIL_MAX_ATTEMPTS", "SMTP_TIMEOUT", "WORKER_INTERVAL"):
         if key in environ:
-            cfg[key] = _int(environ, key, defaults()[key])
+            cfg[key] = whole_number(environ, key, defaults()[key])
     return cfg
 
 
@@ -159,18 +163,40 @@ def finalise(cfg: dict, instance_path: str) -> None:
     cfg.setdefault("SQLALCHEMY_DATABASE_URI", "sqlite:///" + os.path.join(instance_path, "mastery.sqlite3"))
     cfg.setdefault("STORAGE_LOCAL_DIR", os.path.join(instance_path, "uploads"))
     cfg["MAX_CONTENT_LENGTH"] = int(cfg["MAX_UPLOAD_MB"]) * 1024 * 1024 + 1024 * 1024
-    if cfg.get("STORAGE_BACKEND") == "s3" and not cfg.get("S3_BUCKET"):
-        raise ConfigError("STORAGE_BACKEND=s3 needs S3_BUCKET to be set")
-    dev = cfg.get("ENV_NAME") in ("development", "testing") or cfg.get("TESTING")
+    check(cfg)
     if not cfg.get("SECRET_KEY"):
-        if not dev:
-            raise ConfigError("SECRET_KEY is not set: set the SECRET_KEY environment variable to a long random string")
         cfg["SECRET_KEY"] = _dev_secret(instance_path)
     cfg["SESSION_COOKIE_SECURE"] = bool(cfg.get("FORCE_HTTPS"))
     cfg["REMEMBER_COOKIE_SECURE"] = bool(cfg.get("FORCE_HTTPS"))
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {**cfg.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
                                             "connect_args": {"timeout": 30}}
+
+
+def check(cfg: Mapping) -> None:
+    """Raise ConfigError for settings that cannot work together; writes nothing."""
+    if cfg.get("STORAGE_BACKEND") == "s3" and not cfg.get("S3_BUCKET"):
+        raise ConfigError("STORAGE_BACKEND=s3 needs S3_BUCKET to be set")
+    dev = cfg.get("ENV_NAME") in ("development", "testing") or cfg.get("TESTING")
+    if not cfg.get("SECRET_KEY") and not dev:
+        raise ConfigError("SECRET_KEY is not set: set the SECRET_KEY environment variable to a long random string")
+
+
+def cannot_start(exc: ConfigError) -> str:
+    """The one line a process prints when it cannot start (no traceback)."""
+    return f"Mastery Tracks cannot start: {exc}"
+
+
+def startup_problem(environ: Mapping[str, str]) -> str | None:
+    """That line for these environment variables, or None when they can start the app. gunicorn.conf.py asks
+    before any worker starts, so a bad setting stops the server at once instead of failing every worker."""
+    try:
+        cfg = defaults()
+        cfg.update(load_config(environ))
+        check(cfg)
+    except ConfigError as exc:
+        return cannot_start(exc)
+    return None
 
 
 def _dev_secret(instance_path: str) -> str:

@@ -229,6 +229,9 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/mentorship/reviews/<int:review_id>/steps/<int:index>/toggle", "POST"): row("owner"),
     ("/mentorship/reviews/<int:review_id>/submit", "POST"): row("review"),
     ("/mentorship/reviews/<int:review_id>/total", "POST"): row("review", REVIEW_FORM),
+    # probes for load balancers and container healthchecks (tests/app/test_health.py)
+    ("/healthz", "GET"): row("public"),
+    ("/readyz", "GET"): row("public"),
     # missions
     ("/missions", "GET"): row("public"),                 # the public catalogue
     ("/missions/<slug>", "GET"): row("public"),

@@ -146,3 +146,7 @@ class Storage(Protocol):
     def presigned_post(self, key: str, *, content_type: str, max_bytes: int, expires: int = 600) -> dict | None:
         """``{"url", "fields"}`` for a browser form POST straight to the store, or None when unsupported."""
         ...
+
+    def unavailable(self) -> str | None:
+        """None when the store can be used now; else why not, for the log (the readiness probe calls it)."""
+        ...

@@ -161,3 +161,10 @@ class LocalStorage:
     def presigned_post(self, key: str, *, content_type: str, max_bytes: int, expires: int = 600) -> dict | None:
         check_key(key)
         return None
+
+    def unavailable(self) -> str | None:
+        if not os.path.isdir(self.root):
+            return f"the folder {self.root} is missing"
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            return f"the folder {self.root} is not writable by this process"
+        return None

@@ -222,3 +222,13 @@ class S3Storage:
             ExpiresIn=int(expires),
         )
         return {"url": post["url"], "fields": post["fields"]}
+
+    # -- readiness -------------------------------------------------------------------------------------------
+    def unavailable(self) -> str | None:
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            return f"bucket {self.bucket}: {_code(exc)}"
+        except BotoCoreError as exc:
+            return f"bucket {self.bucket}: {type(exc).__name__}: {str(exc)[:200]}"
+        return None
