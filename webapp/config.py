@@ -61,6 +61,9 @@ def defaults() -> dict:
         "API_MAX_PER_PAGE": 100,
         "FORCE_HTTPS": False,
         "TRUSTED_PROXY_COUNT": 0,
+        # With S3, browsers download through presigned GET URLs and send large files with a presigned POST, both on
+        # the store's own host. False (a store on a private network): the app streams and takes every byte itself.
+        "S3_PRESIGNED_URLS": True,
         # Files at least this large go straight from the browser to S3 (presigned POST) when S3 is used.
         "DIRECT_UPLOAD_MIN_MB": 16,
         # A mentor's claim on a queued submission lapses after this many hours without activity (a saved draft).
@@ -126,6 +129,8 @@ def load_config(environ: Mapping[str, str]) -> dict:
         cfg["TRUSTED_PROXY_COUNT"] = int(raw)
     if "FORCE_HTTPS" in environ:
         cfg["FORCE_HTTPS"] = _bool(environ.get("FORCE_HTTPS"), False)
+    if "S3_PRESIGNED_URLS" in environ:
+        cfg["S3_PRESIGNED_URLS"] = _bool(environ.get("S3_PRESIGNED_URLS"), True)
     if "REVIEW_CLAIM_HOURS" in environ:
         cfg["REVIEW_CLAIM_HOURS"] = whole_number(environ, "REVIEW_CLAIM_HOURS", 48)
     if "NOTIFICATIONS_POLL_SECONDS" in environ:

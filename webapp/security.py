@@ -41,6 +41,8 @@ def _allow_storage_origins(response):
     if origins is None:
         return response
     extra = " ".join(origins())
+    if not extra:       # S3 with S3_PRESIGNED_URLS off: browsers never talk to the store
+        return response
     parts = []
     for directive in policy.split(";"):
         name = directive.strip().split(" ", 1)[0]

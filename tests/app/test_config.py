@@ -60,6 +60,32 @@ def test_bad_environment_values_are_refused_with_a_message(env, message):
         load_config(env)
 
 
+@pytest.mark.parametrize("raw, expected", [("true", True), ("1", True), ("false", False), ("FALSE", False),
+                                           ("0", False), ("off", False), ("", True)])
+def test_s3_presigned_urls_parses_true_and_false(raw, expected):
+    assert load_config({"S3_PRESIGNED_URLS": raw})["S3_PRESIGNED_URLS"] is expected
+
+
+@pytest.mark.parametrize("raw, expected", [(None, True), ("false", False)])
+def test_s3_presigned_urls_reaches_the_s3_backend_and_is_on_when_absent(tmp_path, monkeypatch, raw, expected):
+    from webapp import create_app
+    from webapp.storage import get_storage
+
+    monkeypatch.setenv("STORAGE_BACKEND", "s3")
+    monkeypatch.setenv("S3_BUCKET", "uploads")
+    monkeypatch.setenv("S3_REGION", "eu-central-1")
+    if raw is None:
+        monkeypatch.delenv("S3_PRESIGNED_URLS", raising=False)
+        assert "S3_PRESIGNED_URLS" not in load_config({})
+    else:
+        monkeypatch.setenv("S3_PRESIGNED_URLS", raw)
+    app = create_app({"TESTING": True, "SECRET_KEY": "k", "INSTANCE_PATH": str(tmp_path),
+                      "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "db.sqlite3")})
+    assert app.config["S3_PRESIGNED_URLS"] is expected
+    with app.app_context():
+        assert get_storage().presigned_urls is expected
+
+
 def test_s3_backend_without_a_bucket_is_refused(tmp_path):
     cfg = {"STORAGE_BACKEND": "s3", "MAX_UPLOAD_MB": 10, "SECRET_KEY": "k"}
     with pytest.raises(ConfigError, match="S3_BUCKET"):

@@ -27,8 +27,11 @@ from webapp.storage import (
     TooLarge,
     check_key,
     get_storage,
+    make_storage,
     new_key,
 )
+
+from .conftest import REGION
 
 MiB = 1024 * 1024
 KEY_RE = re.compile(r"[a-z]+/\d{4}/\d{2}/[A-Za-z0-9_-]{32}")
@@ -261,6 +264,32 @@ def test_local_has_no_direct_browser_urls(local_storage):
     local_storage.save(key, io.BytesIO(b"x"), content_type="text/plain", max_bytes=10)
     assert local_storage.download_url(key, filename="x.txt", content_type="text/plain", as_attachment=True) is None
     assert local_storage.presigned_post(key, content_type="text/plain", max_bytes=10) is None
+
+
+def test_s3_with_presigned_urls_off_offers_browsers_nothing_on_the_store(s3_endpoint, s3_bucket):
+    private = S3Storage(s3_bucket, region=REGION, endpoint_url=s3_endpoint, presigned_urls=False)
+    key = new_key("attachments")
+    private.save(key, io.BytesIO(b"%PDF-1.7 report"), content_type="application/pdf", max_bytes=100)
+    assert private.download_url(key, filename="r.pdf", content_type="application/pdf", as_attachment=True) is None
+    assert private.presigned_post(key, content_type="application/pdf", max_bytes=100) is None
+    assert private.origins() == ()
+    with private.open_range(key, 0, 3) as fh:          # the app still reads everything itself
+        assert fh.read() == b"%PDF"
+    with pytest.raises(InvalidKey):
+        private.download_url("../x", filename="x", content_type="text/plain", as_attachment=True)
+    public = S3Storage(s3_bucket, region=REGION, endpoint_url=s3_endpoint)
+    assert public.origins() == (s3_endpoint,)
+    assert public.download_url(key, filename="r.pdf", content_type="application/pdf", as_attachment=True)
+
+
+@pytest.mark.parametrize("setting, expected", [(None, True), (True, True), (False, False)])
+def test_make_storage_passes_s3_presigned_urls_on(s3_endpoint, s3_bucket, setting, expected):
+    config = {"STORAGE_BACKEND": "s3", "S3_BUCKET": s3_bucket, "S3_REGION": REGION, "S3_ENDPOINT_URL": s3_endpoint}
+    if setting is not None:
+        config["S3_PRESIGNED_URLS"] = setting
+    storage = make_storage(config)
+    assert storage.presigned_urls is expected
+    assert bool(storage.origins()) is expected
 
 
 # -- S3 presigned URLs, fetched over HTTP with urllib ----------------------------------------------------------

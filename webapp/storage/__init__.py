@@ -1,8 +1,9 @@
 """File storage (SPEC §7): `get_storage()` returns the backend configured for the current app.
 
 STORAGE_BACKEND is 'local' (default; files under STORAGE_LOCAL_DIR) or 's3' (S3_BUCKET, S3_REGION,
-S3_ENDPOINT_URL). The backend is made once per app and kept in `app.extensions["storage"]`; nothing is
-kept at module level, so each app (and each test app) has its own. See docs/storage.md.
+S3_ENDPOINT_URL, and S3_PRESIGNED_URLS: false when browsers cannot reach the store). The backend is made
+once per app and kept in `app.extensions["storage"]`; nothing is kept at module level, so each app (and
+each test app) has its own. See docs/storage.md.
 """
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ def make_storage(config: Mapping) -> Storage:
             config.get("S3_BUCKET") or "",
             region=config.get("S3_REGION") or None,
             endpoint_url=config.get("S3_ENDPOINT_URL") or None,
+            presigned_urls=bool(config.get("S3_PRESIGNED_URLS", True)),
         )
     raise StorageError(f"STORAGE_BACKEND must be 'local' or 's3', got {backend!r}")
 

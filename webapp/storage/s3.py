@@ -7,7 +7,10 @@ MinIO, Ceph, Garage and moto all accept.
 `save()` streams through `upload_fileobj` (multipart past 8 MiB), reading the caller's stream in 1 MiB
 pieces and counting; past `max_bytes` the wrapper raises, s3transfer aborts the multipart upload, and
 `save()` deletes the key and aborts any upload still open for it, so nothing is left behind.
-Downloads use short-lived presigned GET URLs that set Content-Disposition and Content-Type.
+Downloads use short-lived presigned GET URLs that set Content-Disposition and Content-Type, and large browser
+uploads a presigned POST. With `presigned_urls=False` (S3_PRESIGNED_URLS=false: a store browsers cannot reach)
+there are neither: `download_url` and `presigned_post` answer None, as the local backend does, so the app streams
+downloads and takes uploads itself, and `origins()` is empty, so no page's CSP names the store.
 """
 from __future__ import annotations
 
@@ -77,10 +80,12 @@ def _code(exc: ClientError) -> str:
 
 
 class S3Storage:
-    def __init__(self, bucket: str, region: str | None = None, endpoint_url: str | None = None, client=None):
+    def __init__(self, bucket: str, region: str | None = None, endpoint_url: str | None = None, client=None,
+                 presigned_urls: bool = True):
         if not bucket:
             raise StorageError("S3Storage needs a bucket name (S3_BUCKET)")
         self.bucket = bucket
+        self.presigned_urls = bool(presigned_urls)
         if client is None:
             s3_options = {"addressing_style": "path"} if endpoint_url else {}
             client = boto3.session.Session().client(
@@ -95,7 +100,10 @@ class S3Storage:
         return f"S3Storage(bucket={self.bucket!r})"
 
     def origins(self) -> tuple[str, ...]:
-        """The web origins browsers reach for presigned downloads and uploads (for the CSP)."""
+        """The web origins browsers reach for presigned downloads and uploads (for the CSP); none when browsers
+        never talk to the store (presigned URLs off)."""
+        if not self.presigned_urls:
+            return ()
         if getattr(self, "_origins", None) is None:
             from urllib.parse import urlsplit
 
@@ -201,6 +209,8 @@ class S3Storage:
     def download_url(self, key: str, *, filename: str, content_type: str, as_attachment: bool,
                      expires: int = 300) -> str | None:
         check_key(key)
+        if not self.presigned_urls:
+            return None
         return self.client.generate_presigned_url(
             "get_object",
             Params={
@@ -214,6 +224,8 @@ class S3Storage:
 
     def presigned_post(self, key: str, *, content_type: str, max_bytes: int, expires: int = 600) -> dict | None:
         check_key(key)
+        if not self.presigned_urls:
+            return None
         post = self.client.generate_presigned_post(
             Bucket=self.bucket,
             Key=key,
