@@ -44,6 +44,7 @@ fi
 work=$(mktemp -d /tmp/mastery-container.XXXXXX)
 ctr=""
 server=""
+pg_dir=""
 cleanup() {
   if [ -n "$ctr" ]; then
     mnt=$(buildah mount "$ctr" 2>/dev/null || true)
@@ -51,7 +52,7 @@ cleanup() {
   fi
   [ -n "$server" ] && { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
   [ -n "$ctr" ] && { buildah umount "$ctr" >/dev/null 2>&1 || true; buildah rm "$ctr" >/dev/null 2>&1 || true; }
-  [ -d "$work/pg" ] && pg_destroy "$work/pg"
+  [ -n "$pg_dir" ] && pg_destroy "$pg_dir"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -116,7 +117,9 @@ for missing in SECRET_KEY DATABASE_URL; do
   args=(--env "PORT=$PORT")
   [ "$missing" = SECRET_KEY ] && args+=(--env "DATABASE_URL=$database")
   [ "$missing" = DATABASE_URL ] && args+=(--env "SECRET_KEY=$secret")
-  rc=0; in_image "${args[@]}" "$ctr" -- gunicorn > "$work/out" 2>&1 || rc=$?
+  rc=0; in_image "${args[@]}" "$ctr" -- gunicorn > "$work/all" 2>&1 || rc=$?
+  # buildah adds its own two lines about the exit status; the rest is what the container printed.
+  grep -v -e '^subprocess exited with status' -e '^Error: exit status' "$work/all" > "$work/out" || true
   lines=$(grep -c . "$work/out" || true)
   [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && grep -q "cannot start: $missing is not set" "$work/out" \
     || { cat "$work/out"; fail "without $missing gunicorn exited $rc with $lines lines"; }
@@ -124,14 +127,26 @@ for missing in SECRET_KEY DATABASE_URL; do
 done
 user=$(in_image "$ctr" -- id -un)
 [ "$user" = "mastery" ] || fail "the image runs as $user, not the unprivileged user"
-leftovers=$(in_image "$ctr" -- sh -c 'for t in gcc cc make pip pip3; do command -v $t; done; ls /var/lib/apt/lists | grep -v "^partial$\|^lock$"; ls -d /root/.cache 2>/dev/null' || true)
+leftovers=$(in_image "$ctr" -- sh -c 'for t in gcc cc make pip pip3 strip; do command -v $t; done
+  ls /var/lib/apt/lists /var/cache/apt/archives 2>/dev/null | grep -v -e "^partial$" -e "^lock$" -e ":$" -e "^$"
+  ls -d /root/.cache 2>/dev/null; true')
 [ -z "$leftovers" ] || fail "build leftovers in the image: $leftovers"
 echo "   runs as $user; no compiler, pip, package lists or caches"
+# The extension modules were stripped at build time: each must still load, and PyAV must still read media.
+in_image "$ctr" -- python3 -c "
+import io, wave
+import av, nh3, psycopg, sqlalchemy.util, yaml, markupsafe
+assert psycopg.pq.__impl__ == 'binary' and yaml.CSafeLoader and sqlalchemy.util.has_compiled_ext()
+buf = io.BytesIO(); w = wave.open(buf, 'wb'); w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
+w.writeframes(bytes(16000)); w.close(); buf.seek(0)
+assert abs(av.open(buf).duration / 1e6 - 1.0) < 0.01
+" || fail "an extension module of the image does not load or work"
+echo "   the compiled modules load (PyAV reads a WAV's duration; psycopg binary; LibYAML; SQLAlchemy's extensions)"
 
 # ---- 4. against PostgreSQL ----------------------------------------------------------------------------------
 say "starting a throwaway PostgreSQL on port $PG_PORT"
-mkdir "$work/pg"
-pg_init "$work/pg" "$PG_PORT"
+pg_dir=$(mktemp -d /tmp/mastery-container-pg.XXXXXX)
+pg_init "$pg_dir" "$PG_PORT"
 runuser -u postgres -- "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres mastery
 
 serve() { in_image "${env_ok[@]}" "$ctr" -- gunicorn --pid /tmp/gunicorn.pid >> "$work/gunicorn.log" 2>&1 & server=$!; }
@@ -152,9 +167,9 @@ in_image "${env_ok[@]}" "$ctr" -- flask db upgrade > "$work/upgrade.log" 2>&1 ||
 in_image "${env_ok[@]}" "$ctr" -- flask seed --demo > "$work/seed.log" 2>&1 || { tail -20 "$work/seed.log"; fail "seed --demo"; }
 wait_for /readyz 200 10 >/dev/null
 echo "   after db upgrade and seed --demo: /readyz 200 from the same gunicorn"
-pg_down "$work/pg"
+pg_down "$pg_dir"
 wait_for /readyz 503 15 >/dev/null
-pg_up "$work/pg" "$PG_PORT"
+pg_up "$pg_dir" "$PG_PORT"
 back=$(wait_for /readyz 200 30)
 echo "   PostgreSQL stopped: /readyz 503; started again: /readyz 200 after ${back} s, no restart"
 stop_server
