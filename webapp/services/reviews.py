@@ -12,6 +12,7 @@ from typing import Any, BinaryIO
 
 from flask import url_for
 from sqlalchemy import and_, func, select
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..domain import phases as phase_rules
@@ -436,6 +437,11 @@ def upload_media(review: MI, user: User, stream: BinaryIO | None, client_name: s
         _drop(row)
         raise
     files_service.purge(replaced)
+    try:
+        db.session.refresh(row)     # what the answer shows, read now: a second upload may replace it any moment
+    except InvalidRequestError:
+        raise Conflict(f"Another {kind} recording was saved on this review at the same moment and replaced this "
+                       "one. Reload the review to see the recording it keeps.") from None
     return row
 
 
