@@ -81,6 +81,7 @@ def main() -> int:
              ("/capstones/<id>", f"/capstones/{capstone}", "learner"),
              ("/mentorship/queue", "/mentorship/queue", "mentor"),
              ("/p/<handle>", f"/p/{handle}", "anonymous"), ("/api/v1/missions", "/api/v1/missions", "api"),
+             ("/api/v1/missions/<slug>", f"/api/v1/missions/{slug}", "api"),
              ("/api/v1/capstones/<id>", f"/api/v1/capstones/{capstone}", "api")]
 
     import floor_app

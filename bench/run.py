@@ -319,6 +319,7 @@ def main() -> int:
             ("/mentorship/queue", "/mentorship/queue", "mentor"),
             ("/p/<handle>", f"/p/{targets['handle']}", "anonymous"),
             ("/api/v1/missions", "/api/v1/missions", "api"),
+            ("/api/v1/missions/<slug>", f"/api/v1/missions/{targets['slug']}", "api"),
             ("/api/v1/capstones/<id>", f"/api/v1/capstones/{targets['capstone']}", "api"),
         ]
         t_small: dict[str, float] = {}

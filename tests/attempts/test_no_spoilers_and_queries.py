@@ -81,6 +81,25 @@ def test_api_learner_without_escalation_never_sees_the_hidden_subtask_or_its_eve
     assert "FS-01" not in str(body)
 
 
+def test_api_detail_made_once_is_never_served_to_a_reader_who_sees_something_else(client):
+    """The detail is cached per distinct view: a mentor's (with notes and every event) first, then a learner's,
+    then that learner's again after their attempt reached more, then a mentor's again: each as it should be."""
+    mission = spoiler_mission()
+    mentor_body = api_detail(client, make_user("mentor"))
+    assert len(mentor_body["escalation_events"]) == 2 and "mentor_notes" in mentor_body
+    learner = make_user("learner")
+    first = api_detail(client, learner)
+    assert first["escalation_events"] == [] and "mentor_notes" not in first
+    assert api_detail(client, make_user("learner")) == first          # the same view, served from the cache
+    log_in(client, learner)
+    attempt = start(client, mission)
+    submit(client, attempt, 1, isolate="no")
+    submit(client, attempt, 2)
+    later = api_detail(client, learner)
+    assert [e["event_type"] for e in later["escalation_events"]] == ["lateral_movement", "press_call"]
+    assert api_detail(client, make_user("admin"))["escalation_events"] == mission.escalation_events
+
+
 @pytest.mark.parametrize("role", ["mentor", "admin"])
 def test_api_mentor_still_sees_everything(client, role):
     mission = spoiler_mission()

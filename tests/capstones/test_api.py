@@ -268,3 +268,21 @@ def test_openapi_documents_every_capstone_path_with_its_schemas_and_errors(clien
     schemas = spec["components"]["schemas"]
     assert "current_phase" in schemas["CapstoneDetail"]["properties"]
     assert "phases" in schemas["CapstoneDetail"]["properties"]
+
+
+def test_an_autosave_answer_does_not_grow_with_the_history(client):
+    """PATCH answers with the newest 10 history entries; GET keeps up to 200."""
+    w = world()
+    cap = capstone_for(w["owner"], w["mission"])
+    headers = auth(w["owner"])
+    sizes = []
+    for i in range(25):
+        resp = client.patch(f"/api/v1/capstones/{cap.id}", headers=headers, json={"decision_analysis": f"draft {i}"})
+        assert resp.status_code == 200
+        sizes.append(len(resp.data))
+        body = resp.get_json()
+    assert len(body["history"]) == 10 and body["history"][0]["summary"].startswith("Saved a draft")
+    assert body["decision_analysis"] == "draft 24"
+    assert max(sizes[10:]) - min(sizes[10:]) < 20          # the same size, but for the digits that change
+    full = client.get(f"/api/v1/capstones/{cap.id}", headers=headers).get_json()
+    assert len(full["history"]) >= 25

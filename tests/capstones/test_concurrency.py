@@ -86,3 +86,68 @@ def test_two_simultaneous_page_completions_give_one_completion(app):
     statuses = sorted(s for s, _ in results)
     assert statuses[0] == 303 and statuses[1] == 409
     assert [a for a in activities(cap.id) if a[0] == "completed"] == [("completed", "investigation")]
+
+
+def _saved_elsewhere(cap, **values) -> None:
+    """Another request saves the capstone: its row moves on to the next version behind this session's back."""
+    with db.engine.begin() as conn:
+        conn.execute(CapstoneProject.__table__.update().where(CapstoneProject.id == cap.id)
+                     .values(version_id=CapstoneProject.version_id + 1, **values))
+
+
+def test_a_save_without_version_that_meets_a_concurrent_save_is_made_again_and_keeps_both():
+    """The API's contract: without `version`, the last writer wins field by field (no 409)."""
+    from webapp.services import capstones as service
+
+    learner = make_user("learner")
+    cap = capstone_for(learner)
+    cap_id, version = cap.id, cap.version_id
+    _saved_elsewhere(cap, remediation_plan="Their plan")          # this session still holds the old version
+    service.save_fields(cap, {"decision_analysis": "Our analysis"}, learner)
+    db.session.expire_all()
+    row = db.session.get(CapstoneProject, cap_id)
+    assert (row.remediation_plan, row.decision_analysis) == ("Their plan", "Our analysis")
+    assert row.version_id == version + 2
+    assert activities(cap_id) == [("saved", "decision_making")]   # logged once, by the try that was saved
+
+
+def test_a_save_with_a_version_that_meets_a_concurrent_save_is_409_and_changes_nothing():
+    from webapp.services import capstones as service
+
+    learner = make_user("learner")
+    cap = capstone_for(learner)
+    cap_id, version = cap.id, cap.version_id
+    _saved_elsewhere(cap, remediation_plan="Their plan")
+    try:
+        service.save_fields(cap, {"decision_analysis": "Our analysis"}, learner, expected_version=version)
+    except service.StaleCapstone:
+        pass
+    else:
+        raise AssertionError("a save with a stale version must be refused")
+    db.session.expire_all()
+    row = db.session.get(CapstoneProject, cap_id)
+    assert (row.remediation_plan, row.decision_analysis) == ("Their plan", "")
+    assert activities(cap_id) == []
+
+
+def test_simultaneous_api_saves_without_version_all_answer_200_and_keep_every_field(app):
+    learner = make_user("learner")
+    cap = capstone_for(learner)
+    cap_id = cap.id
+    _, token = make_token(learner)
+    names = ("decision_analysis", "remediation_plan", "report_summary", "presentation_notes")
+    fields = iter(names)
+    lock = threading.Lock()
+
+    def save(client):
+        with lock:
+            name = next(fields)
+        return client.patch(f"/api/v1/capstones/{cap_id}", json={name: f"by {name}"},
+                            headers={"Authorization": f"Bearer {token}"})
+
+    results = _race(app, learner, save, n=4)
+    assert [s for s, _ in results] == [200] * 4, results
+    db.session.expire_all()
+    row = db.session.get(CapstoneProject, cap_id)
+    for name in names:
+        assert getattr(row, name) == f"by {name}"

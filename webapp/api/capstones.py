@@ -9,6 +9,7 @@ from ..services import capstones as service
 from ..services.actors import actor_for
 from .core import Blueprint, cached_json, learner_area, paginate
 from .schemas.capstones import (CapstoneCreateSchema, CapstoneDetailSchema, CapstoneFileSchema, CapstoneListArgs,
+                                CapstoneSavedSchema,
                                 CapstonePage, CapstonePatchSchema, CapstoneUploadForm)
 
 bp = Blueprint("capstones", __name__)
@@ -73,13 +74,20 @@ def get_capstone(capstone_id):
 @bp.patch("/capstones/<int:capstone_id>")
 @bp.authenticated(errors=(400, 403, 404, 409, 422))
 @bp.arguments(CapstonePatchSchema)
-@bp.response(200, CapstoneDetailSchema)
+@bp.response(200, CapstoneSavedSchema)
 def patch_capstone(body, capstone_id):
     """Edit fields of open phases
 
     Only the owner; only fields of phases that are not complete; nothing while the capstone is in mentor
-    review (409). Send `version` from your last read to be told (409) when someone saved in between.
-    All or nothing: one bad field (422, each named) changes nothing."""
+    review (409). All or nothing: one bad field (422, each named) changes nothing.
+
+    Concurrent saves: with `version` (from your last read), a save made in between answers 409 `stale` and
+    changes nothing, so you can merge and retry. Without `version`, the last writer wins field by field: a save
+    that meets a concurrent one is retried on the capstone as that one left it (fields sent by both hold this
+    request's values; fields sent by one only keep theirs), and answers 200.
+
+    The answer is the capstone as saved with its newest 10 history entries, so an autosave's answer does not
+    grow with the history."""
     cap = _get(capstone_id)
     version = body.pop("version", None)
     if not body:

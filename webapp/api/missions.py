@@ -41,4 +41,8 @@ def get_mission(slug):
     """One mission with its subtasks, rubric, events and cues"""
     actor = actor_for(g.api_user)
     mission = catalogue.get_mission(slug, include_unpublished=policies.can_see_unpublished_missions(actor))
-    return attempts.as_seen_by(actor, mission)
+    view = attempts.as_seen_by(actor, mission)
+    # Serialised once per catalogue revision for each distinct view: every mentor and admin share one, and so do
+    # learners whose attempts reached the same subtasks, events and cues (every learner without an attempt).
+    return cached_json("catalogue", ("api-mission", request.url_root, view.view_key()),
+                       lambda: MissionDetailSchema().dump(view))

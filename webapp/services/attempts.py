@@ -364,6 +364,18 @@ class MissionAsSeen:
     def __getattr__(self, name: str):
         return getattr(self.mission, name)
 
+    def view_key(self) -> tuple:
+        """Equal for two readers exactly when they see the same mission text: what is shown beyond the mission's
+        own fields (the subtasks, events and cues reached, as the attempt saw them, and the notes), as a digest.
+        A cache of the serialised view is keyed by this under the catalogue's revision."""
+        import hashlib
+        import json
+
+        shown = [[s.get("id") for s in self.subtasks], self.escalation_events, self.environmental_cues,
+                 self.with_notes]
+        digest = hashlib.sha256(json.dumps(shown, sort_keys=True, default=str).encode()).hexdigest()
+        return (self.mission.slug, digest)
+
 
 def as_seen_by(actor: Actor, mission: Mission) -> MissionAsSeen:
     if can_see_mentor_notes(actor):

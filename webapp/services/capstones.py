@@ -288,9 +288,28 @@ def _with_attempt_timeline(cap: CapstoneProject, phase: str, data: dict[str, Any
     return capstone_rules.with_timeline(findings, entries)
 
 
+SAVE_TRIES = 5
+
+
 def save_fields(cap: CapstoneProject, data: dict[str, Any], actor: User,
                 expected_version: int | None = None) -> CapstoneProject:
-    """The API's PATCH: fields of any open phases at once, all or nothing."""
+    """The API's PATCH: fields of any open phases at once, all or nothing.
+
+    With `expected_version`, a concurrent save is a 409 (StaleCapstone). Without it, the last writer wins: a save
+    that meets a concurrent one is made again on the capstone as that one left it (re-read by the failed commit),
+    up to SAVE_TRIES times; its rules are checked again each time (the phase may have been completed meanwhile)."""
+    tries = 1 if expected_version is not None else SAVE_TRIES
+    for attempt in range(1, tries + 1):
+        try:
+            return _save_fields(cap, data, actor, expected_version)
+        except StaleCapstone:
+            if attempt == tries:
+                raise
+    return cap  # never reached: the last try returns or raises
+
+
+def _save_fields(cap: CapstoneProject, data: dict[str, Any], actor: User,
+                 expected_version: int | None) -> CapstoneProject:
     _require_owner(actor, cap, "edit it")
     _check_version(cap, expected_version)
     grouped = capstone_rules.split_by_phase(data)
@@ -319,14 +338,16 @@ def save_fields(cap: CapstoneProject, data: dict[str, Any], actor: User,
     changed = [name for name, value in clean.items() if getattr(cap, name) != value]
     if not changed:
         return cap
-    for name in changed:
-        setattr(cap, name, clean[name])
-    phases_changed = sorted({rules.phase_of_field(n) for n in changed}, key=rules.PHASES.index)
-    for phase in phases_changed:
-        names = [n for n in changed if rules.phase_of_field(n) == phase]
-        labels = ", ".join(capstone_rules.FIELD_LABELS[n] for n in names)
-        _log(cap, actor, "saved", phase, f"Saved a draft of {rules.PHASE_LABELS[phase]}: {labels}.")
-    unlinked = _release_unlinked(cap)
+    # Nothing is flushed before the commit, so a concurrent save is met there, as StaleCapstone, and only there.
+    with db.session.no_autoflush:
+        for name in changed:
+            setattr(cap, name, clean[name])
+        phases_changed = sorted({rules.phase_of_field(n) for n in changed}, key=rules.PHASES.index)
+        for phase in phases_changed:
+            names = [n for n in changed if rules.phase_of_field(n) == phase]
+            labels = ", ".join(capstone_rules.FIELD_LABELS[n] for n in names)
+            _log(cap, actor, "saved", phase, f"Saved a draft of {rules.PHASE_LABELS[phase]}: {labels}.")
+        unlinked = _release_unlinked(cap)
     _commit(cap)
     files_service.purge(unlinked)
     return cap

@@ -135,6 +135,18 @@ class CapstoneDetailSchema(CapstoneSummarySchema, CapstoneFieldsSchema):
                            metadata={"description": "newest first"})
 
 
+SAVED_HISTORY = 10
+
+
+class CapstoneSavedSchema(CapstoneDetailSchema):
+    """The answer to a PATCH: the capstone as saved, with only its newest history entries, so an autosave's answer
+    stays the same size however long the history grows."""
+
+    history = Derived.List(fields.Nested(ActivitySchema), value=lambda c: service.history(c, limit=SAVED_HISTORY),
+                           required=True, metadata={"description": f"the newest {SAVED_HISTORY} entries, newest "
+                                                                  "first (GET the capstone for up to 200)"})
+
+
 CapstonePage = page_schema(CapstoneSummarySchema, "CapstonePage")
 
 
