@@ -276,13 +276,14 @@ def test_an_autosave_answer_does_not_grow_with_the_history(client):
     cap = capstone_for(w["owner"], w["mission"])
     headers = auth(w["owner"])
     sizes = []
-    for i in range(25):
-        resp = client.patch(f"/api/v1/capstones/{cap.id}", headers=headers, json={"decision_analysis": f"draft {i}"})
+    for i in range(25):   # alternating phases: each save is an entry of its own (one phase's saves are one entry)
+        field = ("decision_analysis", "remediation_plan")[i % 2]
+        resp = client.patch(f"/api/v1/capstones/{cap.id}", headers=headers, json={field: f"draft {i}"})
         assert resp.status_code == 200
         sizes.append(len(resp.data))
         body = resp.get_json()
     assert len(body["history"]) == 10 and body["history"][0]["summary"].startswith("Saved a draft")
-    assert body["decision_analysis"] == "draft 24"
+    assert body["decision_analysis"] == "draft 24" and body["remediation_plan"] == "draft 23"
     assert max(sizes[10:]) - min(sizes[10:]) < 20          # the same size, but for the digits that change
     full = client.get(f"/api/v1/capstones/{cap.id}", headers=headers).get_json()
     assert len(full["history"]) >= 25

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import caching
 from ..caching import quickread
+from ..domain import capstone_history as history_rules
 from ..domain import capstone_rules, catalogue, phases as rules, policies, uploads
 from ..domain.errors import Conflict, Forbidden, Invalid, NotFound
 from ..domain.uploads import Rejected
@@ -141,6 +142,20 @@ def _log(cap: CapstoneProject, actor: User | None, action: str, phase: str | Non
                                     phase=phase, summary=summary[:300]))
 
 
+def _log_draft(cap: CapstoneProject, actor: User, phase: str, items: list[str]) -> None:
+    """A draft save in the history: it extends the newest entry when that is this person's draft of this phase
+    from a moment ago (domain.capstone_history), else it is a new entry."""
+    label = rules.PHASE_LABELS[phase]
+    last = db.session.scalar(select(CapstoneActivity).where(CapstoneActivity.capstone_id == cap.id)
+                             .order_by(CapstoneActivity.created_at.desc(), CapstoneActivity.id.desc()).limit(1))
+    now = utcnow()
+    if history_rules.extends(last, actor.id, phase, label, now):
+        last.summary = history_rules.draft_summary(label, history_rules.draft_items(label, last.summary) + items)
+        last.created_at = now
+    else:
+        _log(cap, actor, history_rules.SAVED, phase, history_rules.draft_summary(label, items))
+
+
 def _check_version(cap: CapstoneProject, expected_version: int | None) -> None:
     transitions.check_version(cap, expected_version, StaleCapstone)
 
@@ -248,9 +263,8 @@ def save_phase(cap: CapstoneProject, phase: str, data: dict[str, Any], actor: Us
         if not changed and not attached and not complete:
             return cap
         if changed or attached:
-            what = ", ".join([capstone_rules.FIELD_LABELS[n] for n in changed]
-                             + [f"the file {f.filename}" for f in attached])
-            _log(cap, actor, "saved", phase, f"Saved a draft of {rules.PHASE_LABELS[phase]}: {what}.")
+            _log_draft(cap, actor, phase, [capstone_rules.FIELD_LABELS[n] for n in changed]
+                       + [f"the file {f.filename}" for f in attached])
         if complete:
             _mark_complete(cap, phase, actor)
         unlinked = _release_unlinked(cap)
@@ -344,9 +358,8 @@ def _save_fields(cap: CapstoneProject, data: dict[str, Any], actor: User,
             setattr(cap, name, clean[name])
         phases_changed = sorted({rules.phase_of_field(n) for n in changed}, key=rules.PHASES.index)
         for phase in phases_changed:
-            names = [n for n in changed if rules.phase_of_field(n) == phase]
-            labels = ", ".join(capstone_rules.FIELD_LABELS[n] for n in names)
-            _log(cap, actor, "saved", phase, f"Saved a draft of {rules.PHASE_LABELS[phase]}: {labels}.")
+            _log_draft(cap, actor, phase, [capstone_rules.FIELD_LABELS[n] for n in changed
+                                           if rules.phase_of_field(n) == phase])
         unlinked = _release_unlinked(cap)
     _commit(cap)
     files_service.purge(unlinked)
