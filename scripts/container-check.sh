@@ -45,12 +45,14 @@ work=$(mktemp -d /tmp/mastery-container.XXXXXX)
 ctr=""
 server=""
 pg_dir=""
+moto=""
 cleanup() {
   if [ -n "$ctr" ]; then
     mnt=$(buildah mount "$ctr" 2>/dev/null || true)
     if [ -n "$mnt" ] && [ -s "$mnt/tmp/gunicorn.pid" ]; then kill "$(cat "$mnt/tmp/gunicorn.pid")" 2>/dev/null || true; fi
   fi
   [ -n "$server" ] && { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
+  [ -n "$moto" ] && { kill "$moto" 2>/dev/null || true; }
   [ -n "$ctr" ] && { buildah umount "$ctr" >/dev/null 2>&1 || true; buildah rm "$ctr" >/dev/null 2>&1 || true; }
   [ -n "$pg_dir" ] && pg_destroy "$pg_dir"
   rm -rf "$work"
@@ -140,8 +142,16 @@ assert psycopg.pq.__impl__ == 'binary' and yaml.CSafeLoader and sqlalchemy.util.
 buf = io.BytesIO(); w = wave.open(buf, 'wb'); w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
 w.writeframes(bytes(16000)); w.close(); buf.seek(0)
 assert abs(av.open(buf).duration / 1e6 - 1.0) < 0.01
+import os, boto3
+os.environ.update(AWS_ACCESS_KEY_ID='k', AWS_SECRET_ACCESS_KEY='s')
+from webapp.storage.s3 import S3Storage
+url = S3Storage('b', region='eu-west-1').download_url('a/b', filename='x.pdf', content_type='application/pdf',
+                                                      as_attachment=True)
+assert 'X-Amz-Signature=' in url, url
+boto3.client('sts', region_name='eu-west-1')
 " || fail "an extension module of the image does not load or work"
-echo "   the compiled modules load (PyAV reads a WAV's duration; psycopg binary; LibYAML; SQLAlchemy's extensions)"
+echo "   the compiled modules load (PyAV reads a WAV's duration; psycopg binary; LibYAML; SQLAlchemy's extensions;"
+echo "   boto3's S3 and STS clients from the models the image keeps)"
 
 # ---- 4. against PostgreSQL ----------------------------------------------------------------------------------
 say "starting a throwaway PostgreSQL on port $PG_PORT"
@@ -182,6 +192,30 @@ python3 scripts/container_smoke.py journey "$URL" | sed 's/^/   /' || { tail -30
 in_image "${env_ok[@]}" "$ctr" -- flask worker --once > "$work/worker.log" 2>&1 || { tail -20 "$work/worker.log"; fail "flask worker --once"; }
 echo "   flask worker --once: done"
 stop_server
+
+# With S3 (moto's server from the test extra stands in for the store): /readyz asks the bucket through the boto3
+# the image carries, and answers 503 once the store is gone.
+if [ -x .venv/bin/moto_server ]; then
+  say "S3 storage"
+  s3_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  .venv/bin/moto_server -p "$s3_port" > "$work/moto.log" 2>&1 &
+  moto=$!
+  python3 scripts/container_smoke.py wait "http://127.0.0.1:$s3_port/moto-api/" 200 30 >/dev/null || fail "moto did not start"
+  AWS_ACCESS_KEY_ID=k AWS_SECRET_ACCESS_KEY=s .venv/bin/python -c "
+import boto3; boto3.client('s3', region_name='us-east-1', endpoint_url='http://127.0.0.1:$s3_port').create_bucket(Bucket='mastery-check')"
+  env_s3=(--env STORAGE_BACKEND=s3 --env S3_BUCKET=mastery-check --env S3_REGION=us-east-1
+          --env "S3_ENDPOINT_URL=http://127.0.0.1:$s3_port" --env S3_PRESIGNED_URLS=false
+          --env AWS_ACCESS_KEY_ID=k --env AWS_SECRET_ACCESS_KEY=s)
+  in_image "${env_ok[@]}" "${env_s3[@]}" "$ctr" -- gunicorn --pid /tmp/gunicorn.pid >> "$work/gunicorn.log" 2>&1 &
+  server=$!
+  wait_for /readyz 200 60 >/dev/null
+  kill "$moto"; wait "$moto" 2>/dev/null || true; moto=""
+  wait_for /readyz 503 30 >/dev/null
+  echo "   STORAGE_BACKEND=s3: /readyz 200 with the bucket there, 503 once the store is gone"
+  stop_server
+elif [ "${CI:-}" = "true" ]; then
+  fail "moto's server is not installed (pip install '.[test]')"
+fi
 
 # ---- 5. compose.yaml ----------------------------------------------------------------------------------------
 say "compose.yaml against the Compose specification"
