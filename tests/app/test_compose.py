@@ -63,8 +63,10 @@ def test_data_lives_in_named_volumes():
 
 def test_the_store_is_used_through_the_app():
     env = SERVICES["app"]["environment"]
-    assert env["STORAGE_BACKEND"] == "s3" and env["S3_PRESIGNED_URLS"] == "false"
-    assert env["S3_ENDPOINT_URL"] == "http://s3:8333"
+    assert env["STORAGE_BACKEND"] == "s3" and env["S3_PRESIGNED_URLS"] == "${S3_PRESIGNED_URLS:-false}"
+    assert env["S3_ENDPOINT_URL"] == "${S3_ENDPOINT_URL:-http://s3:8333}"
+    settings = _example_settings()
+    assert settings["S3_PRESIGNED_URLS"] == "false" and settings["S3_ENDPOINT_URL"] == "http://s3:8333"
 
 
 def test_every_variable_compose_reads_is_explained_in_env_example():
@@ -84,14 +86,24 @@ def test_every_setting_in_env_example_has_its_explanation_above_it():
             assert j >= 0 and lines[j].startswith("# ") and not lines[j].startswith("# ----"), line
 
 
+def _interpolate(value: str, env: dict[str, str]) -> str:
+    """compose's `${VAR:-default}` and `${VAR:?message}` (the two forms compose.yaml uses)."""
+    def one(match):
+        name, form, rest = match.group(1), match.group(2), match.group(3)
+        if env.get(name):
+            return env[name]
+        assert form == "-", f"{name} must be set in .env: {rest}"
+        return rest
+    return re.sub(r"\$\{([A-Z_][A-Z0-9_]*):([-?])([^}]*)\}", one, str(value))
+
+
 def test_env_example_with_its_secrets_filled_in_starts_the_app():
     settings = _example_settings()
     assert settings["SECRET_KEY"] == "" and settings["POSTGRES_PASSWORD"] == "" and settings["S3_SECRET_KEY"] == ""
-    app_env = {**settings, **{k: str(v) for k, v in SERVICES["app"]["environment"].items()}}
-    app_env["SECRET_KEY"] = "x" * 64
-    app_env["DATABASE_URL"] = "postgresql://mastery:pw@postgres:5432/mastery"
-    app_env["SMTP_URL"] = "smtp://mail:1025"
-    app_env["AWS_SECRET_ACCESS_KEY"] = "s"
-    app_env["MASTERY_REQUIRE_DATABASE_URL"] = "1"   # set by the image
+    filled = {**settings, "SECRET_KEY": "x" * 64, "POSTGRES_PASSWORD": "pw", "S3_SECRET_KEY": "s"}
+    app_env = {**filled, **{k: _interpolate(v, filled) for k, v in SERVICES["app"]["environment"].items()}}
+    assert app_env["DATABASE_URL"] == "postgresql://mastery:pw@postgres:5432/mastery"
+    assert app_env["SMTP_URL"] == "smtp://mail:1025"                     # the mail catcher while SMTP_URL is empty
+    app_env["MASTERY_REQUIRE_DATABASE_URL"] = "1"                       # set by the image
     assert startup_problem(app_env) is None
     assert "SECRET_KEY" in startup_problem({**app_env, "SECRET_KEY": ""})
