@@ -4,6 +4,7 @@ project's folder (the container's default command is plain `gunicorn`); options 
   GUNICORN_BIND     where to listen (default 0.0.0.0:$PORT, PORT defaulting to 8000)
   GUNICORN_WORKERS  worker processes (default: WEB_CONCURRENCY, else 2 per core, at most 8)
   GUNICORN_TIMEOUT  seconds a request may take before its worker is restarted (default 300: uploads through the app)
+  GUNICORN_ACCESS_LOG  where the access log goes (default -, standard output; empty: no access log)
 
 Settings the app cannot start with stop the server here, with one line naming the variable, before any worker
 starts (so no worker fails, is restarted and fails again, hiding the reason).
@@ -30,6 +31,7 @@ except ConfigError as exc:
 wsgi_app = "wsgi:app"
 bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{_port}"
 graceful_timeout = 30
-accesslog = "-"              # one line per request on standard output, errors on standard error
+# One line per request on standard output (GUNICORN_ACCESS_LOG="" turns it off; errors go to standard error).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None   # the heartbeat file: memory, not the image's disk
 control_socket_disable = True   # no gunicornc here: nothing to control the server through but signals

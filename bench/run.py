@@ -109,6 +109,8 @@ class Gunicorn:
                "--worker-class", worker_class]
         if worker_class == "gthread":
             cmd += ["--threads", str(THREADS)]
+        # No access log for either server (the app's gunicorn.conf.py writes one by default; the floor has none).
+        env = {**env, "GUNICORN_ACCESS_LOG": ""}
         self.proc = subprocess.Popen(cmd + [app], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
         self.base = f"http://127.0.0.1:{self.port}"

@@ -63,6 +63,12 @@ def test_gunicorn_takes_workers_timeout_and_port_from_the_environment():
     assert "wsgi:app" in settings["wsgi_app"]
 
 
+def test_the_access_log_goes_to_standard_output_unless_turned_off():
+    on = _settings(_run("-m", "gunicorn", "--print-config", env={"SECRET_KEY": "k"}).stdout)
+    off = _settings(_run("-m", "gunicorn", "--print-config", env={"SECRET_KEY": "k", "GUNICORN_ACCESS_LOG": ""}).stdout)
+    assert on["accesslog"] == "-" and off["accesslog"] == "None"
+
+
 def test_web_concurrency_sets_the_workers_when_gunicorn_workers_is_unset():
     done = _run("-m", "gunicorn", "--print-config", env={"SECRET_KEY": "k", "WEB_CONCURRENCY": "5"})
     settings = _settings(done.stdout)
