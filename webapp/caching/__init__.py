@@ -12,7 +12,8 @@ the database and change in the same transaction as the data (webapp/caching/revi
 model's `cache_areas` (webapp/caching/areas.py); every value also depends on "everything", which a model that
 declares nothing makes stale. The login loader brings the revisions along with the user (`viewer_columns`,
 `remember_viewer`), so a cached page costs one query (webapp/caching/quickread.py runs it outside a
-transaction). The pool checks idle connections only (webapp/caching/pool.py).
+transaction). The pool checks idle connections only (webapp/caching/pool.py). With CACHE_SERVER_TIMING on, each
+answer tells whether its cached values were found (webapp/caching/outcome.py), for load tests.
 
 Nothing outside this package builds keys, reads the request's remembered revisions or knows how a form's CSRF
 token is kept out of cached HTML.
@@ -25,7 +26,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import quickread
+from . import outcome, quickread
 from .areas import EVERYTHING, Change, learner_area
 from .revisions import (SHARED_AREAS, knows_learner, learner_column, mark_changed, remember_learner,
                         remember_viewer, viewer_columns)
@@ -47,8 +48,17 @@ def value(areas: Areas, key: Hashable, make: Callable[[], Any]) -> Any:
 
     names = (EVERYTHING,) + ((areas,) if isinstance(areas, str) else tuple(areas))
     if revisions.uncommitted(names):
+        outcome.record(hit=False)
         return make()
-    return current_app.extensions["revision_store"].get(names, revisions.current(*names), key, make)
+    made = []
+
+    def make_and_note():
+        made.append(True)
+        return make()
+
+    found = current_app.extensions["revision_store"].get(names, revisions.current(*names), key, make_and_note)
+    outcome.record(hit=not made)
+    return found
 
 
 # Random per process, so no text a user types can match it.
@@ -125,6 +135,7 @@ def init_app(app) -> None:
     from .pool import install_idle_ping
 
     app.extensions["revision_store"] = RevisionStore()
+    app.after_request(outcome.add_header)
     revisions.listen()
     quickread.init_quickread()
     install_idle_ping(db.engine)
