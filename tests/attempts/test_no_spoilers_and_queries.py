@@ -160,3 +160,22 @@ def test_attempt_page_query_count_is_constant_as_work_grows(client, login_as):
     assert "Message 7." in page and "answer 6" not in page
     assert q_big.count == small_count, q_big.statements
     assert small_count <= 4, q_small.statements
+
+
+def test_api_detail_read_again_costs_the_token_query_alone_until_the_learners_attempt_moves(client):
+    """Which view a learner has is worked out once per revision of the catalogue and of their own data (the view
+    fires nothing, so the clock does not change it); a read served from there runs only the token's query."""
+    mission = spoiler_mission()
+    learner = make_user("learner")
+    log_in(client, learner)
+    attempt = start(client, mission)
+    _, secret = make_token(learner)
+    headers = {"Authorization": f"Bearer {secret}"}
+    client.get(f"{API}/missions/night-shift", headers=headers)
+    with count_queries() as cached:
+        body = client.get(f"{API}/missions/night-shift", headers=headers).get_json()
+    assert cached.count == 1, cached.statements
+    assert [s["id"] for s in body["subtasks"]] == [1, 2, 3]
+    submit(client, attempt, 1, isolate="no")          # unlocks subtask 4: the learner's own data moved
+    body = client.get(f"{API}/missions/night-shift", headers=headers).get_json()
+    assert [s["id"] for s in body["subtasks"]] == [1, 2, 3, 4]

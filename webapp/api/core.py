@@ -164,6 +164,11 @@ def learner_area(learner_id: int) -> str:
     return caching.learner_area(learner_id)
 
 
+def cached_value(areas: str | tuple[str, ...], key: Hashable, make: Callable[[], Any]) -> Any:
+    """`make()`'s value (not a response), made once per revision of `areas`."""
+    return caching.value(areas, ("value", key), make)
+
+
 def cached_json(areas: str | tuple[str, ...], key: Hashable, make: Callable[[], Any]):
     """A 200 JSON response of `make()`, its text made once per revision of `areas`. The view still states its
     response schema (`make` dumps with it), so the document stays right."""

@@ -5,7 +5,7 @@ from ..domain import policies
 from ..missions import queries
 from ..services import attempts, catalogue
 from ..services.actors import actor_for
-from .core import Blueprint, cached_json, paginate
+from .core import Blueprint, cached_json, cached_value, learner_area, paginate
 from .schemas.missions import MissionDetailSchema, MissionFilterArgs, MissionPage
 
 bp = Blueprint("missions", __name__)
@@ -40,9 +40,19 @@ def list_missions(args):
 def get_mission(slug):
     """One mission with its subtasks, rubric, events and cues"""
     actor = actor_for(g.api_user)
-    mission = catalogue.get_mission(slug, include_unpublished=policies.can_see_unpublished_missions(actor))
-    view = attempts.as_seen_by(actor, mission)
+    unpublished = policies.can_see_unpublished_missions(actor)
+
+    def seen() -> attempts.MissionAsSeen:
+        return attempts.as_seen_by(actor, catalogue.get_mission(slug, include_unpublished=unpublished))
+
+    # Which view a reader has changes only with the catalogue and, for a learner, with their own attempts (the
+    # view fires nothing, so the clock does not move it): worked out once per revision of those.
+    if policies.can_see_mentor_notes(actor):
+        view_key = ("everything", slug)
+    else:
+        view_key = cached_value(("catalogue", learner_area(actor.id)), ("api-mission-view", slug, actor.id),
+                                lambda: seen().view_key())
     # Serialised once per catalogue revision for each distinct view: every mentor and admin share one, and so do
     # learners whose attempts reached the same subtasks, events and cues (every learner without an attempt).
-    return cached_json("catalogue", ("api-mission", request.url_root, view.view_key()),
-                       lambda: MissionDetailSchema().dump(view))
+    return cached_json("catalogue", ("api-mission", request.url_root, unpublished, view_key),
+                       lambda: MissionDetailSchema().dump(seen()))
