@@ -71,7 +71,8 @@ def wait_http(url: str, timeout: float = 30) -> None:
 class Postgres:
     """A throwaway cluster in a temporary folder, owned by the postgres user, on 127.0.0.1 only."""
 
-    def __init__(self, work: Path):
+    def __init__(self, work: Path, settings: str = ""):
+        self.settings = settings  # more `-c name=value` options for the server
         bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
         if not bins:
             raise SystemExit("PostgreSQL is not installed: apt-get install -y postgresql")
@@ -90,7 +91,7 @@ class Postgres:
         self._run(str(self.bin / "initdb"), "-D", str(self.dir / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8")
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w", "-o",
                   f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                  f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=100", "start")
+                  f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=100 {self.settings}", "start")
         self.started = True
         self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "mastery_bench")
         return f"postgresql://postgres@127.0.0.1:{self.port}/mastery_bench"
