@@ -9,29 +9,36 @@ the S3 test server, gunicorn and the temporary folder are removed at the end, al
 1. Copies the code to a temporary folder (bench/run.py's snapshot), starts a throwaway PostgreSQL cluster
    (run.py's Postgres) and moto's S3 server (a free port; the bucket is created), runs `flask db upgrade` and
    `flask seed --demo`, then creates the soak's users through the app's services: learners (password
-   `mastery-demo`) each with a capstone in progress, a capstone submitted for review and a portfolio item, and
-   mentors assigned to them, each with a draft review of their learners' submitted capstones.
+   `mastery-demo`) each with a capstone in progress, a capstone submitted for review, a portfolio item and an
+   API token, and mentors assigned to them, each reviewing their learners' submitted capstones in two phases:
+   the first shared with the learner (the replies go under it), the second a draft.
 2. Serves the app with gunicorn (2 sync workers, production settings: MASTERY_ENV=production, a SECRET_KEY,
    STORAGE_BACKEND=s3, TRUSTED_PROXY_COUNT=1 so each client's X-Forwarded-For address counts as its own for the
    login rate limit, as behind the reverse proxy of docs/deploy.md).
 3. Runs --connections clients (threads with requests.Session), each logging in through the login form with the
-   CSRF token from the page: learners save capstone phase drafts, edit their portfolio item, upload evidence
-   (htmx, kind `evidence`) and create items with it, upload design documents and attach them to a phase, and
-   read pages; mentors save review drafts, upload audio feedback and read the queue; visitors read public
-   pages. Every write carries a unique marker; every acknowledged write (the 303 or 201 of success) and upload
-   key is recorded.
+   CSRF token from the page: learners save capstone phase drafts, type in the phase form (a few autosaves as
+   htmx sends them, then Save), save the same field through the API (PATCH without `version`), edit their
+   portfolio item, upload evidence (htmx, kind `evidence`) and create items with it, upload design documents
+   and attach them to a phase, and read pages; mentors save review drafts, type in the review form (a few
+   autosaves, then Save), upload audio feedback and read the queue; both reply under the shared review phase
+   (which notifies the other side), poll the unread count, read the notification list and mark one or all
+   read; visitors read public pages. Every write carries a unique marker; every acknowledged write (the 303,
+   201 or 200 of success), upload key and mark read is recorded.
 4. At 35 % of the run SIGKILLs one gunicorn worker (a child of the master, which starts a new one); at 60 %
    stops PostgreSQL (`pg_ctl stop -m fast`), keeps it down a few seconds and starts it again. Requests during
    the outage must get 503 with the service's message and no traceback; afterwards requests must succeed
    again without any restart of the app.
-5. Then checks in PostgreSQL (SQLAlchemy + psycopg) that every acknowledged write is there, in the bucket
+5. Then checks in PostgreSQL (SQLAlchemy + psycopg) that every acknowledged write is there, that each reply
+   has its notification (stored in the reply's transaction), that every notification an acknowledged mark
+   named is read, in the bucket
    (boto3) that every acknowledged upload's object exists, and that every object is referenced by a
    `stored_files` row; prints the counts and exits 1 if a write or upload was lost, an object is orphaned,
    a 5xx other than the outage's 503s was answered, or the app did not recover.
 
 A write to a field the same client writes again (capstone draft, item summary, review feedback) counts as
 lost when the database holds an earlier marker than the last acknowledged one (each object has one writer,
-so writes are ordered); created items must each be there.
+so writes are ordered: the form's saves, its autosaves and the API's saves of the capstone's plan are one
+sequence, and so are a review's saves and autosaves); created items and replies must each be there.
 """
 from __future__ import annotations
 
@@ -232,7 +239,9 @@ class Client(threading.Thread):
         return resp
 
     def odd(self, label: str, resp) -> None:
-        """A response no browser flow expects (not success, not a 5xx, not a stale-version 409)."""
+        """A response no browser flow expects (not success, not a 5xx). A 409 (stale version) is one too: every
+        save carries the version of the page or of the answer just before it, and a save without an answer (it
+        may have landed) makes the client read the page again before the next, so a 409 means a stale read."""
         if resp is not None and resp.status_code < 500:
             with self.stats.lock:
                 self.stats.unexpected[f"{label} -> {resp.status_code}"] += 1
@@ -352,7 +361,7 @@ class Client(threading.Thread):
             write.acked = True
             self.docs = rows
             self.read_back(self.page(resp.headers["Location"], "GET /capstones/<id>"), marker)  # follow the redirect
-        elif resp is not None and resp.status_code != 409:  # 409: an earlier save landed without its answer
+        else:
             self.odd("POST /capstones/<id>/phases/<phase>", resp)
 
     def phase_form(self, marker: str, rows: list[dict]) -> dict:
@@ -382,7 +391,7 @@ class Client(threading.Thread):
                 self.version[cid] = int(found.group(1))
                 return True
             self.odd(label + " (no new version)", resp)
-        elif resp is not None and resp.status_code != 409:  # 409: an earlier save landed without its answer
+        else:
             self.odd(label, resp)
         return False
 
@@ -579,7 +588,7 @@ class Client(threading.Thread):
                 self.version[rid] = int(found.group(1))
                 return True
             self.odd(label + " (no new version)", resp)
-        elif resp is not None and resp.status_code != 409:  # 409: an earlier save landed without its answer
+        else:
             self.odd(label, resp)
         return False
 
@@ -609,7 +618,7 @@ class Client(threading.Thread):
         if resp is not None and resp.status_code == 303:
             write.acked = True
             self.read_back(self.read_review(rid), marker)
-        elif resp is not None and resp.status_code != 409:
+        else:
             self.odd("POST /mentorship/reviews/<id>", resp)
 
     def upload_audio(self) -> None:
@@ -966,6 +975,13 @@ def main() -> int:
         print(f"requests                          {len(reqs):>7}  ({len(reqs) / elapsed:.1f} req/s; successful: "
               f"p50 {percentile(ok_lat, 50) * 1000:.0f} ms, p99 {percentile(ok_lat, 99) * 1000:.0f} ms)")
         print("  by status                       " + ", ".join(f"{k}: {v}" for k, v in sorted(codes.items())))
+        by_label: dict[str, list[float]] = {}
+        for r in reqs:
+            if r.status is not None and r.status < 400:
+                by_label.setdefault(r.label, []).append(r.end - r.start)
+        slowest = sorted(by_label.items(), key=lambda kv: -percentile(kv[1], 50))[:5]
+        print("  slowest p50 (successful)        " + ", ".join(
+            f"{label} {percentile(times, 50) * 1000:.0f} ms ({len(times)})" for label, times in slowest))
         print(f"5xx during the PostgreSQL restart {len(five_in):>7}  (503: {len(in_503)}, other: "
               f"{len(five_in) - len(in_503)}; window {window[0] - start:.1f}-{window[1] - start:.1f} s)")
         print(f"503 during the restart            {len(in_503):>7}  (with the message, Retry-After and no traceback: "
