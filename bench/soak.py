@@ -9,29 +9,36 @@ the S3 test server, gunicorn and the temporary folder are removed at the end, al
 1. Copies the code to a temporary folder (bench/run.py's snapshot), starts a throwaway PostgreSQL cluster
    (run.py's Postgres) and moto's S3 server (a free port; the bucket is created), runs `flask db upgrade` and
    `flask seed --demo`, then creates the soak's users through the app's services: learners (password
-   `mastery-demo`) each with a capstone in progress, a capstone submitted for review and a portfolio item, and
-   mentors assigned to them, each with a draft review of their learners' submitted capstones.
+   `mastery-demo`) each with a capstone in progress, a capstone submitted for review, a portfolio item and an
+   API token, and mentors assigned to them, each reviewing their learners' submitted capstones in two phases:
+   the first shared with the learner (the replies go under it), the second a draft.
 2. Serves the app with gunicorn (2 sync workers, production settings: MASTERY_ENV=production, a SECRET_KEY,
    STORAGE_BACKEND=s3, TRUSTED_PROXY_COUNT=1 so each client's X-Forwarded-For address counts as its own for the
    login rate limit, as behind the reverse proxy of docs/deploy.md).
 3. Runs --connections clients (threads with requests.Session), each logging in through the login form with the
-   CSRF token from the page: learners save capstone phase drafts, edit their portfolio item, upload evidence
-   (htmx, kind `evidence`) and create items with it, upload design documents and attach them to a phase, and
-   read pages; mentors save review drafts, upload audio feedback and read the queue; visitors read public
-   pages. Every write carries a unique marker; every acknowledged write (the 303 or 201 of success) and upload
-   key is recorded.
+   CSRF token from the page: learners save capstone phase drafts, type in the phase form (a few autosaves as
+   htmx sends them, then Save), save the same field through the API (PATCH without `version`), edit their
+   portfolio item, upload evidence (htmx, kind `evidence`) and create items with it, upload design documents
+   and attach them to a phase, and read pages; mentors save review drafts, type in the review form (a few
+   autosaves, then Save), upload audio feedback and read the queue; both reply under the shared review phase
+   (which notifies the other side), poll the unread count, read the notification list and mark one or all
+   read; visitors read public pages. Every write carries a unique marker; every acknowledged write (the 303,
+   201 or 200 of success), upload key and mark read is recorded.
 4. At 35 % of the run SIGKILLs one gunicorn worker (a child of the master, which starts a new one); at 60 %
    stops PostgreSQL (`pg_ctl stop -m fast`), keeps it down a few seconds and starts it again. Requests during
    the outage must get 503 with the service's message and no traceback; afterwards requests must succeed
    again without any restart of the app.
-5. Then checks in PostgreSQL (SQLAlchemy + psycopg) that every acknowledged write is there, in the bucket
+5. Then checks in PostgreSQL (SQLAlchemy + psycopg) that every acknowledged write is there, that each reply
+   has its notification (stored in the reply's transaction), that every notification an acknowledged mark
+   named is read, in the bucket
    (boto3) that every acknowledged upload's object exists, and that every object is referenced by a
    `stored_files` row; prints the counts and exits 1 if a write or upload was lost, an object is orphaned,
    a 5xx other than the outage's 503s was answered, or the app did not recover.
 
 A write to a field the same client writes again (capstone draft, item summary, review feedback) counts as
 lost when the database holds an earlier marker than the last acknowledged one (each object has one writer,
-so writes are ordered); created items must each be there.
+so writes are ordered: the form's saves, its autosaves and the API's saves of the capstone's plan are one
+sequence, and so are a review's saves and autosaves); created items and replies must each be there.
 """
 from __future__ import annotations
 
@@ -78,7 +85,7 @@ def internal_setup(learners: int, mentors: int, out: str) -> None:
     from webapp.domain.phases import PHASES
     from webapp.extensions import db
     from webapp.models import Mission
-    from webapp.services import accounts, capstones, portfolio, reviews
+    from webapp.services import accounts, capstones, portfolio, reviews, tokens
     from webapp.models.base import utcnow
     from webapp.services.demo import _phase_values, play_attempt
 
@@ -92,7 +99,7 @@ def internal_setup(learners: int, mentors: int, out: str) -> None:
         values = _phase_values(review_mission)
         mentor_users = [accounts.create_user(f"soak-mentor-{i}@example.com", f"Soak Mentor {i}", f"soak-mentor-{i}",
                                              DEMO_PASSWORD, role="mentor") for i in range(mentors)]
-        result = {"mentors": [{"email": m.email, "reviews": []} for m in mentor_users], "learners": [],
+        result = {"mentors": [{"email": m.email, "reviews": [], "threads": []} for m in mentor_users], "learners": [],
                   "slug": work_mission.slug}
         for i in range(learners):
             learner = accounts.create_user(f"soak-learner-{i}@example.com", f"Soak Learner {i}", f"soak-learner-{i}",
@@ -107,12 +114,19 @@ def internal_setup(learners: int, mentors: int, out: str) -> None:
             for phase in PHASES:
                 capstones.save_phase(submitted, phase, values[phase], learner)
                 capstones.complete_phase(submitted, phase, learner)
-            review = reviews.create(mentor, capstone_id=submitted.id, total_phases=1)
+            # A review in two phases: the first shared (its conversation is where the replies go, each notifying
+            # the other side), the second the mentor's draft.
+            shared = reviews.create(mentor, capstone_id=submitted.id, review_phase=1, total_phases=2,
+                                    phase="investigation", draft={"written_feedback": "Phase one: a good start."})
+            reviews.submit(shared, mentor)
+            review = reviews.create(mentor, capstone_id=submitted.id, review_phase=2, total_phases=2)
             item = portfolio.create_item(learner, {"title": f"Soak item {i}", "item_type": "writeup",
                                                    "summary": "Starting point.", "visibility": "private"})
+            _, secret = tokens.create_token(learner, "Soak autosave")
             result["learners"].append({"email": learner.email, "handle": learner.handle, "capstone": cap.id,
-                                       "item": item.id})
+                                       "item": item.id, "thread": shared.id, "token": secret})
             result["mentors"][i % mentors]["reviews"].append(review.id)
+            result["mentors"][i % mentors]["threads"].append(shared.id)
         db.session.remove()
     Path(out).write_text(json.dumps(result))
 
@@ -132,8 +146,9 @@ class Request:
 
 @dataclass
 class Write:
-    kind: str                     # capstone, review, item_edit, item_create
-    obj: str                      # what it overwrites (kind:id) or the created item's marker
+    kind: str                     # capstone, capstone_autosave, capstone_api, review, review_autosave, item_edit,
+                                  # item_create, reply
+    obj: str                      # what it overwrites (kind:id) or the created item's or reply's marker
     marker: str
     client: int
     sent: float
@@ -149,10 +164,20 @@ class Upload:
 
 
 @dataclass
+class Mark:
+    """Notifications marked read (one, or all those the list showed unread) by one user."""
+    ids: list[int]
+    client: int
+    everything: bool
+    acked: bool = False
+
+
+@dataclass
 class Stats:
     requests: list[Request] = field(default_factory=list)
     writes: list[Write] = field(default_factory=list)
     uploads: list[Upload] = field(default_factory=list)
+    marks: list[Mark] = field(default_factory=list)
     unexpected: Counter = field(default_factory=Counter)
     read_back: int = 0                                         # acknowledged writes read back on the next page
     not_read_back: list[str] = field(default_factory=list)     # ... whose page did not show them
@@ -181,6 +206,7 @@ class Client(threading.Thread):
         self.logged_in = False
         self.version: dict[int, int | None] = {}
         self.docs: list[dict] = []
+        self.shown = ""               # the unread count the navigation shows (its poll sends it back)
 
     # -- plumbing
     def marker(self) -> str:
@@ -213,7 +239,9 @@ class Client(threading.Thread):
         return resp
 
     def odd(self, label: str, resp) -> None:
-        """A response no browser flow expects (not success, not a 5xx, not a stale-version 409)."""
+        """A response no browser flow expects (not success, not a 5xx). A 409 (stale version) is one too: every
+        save carries the version of the page or of the answer just before it, and a save without an answer (it
+        may have landed) makes the client read the page again before the next, so a 409 means a stale read."""
         if resp is not None and resp.status_code < 500:
             with self.stats.lock:
                 self.stats.unexpected[f"{label} -> {resp.status_code}"] += 1
@@ -254,6 +282,11 @@ class Client(threading.Thread):
                 if marker not in resp.text:
                     self.stats.not_read_back.append(marker)
 
+    def htmx(self, target: str, path: str) -> dict:
+        """The headers htmx sends for a request aimed at the element `target` of the page at `path`."""
+        return {"HX-Request": "true", "HX-Target": target, "HX-Current-URL": self.base + path,
+                "X-CSRFToken": self.csrf}
+
     def record_write(self, kind: str, obj: str, marker: str) -> Write:
         write = Write(kind, obj, marker, self.idx, time.time())
         with self.stats.lock:
@@ -292,8 +325,10 @@ class Client(threading.Thread):
 
     # -- learners
     def learner_actions(self):
-        return [(self.read_capstone, 12), (self.save_capstone, 20), (self.edit_item, 14),
-                (self.create_item_with_evidence, 8), (self.attach_design_document, 4), (self.read_other, 16)]
+        return [(self.read_capstone, 10), (self.save_capstone, 8), (self.type_capstone, 14),
+                (self.api_save_capstone, 5), (self.edit_item, 12), (self.create_item_with_evidence, 7),
+                (self.attach_design_document, 4), (self.read_other, 12), (self.reply, 5),
+                (self.read_notifications, 6), (self.poll_notifications, 8)]
 
     def capstone_path(self) -> str:
         return f"/capstones/{self.info['capstone']}"
@@ -315,11 +350,7 @@ class Client(threading.Thread):
         rows = list(self.docs)
         if new_key:
             rows.append({"title": doc_title, "url": f"/files/{new_key}", "description": marker})
-        data = {"csrf_token": self.csrf, "version": str(self.version[cid]), "action": "save",
-                "remediation_plan": f"Plan {marker}\n\n1. Reset exposed credentials.\n2. Segment the servers.",
-                "design_documents-title": [r["title"] for r in rows],
-                "design_documents-url": [r["url"] for r in rows],
-                "design_documents-description": [r["description"] for r in rows]}
+        data = {**self.phase_form(marker, rows), "action": "save"}
         if new_key:
             data["file_keys"] = [new_key]
         write = self.record_write("capstone", f"capstone:{cid}", marker)
@@ -330,8 +361,68 @@ class Client(threading.Thread):
             write.acked = True
             self.docs = rows
             self.read_back(self.page(resp.headers["Location"], "GET /capstones/<id>"), marker)  # follow the redirect
-        elif resp is not None and resp.status_code != 409:  # 409: an earlier save landed without its answer
+        else:
             self.odd("POST /capstones/<id>/phases/<phase>", resp)
+
+    def phase_form(self, marker: str, rows: list[dict]) -> dict:
+        """The fields of the design and remediation phase form as the browser sends them (form post or autosave)."""
+        cid = self.info["capstone"]
+        return {"csrf_token": self.csrf, "version": str(self.version[cid]),
+                "remediation_plan": f"Plan {marker}\n\n1. Reset exposed credentials.\n2. Segment the servers.",
+                "design_documents-title": [r["title"] for r in rows],
+                "design_documents-url": [r["url"] for r in rows],
+                "design_documents-description": [r["description"] for r in rows]}
+
+    def autosave_capstone(self) -> bool:
+        """What the phase form's autosave sends a moment after typing (htmx, the whole form): the status answers
+        with the capstone's new version out of band, which the next save carries."""
+        cid = self.info["capstone"]
+        marker = self.marker()
+        write = self.record_write("capstone_autosave", f"capstone:{cid}", marker)
+        path = f"{self.capstone_path()}/phases/design_remediation"
+        label = "POST /capstones/<id>/phases/<phase>/draft"
+        resp = self.req("POST", path + "/draft", label, data=self.phase_form(marker, self.docs),
+                        headers=self.htmx("phase-save-status", self.capstone_path() + "?phase=design_remediation"))
+        self.version[cid] = None
+        if resp is not None and resp.status_code == 200:
+            found = re.search(r'id="phase-version" name="version" value="(\d+)"', resp.text)
+            if found and 'data-saved="true"' in resp.text:
+                write.acked = True
+                self.version[cid] = int(found.group(1))
+                return True
+            self.odd(label + " (no new version)", resp)
+        else:
+            self.odd(label, resp)
+        return False
+
+    def type_capstone(self) -> None:
+        """A learner typing in the phase form: a few autosaves, then the form's own Save with the version the
+        last autosave left."""
+        cid = self.info["capstone"]
+        if self.version.get(cid) is None:
+            self.read_capstone()
+            if self.version.get(cid) is None:
+                return
+        for _ in range(self.rng.randint(2, 4)):
+            if not self.autosave_capstone():
+                return
+        self.save_capstone()
+
+    def api_save_capstone(self) -> None:
+        """A save through the API without `version` (last writer wins), as a script or another device does."""
+        cid = self.info["capstone"]
+        marker = self.marker()
+        write = self.record_write("capstone_api", f"capstone:{cid}", marker)
+        label = "PATCH /api/v1/capstones/<id>"
+        resp = self.req("PATCH", f"/api/v1/capstones/{cid}", label,
+                        json={"remediation_plan": f"Plan {marker} (from the API)\n\n1. Rotate the keys."},
+                        headers={"Authorization": f"Bearer {self.info['token']}", "Accept": "application/json"})
+        self.version[cid] = None          # the phase form in the browser is older now: it is read again first
+        if resp is not None and resp.status_code == 200:
+            write.acked = True
+            self.read_back(resp, marker)
+        else:
+            self.odd(label, resp)
 
     def attach_design_document(self) -> None:
         if len(self.docs) >= 40:            # the phase keeps at most 100 rows
@@ -381,9 +472,88 @@ class Client(threading.Thread):
                                        (f"/p/{self.info['handle']}", "GET /p/<handle>")])
         self.page(path, label)
 
+    # -- both: the review conversation and notifications
+    def reply(self) -> None:
+        """A reply under the shared review phase (htmx, as the thread's form sends it): it notifies the other side
+        in the same transaction."""
+        rid = self.info["thread"] if self.role == "learner" else self.rng.choice(self.info["threads"])
+        path = f"/mentorship/reviews/{rid}"
+        resp = self.page(path, "GET /mentorship/reviews/<id>")
+        if resp is None or resp.status_code != 200:
+            return
+        marker = self.marker()
+        write = self.record_write("reply", marker, marker)
+        label = "POST /mentorship/reviews/<id>/replies"
+        resp = self.req("POST", f"{path}/replies", label, headers=self.htmx(f"review-{rid}-replies", path),
+                        data={"csrf_token": self.csrf, "back": "review",
+                              "body": f"Reply {marker}: could you say more about the timeline?"})
+        if resp is not None and resp.status_code == 200:
+            write.acked = True
+            self.read_back(resp, marker)          # the thread swapped in shows the reply
+        else:
+            self.odd(label, resp)
+
+    def poll_notifications(self) -> None:
+        """The navigation's unread-count poll: 204 when the count it shows is still right, else the new count."""
+        resp = self.req("GET", "/notifications/count", "GET /notifications/count", params={"shown": self.shown},
+                        headers=self.htmx("notification-count", "/"))
+        if resp is not None and resp.status_code == 200:
+            found = re.search(r'name="shown" value="(\d+)"', resp.text)
+            if found:
+                self.shown = found.group(1)
+            else:
+                self.odd("GET /notifications/count (no count)", resp)
+        elif resp is not None and resp.status_code != 204:
+            self.odd("GET /notifications/count", resp)
+
+    def read_notifications(self) -> None:
+        """The notification list; then, often, "Mark read" on one entry (htmx) or "Mark all read" (a form post)."""
+        resp = self.page("/notifications", "GET /notifications")
+        if resp is None or resp.status_code != 200:
+            return
+        unread = [int(i) for i in re.findall(r'id="notification-(\d+)" class="notification card notification-unread"',
+                                             resp.text)]
+        if not unread or self.rng.random() < 0.3:
+            return
+        if self.rng.random() < 0.3:
+            mark = Mark(unread, self.idx, True)
+            with self.stats.lock:
+                self.stats.marks.append(mark)
+            resp = self.req("POST", "/notifications/read-all", "POST /notifications/read-all",
+                            data={"csrf_token": self.csrf})
+            if resp is not None and resp.status_code == 303:
+                mark.acked = True
+                self.check_read(self.page(resp.headers["Location"], "GET /notifications"), unread)
+            else:
+                self.odd("POST /notifications/read-all", resp)
+        else:
+            nid = self.rng.choice(unread)
+            mark = Mark([nid], self.idx, False)
+            with self.stats.lock:
+                self.stats.marks.append(mark)
+            label = "POST /notifications/<id>/read"
+            resp = self.req("POST", f"/notifications/{nid}/read", label,
+                            data={"csrf_token": self.csrf, "page": "1"},
+                            headers=self.htmx(f"notification-{nid}", "/notifications"))
+            if resp is not None and resp.status_code == 200:
+                mark.acked = True
+                self.check_read(resp, [nid])      # the entry swapped in reads "Read"
+                self.poll_notifications()         # the notifications-read event refreshes the count
+            else:
+                self.odd(label, resp)
+
+    def check_read(self, resp, ids: list[int]) -> None:
+        """Read-your-writes for marks: the page after an acknowledged mark shows none of them unread."""
+        if resp is not None and resp.status_code == 200:
+            with self.stats.lock:
+                self.stats.read_back += 1
+                self.stats.not_read_back.extend(f"notification {i} still unread" for i in ids if re.search(
+                    rf'id="notification-{i}" class="notification card notification-unread"', resp.text))
+
     # -- mentors
     def mentor_actions(self):
-        return [(self.read_queue, 10), (self.read_review, 10), (self.save_review, 25), (self.upload_audio, 3)]
+        return [(self.read_queue, 8), (self.read_review, 8), (self.save_review, 12), (self.type_review, 15),
+                (self.upload_audio, 3), (self.reply, 6), (self.read_notifications, 5), (self.poll_notifications, 6)]
 
     def read_queue(self) -> None:
         self.page("/mentorship/queue", "GET /mentorship/queue")
@@ -396,23 +566,59 @@ class Client(threading.Thread):
             self.version[rid] = int(found.group(1)) if found else None
         return resp
 
-    def save_review(self) -> None:
+    def review_form(self, rid: int, marker: str) -> dict:
+        return {"csrf_token": self.csrf, "version_id": str(self.version[rid]),
+                "written_feedback": f"Feedback {marker}: the containment call was right; tighten the timeline.",
+                "meeting_notes": "", "meeting_duration_minutes": "", "overall_score": ""}
+
+    def autosave_review(self, rid: int) -> bool:
+        """What the review form's autosave sends a moment after a change (htmx, the whole form, to the form's own
+        URL): the status answers with the review's new version out of band."""
+        marker = self.marker()
+        write = self.record_write("review_autosave", f"review:{rid}", marker)
+        path = f"/mentorship/reviews/{rid}"
+        label = "POST /mentorship/reviews/<id> (autosave)"
+        resp = self.req("POST", path, label, data=self.review_form(rid, marker),
+                        headers=self.htmx("review-save-status", path))
+        self.version[rid] = None
+        if resp is not None and resp.status_code == 200:
+            found = re.search(r'id="review-version" name="version_id" value="(\d+)"', resp.text)
+            if found and "Draft saved at" in resp.text:
+                write.acked = True
+                self.version[rid] = int(found.group(1))
+                return True
+            self.odd(label + " (no new version)", resp)
+        else:
+            self.odd(label, resp)
+        return False
+
+    def type_review(self) -> None:
+        """A mentor writing feedback: a few autosaves, then the form's own Save with the version they left."""
         rid = self.rng.choice(self.info["reviews"])
+        if self.version.get(rid) is None:
+            self.read_review(rid)
+            if self.version.get(rid) is None:
+                return
+        for _ in range(self.rng.randint(2, 4)):
+            if not self.autosave_review(rid):
+                return
+        self.save_review(rid)
+
+    def save_review(self, rid: int | None = None) -> None:
+        rid = rid or self.rng.choice(self.info["reviews"])
         if self.version.get(rid) is None:
             self.read_review(rid)
             if self.version.get(rid) is None:
                 return
         marker = self.marker()
         write = self.record_write("review", f"review:{rid}", marker)
-        data = {"csrf_token": self.csrf, "version_id": str(self.version[rid]),
-                "written_feedback": f"Feedback {marker}: the containment call was right; tighten the timeline.",
-                "meeting_notes": "", "meeting_duration_minutes": "", "overall_score": ""}
+        data = self.review_form(rid, marker)
         resp = self.req("POST", f"/mentorship/reviews/{rid}", "POST /mentorship/reviews/<id>", data=data)
         self.version[rid] = None
         if resp is not None and resp.status_code == 303:
             write.acked = True
             self.read_back(self.read_review(rid), marker)
-        elif resp is not None and resp.status_code != 409:
+        else:
             self.odd("POST /mentorship/reviews/<id>", resp)
 
     def upload_audio(self) -> None:
@@ -531,17 +737,42 @@ def verify(db_url: str, endpoint: str, stats: Stats) -> dict:
             text("SELECT title FROM portfolio_items WHERE title LIKE 'Evidence soak-%'"))}
         rows = {k: (item, cap, review) for k, item, cap, review in conn.execute(
             text("SELECT key, portfolio_item_id, capstone_id, review_id FROM stored_files"))}
+        replies = {m.group(0) for (body,) in conn.execute(text("SELECT body FROM review_replies"))
+                   for m in [MARKER_RE.search(body)] if m}
+        # Each reply notifies the other side of its thread (the learner and the mentor of a shared review phase;
+        # nobody else writes in the soak's threads) in its own transaction: per thread and person, as many
+        # review_reply notifications as replies by the other.
+        replied = {(r, a): n for r, a, n in conn.execute(
+            text("SELECT review_id, author_id, count(*) FROM review_replies GROUP BY review_id, author_id"))}
+        sides = {r: (learner, mentor) for r, learner, mentor in conn.execute(text(
+            "SELECT id, learner_id, mentor_id FROM mentorship_interactions WHERE id IN "
+            "(SELECT review_id FROM review_replies)"))}
+        told = {(r, u): n for r, u, n in conn.execute(text(
+            "SELECT subject_id, user_id, count(*) FROM notifications WHERE kind = 'review_reply' "
+            "AND subject_type = 'review' GROUP BY subject_id, user_id"))}
+        unread = {i for (i,) in conn.execute(text("SELECT id FROM notifications WHERE read_at IS NULL"))}
     engine.dispose()
-    overwrites = [w for w in stats.writes if w.kind != "item_create"]
+    overwrites = [w for w in stats.writes if w.kind not in ("item_create", "reply")]
     lost = lost_overwrites(overwrites, stored)
     lost += [w for w in stats.writes if w.kind == "item_create" and w.acked and f"Evidence {w.marker}" not in titles]
+    lost += [w for w in stats.writes if w.kind == "reply" and w.acked and w.marker not in replies]
+    notified = []                     # (thread, user, replies by the other side, notifications of them)
+    for rid, (learner, mentor) in sides.items():
+        for user, other in ((learner, mentor), (mentor, learner)):
+            expected = replied.get((rid, other), 0)
+            if told.get((rid, user), 0) != expected:
+                notified.append((rid, user, expected, told.get((rid, user), 0)))
+    unmarked = sorted({i for m in stats.marks if m.acked for i in m.ids} & unread)
     objects = bucket_keys(s3_client(endpoint))
     missing = [u for u in stats.uploads if u.key not in objects or u.key not in rows]
     orphans = sorted(objects - set(rows))
     acked_keys = {u.key for u in stats.uploads}
     without_object = sorted(set(rows) - objects)
     return {"lost": lost, "missing": missing, "orphans": orphans, "objects": len(objects), "rows": len(rows),
-            "without_object": without_object, "without_object_acked": [k for k in without_object if k in acked_keys]}
+            "without_object": without_object, "without_object_acked": [k for k in without_object if k in acked_keys],
+            "replies": sum(replied.values()), "reply_notifications": sum(
+                n for (rid, _), n in told.items() if rid in sides), "threads": len(sides),
+            "notified": notified, "unmarked": unmarked}
 
 
 def summarize_tracebacks(log: str) -> Counter:
@@ -744,6 +975,13 @@ def main() -> int:
         print(f"requests                          {len(reqs):>7}  ({len(reqs) / elapsed:.1f} req/s; successful: "
               f"p50 {percentile(ok_lat, 50) * 1000:.0f} ms, p99 {percentile(ok_lat, 99) * 1000:.0f} ms)")
         print("  by status                       " + ", ".join(f"{k}: {v}" for k, v in sorted(codes.items())))
+        by_label: dict[str, list[float]] = {}
+        for r in reqs:
+            if r.status is not None and r.status < 400:
+                by_label.setdefault(r.label, []).append(r.end - r.start)
+        slowest = sorted(by_label.items(), key=lambda kv: -percentile(kv[1], 50))[:5]
+        print("  slowest p50 (successful)        " + ", ".join(
+            f"{label} {percentile(times, 50) * 1000:.0f} ms ({len(times)})" for label, times in slowest))
         print(f"5xx during the PostgreSQL restart {len(five_in):>7}  (503: {len(in_503)}, other: "
               f"{len(five_in) - len(in_503)}; window {window[0] - start:.1f}-{window[1] - start:.1f} s)")
         print(f"503 during the restart            {len(in_503):>7}  (with the message, Retry-After and no traceback: "
@@ -756,13 +994,22 @@ def main() -> int:
         print(f"connection errors (other)         {len(conn_other):>7}" + (
             "  (" + ", ".join(f"{r.label} {r.error} at {r.end - start:.1f} s" for r in conn_other[:5]) + ")"
             if conn_other else ""))
-        print(f"acknowledged writes               {len(acked):>7}  (capstone drafts {kinds['capstone']}, review drafts "
-              f"{kinds['review']}, item edits {kinds['item_edit']}, items created {kinds['item_create']}; "
+        print(f"acknowledged writes               {len(acked):>7}  (capstone drafts {kinds['capstone']} saved, "
+              f"{kinds['capstone_autosave']} autosaved, {kinds['capstone_api']} through the API; review drafts "
+              f"{kinds['review']} saved, {kinds['review_autosave']} autosaved; item edits {kinds['item_edit']}, "
+              f"items created {kinds['item_create']}, replies {kinds['reply']}; "
               f"{len(stats.writes) - len(acked)} sent without an acknowledgement)")
         print(f"lost writes                       {len(checks['lost']):>7}" + (
             "  (" + ", ".join(w.marker for w in checks["lost"][:5]) + ")" if checks["lost"] else ""))
         print(f"not shown on the next page        {len(stats.not_read_back):>7}  (of {stats.read_back} acknowledged "
               "writes read back on the page the browser goes to next)")
+        marks = [m for m in stats.marks if m.acked]
+        print(f"reply notifications               {checks['reply_notifications']:>7}  (for {checks['replies']} replies "
+              f"in {checks['threads']} threads; threads where a side's count differs from the other's replies: "
+              f"{len(checks['notified'])})")
+        print(f"notifications marked read         {sum(len(m.ids) for m in marks):>7}  "
+              f"({sum(not m.everything for m in marks)} 'Mark read', {sum(m.everything for m in marks)} "
+              f"'Mark all read' acknowledged; still unread in the database: {len(checks['unmarked'])})")
         print(f"acknowledged uploads              {len(stats.uploads):>7}  ("
               + ", ".join(f"{k} {v}" for k, v in sorted(Counter(u.kind for u in stats.uploads).items())) + ")")
         print(f"missing uploads                   {len(checks['missing']):>7}")
@@ -788,6 +1035,10 @@ def main() -> int:
         problems = []
         if checks["lost"]:
             problems.append("lost writes")
+        if checks["notified"]:
+            problems.append("replies without their notification (or notifications without their reply)")
+        if checks["unmarked"]:
+            problems.append("notifications acknowledged as read still unread")
         if stats.not_read_back:
             problems.append("acknowledged writes not shown on the next page")
         if checks["missing"]:
