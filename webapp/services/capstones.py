@@ -267,7 +267,7 @@ def save_phase(cap: CapstoneProject, phase: str, data: dict[str, Any], actor: Us
                        + [f"the file {f.filename}" for f in attached])
         if complete:
             _mark_complete(cap, phase, actor)
-        unlinked = _release_unlinked(cap)
+        unlinked = _release_unlinked(cap) if attached or _links_changed(changed) else []
     except Exception:
         db.session.rollback()
         raise
@@ -360,7 +360,7 @@ def _save_fields(cap: CapstoneProject, data: dict[str, Any], actor: User,
         for phase in phases_changed:
             _log_draft(cap, actor, phase, [capstone_rules.FIELD_LABELS[n] for n in changed
                                            if rules.phase_of_field(n) == phase])
-        unlinked = _release_unlinked(cap)
+        unlinked = _release_unlinked(cap) if _links_changed(changed) else []
     _commit(cap)
     files_service.purge(unlinked)
     return cap
@@ -490,6 +490,12 @@ def _release_unlinked(cap: CapstoneProject) -> list[str]:
     # An upload a kept version of a phase links to (the version a mentor reviewed) stays: its history reads it.
     links |= phase_history.kept_links(cap.id)
     return files_service.release([r for r in files_of(cap) if not capstone_rules.links_to_file(links, r.key)])
+
+
+def _links_changed(changed: list[str]) -> bool:
+    """Whether a save that changed these fields can have dropped a link to a file: only a field that records
+    uploads can (a save that changes none leaves every attached file linked, as the last save that did left it)."""
+    return any(name in capstone_rules.FILE_TARGETS for name in changed)
 
 
 def files_of(cap: CapstoneProject) -> list[StoredFile]:
