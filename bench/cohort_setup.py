@@ -25,7 +25,8 @@ with approved public items) and catalogue slugs.
 `verify` reads the acknowledged writes the users logged (one JSON object a line: kind, object, marker, t) and
 checks in the database that each is there: for a field one user rewrites (a capstone phase field, a review's
 written feedback) the database must hold the last acknowledged marker or a later one of the same writer (a
-later write may have landed without its answer reaching the user); created things (a subtask's response, a
+later write may have landed without its answer reaching the user); a subtask's draft must be kept or its
+subtask submitted since (the submission supersedes the draft); created things (a subtask's response, a
 started attempt or capstone, a submitted review) must exist. Writes `{"acknowledged": n, "lost": [...],
 "by_kind": {...}}` and exits 1 when a write was lost.
 """
@@ -247,6 +248,14 @@ def verify(writes_path: str, out: str) -> int:
                 responses = db.session.scalar(select(MissionAttempt.responses).where(MissionAttempt.id == int(aid)))
                 if w["marker"] not in json.dumps(responses or {}):
                     lost.append({**w, "why": "response not stored"})
+            elif kind == "subtask_draft":
+                # Kept until the subtask is submitted, which supersedes it (the draft is then dropped).
+                _, aid, sid = obj.split(":")
+                row = db.session.execute(select(MissionAttempt.drafts, MissionAttempt.responses)
+                                         .where(MissionAttempt.id == int(aid))).one_or_none()
+                if row is None or (w["marker"] not in json.dumps(row.drafts or {})
+                                   and sid not in (row.responses or {})):
+                    lost.append({**w, "why": "draft neither kept nor superseded by the submission"})
             elif kind == "attempt_start":
                 if db.session.get(MissionAttempt, int(obj.split(":")[1])) is None:
                     lost.append({**w, "why": "no such attempt"})

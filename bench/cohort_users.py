@@ -20,7 +20,8 @@ Environment:
 User classes (their `weight` is a class attribute; the learner and mentor classes take accounts of the setup in
 turn, so use at least as many learners as AttemptLearner + CapstoneLearner users and as many mentors as Mentor
 users, else two users share an account and their writes collide):
-  AttemptLearner  logs in, plays its mastery attempt: reads /attempts/<id>, submits each subtask as the page's
+  AttemptLearner  logs in, plays its mastery attempt: reads /attempts/<id>, autosaves a subtask's draft now and
+                  then (the page read next shows it in the response box), submits each subtask as the page's
                   htmx form does (a decision per group, an answer per check, a response carrying a marker; the
                   page read next must have moved past that subtask, and show the marker once complete), reads
                   the mission and the catalogue, polls the notification count; starts a new attempt when it ends.
@@ -213,6 +214,7 @@ class LearnerUser(CohortUser):
 
 class AttemptLearner(LearnerUser):
     weight = 5
+    draft_every = 2             # one subtask in this many is autosaved (and the page reloaded) before it is sent
 
     def on_start(self) -> None:
         super().on_start()
@@ -244,19 +246,33 @@ class AttemptLearner(LearnerUser):
         action = re.search(r'action="(/attempts/(\d+)/subtasks/(\d+))"', form)
         if not action:
             return
-        marker = self.marker()
-        data: dict[str, object] = {"csrf_token": self.csrf,
-                                   "response": f"{marker}: I contain the host first, then collect the evidence "
-                                               "and tell the incident lead what I found and why."}
+        obj = f"attempt:{action.group(2)}:{action.group(3)}"
+        data: dict[str, object] = {"csrf_token": self.csrf}
         data.update(_first_values(form, "radio", r"(decision|check)-.+"))
         data.update(_first_values(form, "checkbox", r"check-.+"))
         for name in _first_values(form, "text", r"check-.+"):
             data[name] = "192.0.2.10"
+        if self.rng.randrange(self.draft_every) == 0:
+            # The form's autosave while the learner types; a reload shows the draft in the response box.
+            marker = self.marker()
+            data["response"] = f"{marker}: first thoughts, still typing"
+            resp = self.call("POST", action.group(1) + "/draft", "POST /attempts/<id>/subtasks/<sid>/draft",
+                             htmx="draft-status", data=data)
+            if resp is None:
+                return
+            log_write("subtask_draft", obj, marker)
+            page = self.attempt_page()
+            if page is not None and marker not in page.text:
+                self.stale("GET /attempts/<id>", marker)
+            data["csrf_token"] = self.csrf
+        marker = self.marker()
+        data["response"] = (f"{marker}: I contain the host first, then collect the evidence and tell the incident "
+                            "lead what I found and why.")
         resp = self.call("POST", action.group(1), "POST /attempts/<id>/subtasks/<sid>", htmx="attempt-subtask",
                          data=data)
         if resp is None:
             return
-        log_write("subtask", f"attempt:{action.group(2)}:{action.group(3)}", marker)
+        log_write("subtask", obj, marker)
         # The learner's page shows the responses only in the summary of a completed attempt; while it runs, the
         # submission shows as the next subtask (or the summary) in place of the form just submitted.
         page = self.attempt_page()
