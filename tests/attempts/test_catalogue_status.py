@@ -105,3 +105,25 @@ def test_the_list_costs_the_same_queries_for_few_and_many_attempts(client):
         resp = client.get("/missions?status=in_progress")
     assert len(re.findall(r'class="card-title"', text(resp))) == 24
     assert large.count == small.count, large.statements
+
+
+def test_viewers_share_one_list_each_with_their_own_standing_which_moves_with_their_attempts(app, catalogue):
+    """The list is made once for every viewer; each viewer's badges are placed into it per viewer, and a change
+    to one learner's attempts shows on their list at once and on no one else's."""
+    ada, bob = make_user("learner"), make_user("learner")
+    attempt(ada, catalogue["Alpha"], "in_progress")
+    attempt(bob, catalogue["Delta"], "completed", 70)
+    ada_client, bob_client, visitor = app.test_client(), app.test_client(), app.test_client()
+    log_in(ada_client, ada)
+    log_in(bob_client, bob)
+    for _ in range(2):                     # made, then served from the cache
+        ada_page, bob_page = text(ada_client.get("/missions")), text(bob_client.get("/missions"))
+        assert "In progress" in card(ada_page, "Alpha") and "Completed" not in card(ada_page, "Delta")
+        assert "Completed · best 70/100" in card(bob_page, "Delta") and "In progress" not in card(bob_page, "Alpha")
+    attempt(ada, catalogue["Bravo"], "completed", 91)
+    assert "Completed · best 91/100" in card(text(ada_client.get("/missions")), "Bravo")
+    assert "Completed" not in card(text(bob_client.get("/missions")), "Bravo")
+    page = text(visitor.get("/missions"))
+    assert "In progress" not in page and "Completed ·" not in page
+    for page in (page, text(ada_client.get("/missions"))):
+        assert "<!--standing:" not in page       # every slot is filled or removed

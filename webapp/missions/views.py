@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, get_template_attribute, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -39,14 +40,24 @@ def index():
     own = not visitor and caching.knows_learner(current_user.id)
 
     def list_html(form):
-        missions = db.session.scalars(queries.catalogue(
-            **{k: filters.get(k) for k in ("track", "tier", "q")}, include_unpublished=unpublished)).all()
+        def catalogue(slots: bool, standings: dict):
+            missions = db.session.scalars(queries.catalogue(
+                **{k: filters.get(k) for k in ("track", "tier", "q")}, include_unpublished=unpublished)).all()
+            rows = [(m, standings.get(m.id, queries.NOT_STARTED)) for m in missions]
+            if filters.get("status"):
+                rows = [(m, st) for m, st in rows if st.status == filters["status"]]
+            return render_template("missions/_list.html", form=form, rows=rows, slots=slots,
+                                   filtered=any(filters.values()) if filters else False)
+
         standings = queries.viewer_standings(db.session, current_user.id) if own else {}
-        rows = [(m, standings.get(m.id, queries.NOT_STARTED)) for m in missions]
-        if filters.get("status"):
-            rows = [(m, st) for m, st in rows if st.status == filters["status"]]
-        return render_template("missions/_list.html", form=form, rows=rows, visitor=visitor,
-                               filtered=any(filters.values()) if filters else False)
+        if filters.get("status") or filters.get("q") or form.errors:
+            return catalogue(False, standings)      # which missions are listed depends on more than the catalogue
+        # The list itself is the same for every viewer: made once per catalogue revision, with a slot for the
+        # viewer's standing at each mission, filled here (a viewer's own page is made again after each change of
+        # their data, and this keeps that to one query and a few replacements).
+        shared = caching.fragment("catalogue", ("missions-list-shared", filters.get("track"), filters.get("tier"),
+                                                unpublished), lambda: catalogue(True, {}))
+        return with_standings(shared, standings)
 
     def page_html(form):
         return render_template("missions/_index_body.html", form=form, visitor=visitor,
@@ -74,6 +85,14 @@ def index():
 
 
 FILTERS = ("track", "tier", "q", "status")
+_SLOT = re.compile(r"<!--standing:(\d+)-->")
+
+
+def with_standings(shared: str, standings: dict) -> Markup:
+    """The shared catalogue list with each slot replaced by the viewer's standing badge (none when not started)."""
+    badge = get_template_attribute("missions/_standing.html", "standing_badge")
+    return Markup(_SLOT.sub(lambda found: str(badge(standings[int(found.group(1))]))  # nosec B704
+                            if int(found.group(1)) in standings else "", shared))
 
 
 class MissionPage(NamedTuple):

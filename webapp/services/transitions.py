@@ -75,8 +75,14 @@ def check_version(obj: Any, expected_version: int | None, stale: type[Stale] = S
 def commit(obj: Any, stale: type[Stale] = Stale) -> None:
     """Commit the request's transaction. When the versioned UPDATE of `obj` matched no row (a concurrent request
     saved it first), the transaction is rolled back, `obj` re-read as the winner left it, and `stale` raised
-    (NotFound when it was deleted meanwhile); any other failure is rolled back and re-raised."""
+    (NotFound when it was deleted meanwhile); any other failure is rolled back and re-raised.
+
+    After the commit, `obj` and the other rows this request read keep the columns they had as written or read
+    (`obj`'s new version among them), so the answer that shows them does not read them back (a new transaction
+    and a query each); what the database set itself is read when asked for, as after any commit."""
     try:
+        db.session.flush()
+        known = [(other, _loaded_columns(other)) for other in list(db.session.identity_map.values())]
         db.session.commit()
     except StaleDataError:
         if _lost(obj) == GONE:
@@ -85,6 +91,15 @@ def commit(obj: Any, stale: type[Stale] = Stale) -> None:
     except Exception:
         db.session.rollback()
         raise
+    for other, columns in known:
+        for key, value in columns.items():
+            set_committed_value(other, key, value)
+
+
+def _loaded_columns(obj: Any) -> dict[str, Any]:
+    """{attribute: value} of `obj`'s column attributes that are loaded (flushed, so as the database has them)."""
+    state = sa_inspect(obj)
+    return {attr.key: state.dict[attr.key] for attr in state.mapper.column_attrs if attr.key in state.dict}
 
 
 def compare_and_set(obj: Any, values: dict[str, Any], *, when: Iterable = (),
