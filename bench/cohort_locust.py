@@ -62,15 +62,20 @@ class Outcomes:
     def on_request(self, request_type, name, response_time, response_length, response=None, exception=None,
                    **_kwargs):
         if exception is not None:
-            self.failures[f"{request_type} {name}: {str(exception)[:160]}"] += 1
+            self.failures[f"{label(request_type, name)}: {str(exception)[:160]}"] += 1
         timing = response.headers.get("Server-Timing", "") if response is not None and hasattr(response, "headers") \
             else ""
         if 'cache;desc="hit"' in timing:
-            self.cache[f"{request_type} {name}"]["hit"] += 1
+            self.cache[label(request_type, name)]["hit"] += 1
         elif 'cache;desc="miss"' in timing:
-            self.cache[f"{request_type} {name}"]["miss"] += 1
+            self.cache[label(request_type, name)]["miss"] += 1
         else:
-            self.cache[f"{request_type} {name}"]["none"] += 1
+            self.cache[label(request_type, name)]["none"] += 1
+
+
+def label(method: str, name: str) -> str:
+    """A request's name as printed: the users name theirs "GET /capstones/<id>"; the method is added otherwise."""
+    return name if name.startswith(method + " ") else f"{method} {name}"
 
 
 def entry_figures(entry, seconds: float) -> dict:
@@ -114,7 +119,7 @@ def main() -> int:
     gevent.sleep(args.seconds)
     # Figures at the end of the measured window, before users stop (stopping interrupts requests in flight).
     measured = time.time() - started
-    per_name = {f"{entry.method} {entry.name}": entry_figures(entry, measured)
+    per_name = {label(entry.method, entry.name): entry_figures(entry, measured)
                 for entry in env.stats.entries.values()}
     total = entry_figures(env.stats.total, measured)
     cache = {name: dict(counts) for name, counts in outcomes.cache.items()}
@@ -124,7 +129,7 @@ def main() -> int:
     Path(args.out).write_text(json.dumps({
         "seconds": measured, "users": args.users, "classes": users, "total": total, "per_name": per_name,
         "cache": cache, "failures_whole_run": dict(outcomes.failures),
-        "errors_measured": {f"{e.method} {e.name}: {e.error}"[:200]: e.occurrences
+        "errors_measured": {f"{label(e.method, e.name)}: {e.error}"[:200]: e.occurrences
                             for e in env.stats.errors.values()},
     }, indent=1))
     return 0

@@ -98,7 +98,7 @@ def setup(learners: int, mentors: int, reviews_per_mentor: int, spares: int, out
     from webapp.extensions import db
     from webapp.models import Mission, PortfolioItem, User
     from webapp.models.base import utcnow
-    from webapp.services import accounts, attempts, capstones, reviews
+    from webapp.services import accounts, attempts, capstones, reviews, tokens
     from webapp.services.demo import _phase_values, play_attempt
 
     if learners < 1 or mentors < 1:
@@ -158,7 +158,9 @@ def setup(learners: int, mentors: int, reviews_per_mentor: int, spares: int, out
                                  reviewed_at=when + timedelta(hours=1), review_note="Clear and reproducible.")
             db.session.add(item)
             db.session.commit()
+            _, secret = tokens.create_token(learner, "cohort")     # for a learner whose tools use the API
             result["learners"].append({
+                "token": secret,
                 "email": learner.email, "handle": learner.handle, "attempt": attempt.id,
                 "attempt_mission": attempt_mission.slug, "capstone": cap.id, "capstone_mission": work_mission.slug,
                 "spare_missions": [m.slug for m in spare_missions], "submitted_capstones": submitted, "item": item.id})

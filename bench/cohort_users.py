@@ -18,7 +18,7 @@ Environment:
   COHORT_THINK     think time in seconds: wait_time = between(0, THINK) (default 0: as fast as possible)
 
 User classes (their `weight` is a class attribute; the learner and mentor classes take accounts of the setup in
-turn, so use at least as many learners as AttemptLearner + CapstoneLearner users and as many mentors as Mentor
+turn, so use at least as many learners as AttemptLearner + CapstoneLearner + ApiLearner users and as many mentors as Mentor
 users, else two users share an account and their writes collide):
   AttemptLearner  logs in, plays its mastery attempt: reads /attempts/<id>, autosaves a subtask's draft now and
                   then (the page read next shows it in the response box), submits each subtask as the page's
@@ -30,9 +30,11 @@ users, else two users share an account and their writes collide):
                   when the capstone is submitted it starts a fresh one at a spare mission (the last phase is
                   completed only while a spare is left, so there is always a draft to autosave); polls
                   notifications.
-                  (The API is bearer-token only, never the session cookie, so it reads no /api/v1 pages.)
   Mentor          reads the queue, opens a draft review's workspace, autosaves the written feedback (htmx) a few
                   times, now and then submits the review (approve, a score) and moves to its next draft.
+  ApiLearner      a learner's own tool on the API (bearer token from the setup): reads /api/v1/missions, a mission
+                  and the capstone, and saves a draft of the remediation plan with PATCH without `version` (last
+                  writer wins), then reads the capstone back.
   Visitor         anonymous: /p/<handle> of random public handles, /missions and /missions/<slug>.
 
 Every write carries a unique marker; the user's next request reads the page that shows it (on the other host,
@@ -406,6 +408,48 @@ class CapstoneLearner(LearnerUser):
     def notifications(self) -> None:
         if self.ensure_login():
             self.poll_count()
+
+
+# ---------------------------------------------------------------- a learner's tools on the API
+
+class ApiLearner(LearnerUser):
+    """A learner whose own tool (a script, an editor plugin) works through the API with their bearer token: reads
+    the catalogue, a mission and their capstone, and saves a draft of the remediation plan without `version`
+    (last writer wins), then reads the capstone back (on the other host)."""
+
+    weight = 2
+    field = "remediation_plan"
+
+    def on_start(self) -> None:
+        CohortUser.on_start(self)
+        self.account = ACCOUNTS["learners"][next(_learner_turn) % len(ACCOUNTS["learners"])]
+        self.client.headers["Authorization"] = f"Bearer {self.account['token']}"
+        self.capstone = self.account["capstone"]
+        self.slug = self.account["capstone_mission"]
+        self.logged_in = True
+
+    @task(4)
+    def save(self) -> None:
+        marker = self.marker()
+        resp = self.call("PATCH", f"/api/v1/capstones/{self.capstone}", "PATCH /api/v1/capstones/<id>",
+                         json={self.field: f"{marker}\n\n1. Rotate the exposed keys.\n2. Segment the servers."})
+        if resp is None:
+            return
+        log_write("capstone_draft", f"capstone:{self.capstone}:{self.field}", marker)
+        self.read_back(self.call("GET", f"/api/v1/capstones/{self.capstone}", "GET /api/v1/capstones/<id>"),
+                       "GET /api/v1/capstones/<id>", marker)
+
+    @task(2)
+    def capstone(self) -> None:
+        self.call("GET", f"/api/v1/capstones/{self.capstone}", "GET /api/v1/capstones/<id>")
+
+    @task(2)
+    def mission(self) -> None:
+        self.call("GET", f"/api/v1/missions/{self.slug}", "GET /api/v1/missions/<slug>")
+
+    @task(1)
+    def catalogue(self) -> None:
+        self.call("GET", "/api/v1/missions", "GET /api/v1/missions")
 
 
 # ---------------------------------------------------------------- mentors

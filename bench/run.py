@@ -104,10 +104,10 @@ class Postgres:
 
 
 class Gunicorn:
-    def __init__(self, app: str, env: dict, worker_class: str, cwd: Path):
+    def __init__(self, app: str, env: dict, worker_class: str, cwd: Path, extra: tuple[str, ...] = ()):
         self.port = free_port()
         cmd = [str(VENV_BIN / "gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{self.port}", "--timeout", "60",
-               "--worker-class", worker_class]
+               "--worker-class", worker_class, *extra]
         if worker_class == "gthread":
             cmd += ["--threads", str(THREADS)]
         # No access log for either server (the app's gunicorn.conf.py writes one by default; the floor has none).
