@@ -84,6 +84,46 @@ def test_a_review_makes_the_learner_and_the_queue_stale(world):
     assert changed(before) == {caching.learner_area(world["learner"].id), "reviews"}
 
 
+def test_a_mentors_draft_autosave_leaves_the_queue_but_its_submission_does_not(world):
+    review = factories.make_review(world["mentor"], world["cap"], status="draft")
+    before = snapshot()
+    review.written_feedback = "Contain first; then say who decided what."
+    review.overall_score = 80
+    db.session.commit()
+    assert changed(before) == {caching.learner_area(world["learner"].id)}
+    before = snapshot()
+    review.total_phases = 2                 # the queue shows a draft's phases
+    db.session.commit()
+    assert changed(before) == {caching.learner_area(world["learner"].id), "reviews"}
+    before = snapshot()
+    review.status, review.submitted_at = "submitted", utcnow()
+    db.session.commit()
+    assert changed(before) == {caching.learner_area(world["learner"].id), "reviews"}
+    before = snapshot()
+    review.next_steps_done = [0]            # a submitted review's next steps show among the overdue ones
+    db.session.commit()
+    assert changed(before) == {caching.learner_area(world["learner"].id), "reviews"}
+
+
+def test_an_attempt_played_for_practice_leaves_the_queue_and_a_review_request_does_not(world):
+    before = snapshot()
+    attempt = factories.make_completed_attempt(world["other"], world["cap"].mission, status="in_progress")
+    assert changed(before) == {caching.learner_area(world["other"].id)}
+    before = snapshot()
+    assert attempt.review_requested_at is None      # a request reads the row before it changes it
+    attempt.status, attempt.score, attempt.completed_at = "completed", 90, utcnow()
+    db.session.commit()
+    assert changed(before) == {caching.learner_area(world["other"].id)}
+    before = snapshot()
+    attempt.review_requested_at = utcnow()
+    db.session.commit()
+    assert changed(before) == {caching.learner_area(world["other"].id), "reviews"}
+    before = snapshot()
+    attempt.review_requested_at = None          # taken back: it leaves the queue
+    db.session.commit()
+    assert changed(before) == {caching.learner_area(world["other"].id), "reviews"}
+
+
 def test_a_mentor_assignment_makes_people_the_learner_and_the_queue_stale(world):
     before = snapshot()
     factories.assign(world["mentor"], world["other"])

@@ -38,6 +38,21 @@ class Change:
         state = inspect(self.obj)
         return not {attr.key for attr in state.attrs if attr.history.has_changes()} - columns
 
+    def ever_set(self, column: str) -> bool:
+        """Whether `column` of this row may hold a value before or after this change (not None on either side;
+        a value changed without its old one loaded counts as set before)."""
+        state = inspect(self.obj)
+        if self.is_new:
+            return state.dict.get(column) is not None
+        if column not in state.dict:
+            return True                 # not loaded (nothing is read during a flush): it may be set
+        if state.dict[column] is not None:
+            return True
+        history = state.attrs[column].history
+        if self.is_new or not history.has_changes():
+            return False
+        return not history.deleted or any(v is not None for v in history.deleted)
+
     def unless_only(self, columns: frozenset[str], *areas: str) -> set[str]:
         """`areas`, unless this change sets nothing but `columns` (columns those areas' pages do not show)."""
         return set() if self.only(columns) else set(areas)

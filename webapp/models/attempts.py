@@ -69,5 +69,8 @@ class MissionAttempt(db.Model):
 
     def cache_areas(self, change: Change) -> set[str]:
         """Cached pages showing this row (webapp/caching/areas.py): the learner's, and the queue's unless only
-        progress changed."""
+        progress changed or the attempt never went to review (the queue lists only attempts whose review was
+        requested: starting, playing and finishing one for practice leave it as it is)."""
+        if not change.ever_set("review_requested_at"):
+            return change.learners("learner_id")
         return change.learners("learner_id") | change.unless_only(self.REVIEW_QUIET_COLUMNS, "reviews")

@@ -100,9 +100,18 @@ class MentorshipInteraction(db.Model):
         """The rubric this review phase is scored against: kept at submission, the mission's current one before."""
         return review_rules.rubric_of(self.status, self.rubric, lambda: self.mission.rubric)
 
+    # What a mentor writes in a draft phase: the queue shows a draft's phase and status, never these.
+    DRAFT_CONTENT_COLUMNS = frozenset({
+        "written_feedback", "rubric_scores", "rubric_comments", "subtask_scores", "overall_score",
+        "is_scoring_meeting", "meeting_notes", "meeting_duration_minutes", "recommended_next_steps",
+        "recommended_recipes", "audio_transcript", "video_transcript", "decision", "reopen_phases", "version_id",
+        "updated_at"})
+
     def cache_areas(self, change: Change) -> set[str]:
-        """Cached pages showing this row (webapp/caching/areas.py): the queue's and the learner's."""
-        return {"reviews"} | change.learners("learner_id")
+        """Cached pages showing this row (webapp/caching/areas.py): the learner's, and the queue's unless only a
+        draft's content changed (a mentor's autosave)."""
+        quiet = self.status == "draft" and change.only(self.DRAFT_CONTENT_COLUMNS)
+        return change.learners("learner_id") | (set() if quiet else {"reviews"})
 
 
 class ReviewReply(db.Model):
