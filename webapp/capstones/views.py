@@ -104,7 +104,7 @@ def detail(capstone_id: int):
     fragment = htmx.wants("capstone-phase-form")
 
     def make():
-        cap = _load(capstone_id)
+        cap = service.get_workspace(current_user, capstone_id, with_attempt=not fragment)     # 404 or 403
         ctx = _context(cap, _shown_phase(cap, requested))
         return render_template("capstones/_phase_form.html", **ctx) if fragment else _workspace(ctx)
 

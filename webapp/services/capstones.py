@@ -70,15 +70,16 @@ MISSION_COLUMNS = (Mission.id, Mission.slug, Mission.title, Mission.track, Missi
                    Mission.capstone_brief)
 
 
-def get_workspace(user: User, capstone_id: int) -> CapstoneProject:
+def get_workspace(user: User, capstone_id: int, *, with_attempt: bool = False) -> CapstoneProject:
     """get_for() with the mission's page columns and the learner loaded in the same query (the workspace page
-    and the API's capstone detail)."""
+    and the API's capstone detail), and with `with_attempt` the attempt it builds on (the page shows its work;
+    a save or the API does not need its copy of the mission, the largest document it holds)."""
     from sqlalchemy.orm import joinedload
 
-    cap = db.session.scalar(select(CapstoneProject).options(
-        joinedload(CapstoneProject.mission).load_only(*MISSION_COLUMNS), joinedload(CapstoneProject.learner),
-        joinedload(CapstoneProject.attempt))
-        .where(CapstoneProject.id == capstone_id))
+    options = [joinedload(CapstoneProject.mission).load_only(*MISSION_COLUMNS), joinedload(CapstoneProject.learner)]
+    if with_attempt:
+        options.append(joinedload(CapstoneProject.attempt))
+    cap = db.session.scalar(select(CapstoneProject).options(*options).where(CapstoneProject.id == capstone_id))
     if cap is None:
         raise NotFound("That capstone does not exist.")
     policies.require(can_read(actor_for(user), cap), "You do not have access to this capstone.")
