@@ -424,11 +424,6 @@ def main() -> int:
     finally:
         for server in servers:
             server.stop()
-        if bench._app is not None:
-            from webapp.extensions import db
-            with bench._app.app_context():
-                db.session.remove()
-                db.engine.dispose()
         if moto is not None:
             moto.stop()
         pg.stop()

@@ -161,6 +161,7 @@ class Upload:
     client: int
     kind: str
     sent: float
+    replaces_on: str = ""   # a recording replaces the one before it on the same review ("review:<id>")
 
 
 @dataclass
@@ -632,7 +633,8 @@ class Client(threading.Thread):
             found = re.search(r"/files/(files/audio/[A-Za-z0-9_/-]+)", resp.text)
             if found:
                 with self.stats.lock:
-                    self.stats.uploads.append(Upload(found.group(1), self.idx, "audio", time.time()))
+                    self.stats.uploads.append(Upload(found.group(1), self.idx, "audio", time.time(),
+                                                     f"review:{rid}"))
             else:
                 self.odd("POST /mentorship/reviews/<id>/media (no key)", resp)
         else:
@@ -764,11 +766,19 @@ def verify(db_url: str, endpoint: str, stats: Stats) -> dict:
                 notified.append((rid, user, expected, told.get((rid, user), 0)))
     unmarked = sorted({i for m in stats.marks if m.acked for i in m.ids} & unread)
     objects = bucket_keys(s3_client(endpoint))
-    missing = [u for u in stats.uploads if u.key not in objects or u.key not in rows]
+    # A review keeps one recording of a kind: a newer acknowledged upload on the same review deletes the one before
+    # it (once saved), so only the newest of each must still be there (and the older ones must not: orphans).
+    newest: dict[str, Upload] = {}
+    for upload in sorted(stats.uploads, key=lambda u: u.sent):
+        if upload.replaces_on:
+            newest[upload.replaces_on] = upload
+    replaced = [u for u in stats.uploads if u.replaces_on and newest[u.replaces_on] is not u]
+    missing = [u for u in stats.uploads if u not in replaced and (u.key not in objects or u.key not in rows)]
+    still_there = [u for u in replaced if u.key in objects or u.key in rows]
     orphans = sorted(objects - set(rows))
     acked_keys = {u.key for u in stats.uploads}
     without_object = sorted(set(rows) - objects)
-    return {"lost": lost, "missing": missing, "orphans": orphans, "objects": len(objects), "rows": len(rows),
+    return {"lost": lost, "missing": missing, "replaced": replaced, "still_there": still_there, "orphans": orphans, "objects": len(objects), "rows": len(rows),
             "without_object": without_object, "without_object_acked": [k for k in without_object if k in acked_keys],
             "replies": sum(replied.values()), "reply_notifications": sum(
                 n for (rid, _), n in told.items() if rid in sides), "threads": len(sides),
@@ -1012,7 +1022,10 @@ def main() -> int:
               f"'Mark all read' acknowledged; still unread in the database: {len(checks['unmarked'])})")
         print(f"acknowledged uploads              {len(stats.uploads):>7}  ("
               + ", ".join(f"{k} {v}" for k, v in sorted(Counter(u.kind for u in stats.uploads).items())) + ")")
-        print(f"missing uploads                   {len(checks['missing']):>7}")
+        print(f"missing uploads                   {len(checks['missing']):>7}  (recordings replaced by a newer one on "
+              f"the same review: {len(checks['replaced'])}, of which still stored: {len(checks['still_there'])})")
+        for upload in checks["missing"][:10]:
+            print(f"  missing: {upload.kind} {upload.key} (client {upload.client}, acknowledged at {upload.sent - start:.1f} s)")
         print(f"orphan objects                    {len(checks['orphans']):>7}  (bucket {checks['objects']} objects, "
               f"stored_files {checks['rows']} rows; rows without an object: {len(checks['without_object'])}, "
               f"acknowledged: {len(checks['without_object_acked'])})")
@@ -1043,6 +1056,8 @@ def main() -> int:
             problems.append("acknowledged writes not shown on the next page")
         if checks["missing"]:
             problems.append("missing uploads")
+        if checks["still_there"]:
+            problems.append("replaced recordings still stored")
         if checks["orphans"]:
             problems.append("orphan objects")
         if checks["without_object_acked"]:
