@@ -15,9 +15,10 @@ temporary folder are removed at the end, also on failure.
 2. Serves the app with gunicorn (2 sync workers, production settings, S3 storage, CACHE_SERVER_TIMING on) and
    bench/floor_app.py (bare Flask, one query, one template) beside it with the same settings.
 3. Load phases, each run by bench/cohort_locust.py (Locust as a library): the floor, the mix on one host, the
-   floor again; then the mix against two app servers (separate processes, separate caches, one database, one
-   S3), each user taking the hosts in turn. The mix is bench/cohort_users.py: learners playing attempts,
-   learners drafting capstones (autosave), mentors reviewing (autosave, submit), visitors on public pages.
+   floor again; then the mix against two app servers of one worker each (the same workers in all; separate
+   processes, separate caches, one database, one S3), each user taking the hosts in turn. The mix is
+   bench/cohort_users.py: learners playing attempts, learners drafting capstones (autosave), a learner's tool on
+   the API, mentors reviewing (autosave, submit), visitors on public pages.
    While the mix runs, a thread samples pg_stat_activity and pg_locks every 0.5 s; the server log's lock waits
    are counted per relation.
 4. Cold pages: every server writes its access log with each request's time in the server and its cache outcome
@@ -286,15 +287,14 @@ def main() -> int:
         locust_env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root"),
                       "COHORT_ACCOUNTS": str(accounts), "COHORT_WRITES": str(writes),
                       "COHORT_STATS": str(work / "users-stats.json")}
-        logs = {name: AccessLog(work / f"{name}.log") for name in ("app-a", "app-b", "floor")}
-        app_a = Gunicorn("wsgi:app", env, "sync", bench.SRC, logs["app-a"].options())
-        app_b = Gunicorn("wsgi:app", env, "sync", bench.SRC, logs["app-b"].options())
+        logs = {name: AccessLog(work / f"{name}.log") for name in ("app", "app-a", "app-b", "floor")}
+        app = Gunicorn("wsgi:app", env, "sync", bench.SRC, logs["app"].options())
         floor = Gunicorn("floor_app:app", {**env, "PYTHONPATH": str(BENCH)}, "sync", BENCH, logs["floor"].options())
-        servers += [app_a, app_b, floor]
+        servers += [app, floor]
         for server in servers:
             server.__enter__()
-        print(f"servers: app {app_a.base} and {app_b.base} (gunicorn {bench.WORKERS} sync workers each), "
-              f"floor {floor.base}; S3 (moto) {moto.url}; PostgreSQL 127.0.0.1:{pg.port}", flush=True)
+        print(f"servers: app {app.base}, floor {floor.base} (gunicorn {bench.WORKERS} sync workers each); "
+              f"S3 (moto) {moto.url}; PostgreSQL 127.0.0.1:{pg.port}", flush=True)
 
         def phase(name: str, seconds: int, log: str, floor_url=None, hosts=None) -> tuple[dict, dict]:
             """Locust's figures for the phase, and the server times of the requests in its measured window (the
@@ -314,7 +314,7 @@ def main() -> int:
         floor_1, floor_seen_1 = phase("floor-1", args.floor_seconds, "floor", floor_url=floor.base)
         sampler = LockSampler(url)
         sampler.start()
-        mix, mix_seen = phase("mix-one-host", args.seconds, "app-a", hosts=[app_a.base])
+        mix, mix_seen = phase("mix-one-host", args.seconds, "app", hosts=[app.base])
         locks_one = sampler.stop()
         floor_2, floor_seen_2 = phase("floor-2", args.floor_seconds, "floor", floor_url=floor.base)
         log_one = (pg.dir / "log").read_text(errors="replace")[log_before:]
@@ -322,6 +322,17 @@ def main() -> int:
         floor_p95 = statistics.fmean([floor_1["total"]["p95"], floor_2["total"]["p95"]])
         floor_ms = median_ms(floor_seen_1.get("floor /", []) + floor_seen_2.get("floor /", []))
 
+        # Two app servers, each with half the workers: on one machine a second server adds processes, not CPU, so
+        # the same total of workers (and of in-process caches) is split across two servers that share nothing but
+        # the database and S3, as two hosts of half the size would.
+        app.stop()
+        half = ("--workers", str(max(1, bench.WORKERS // 2)))
+        app_a = Gunicorn("wsgi:app", env, "sync", bench.SRC, logs["app-a"].options() + half)
+        app_b = Gunicorn("wsgi:app", env, "sync", bench.SRC, logs["app-b"].options() + half)
+        servers += [app_a, app_b]
+        for server in (app_a, app_b):
+            server.__enter__()
+        print(f"servers: app {app_a.base} and {app_b.base} ({half[1]} sync worker(s) each)", flush=True)
         log_before = (pg.dir / "log").stat().st_size
         sampler = LockSampler(url)
         sampler.start()
@@ -343,7 +354,7 @@ def main() -> int:
               f"and {args.mentors} mentors; Locust {LOCUST_VERSION}, think time 0-{args.think:g} s; "
               f"gunicorn {bench.WORKERS} sync workers a host; S3 (moto)")
         print_mix("one host", mix, floor_rps, floor_p95)
-        print_mix("two hosts (each user takes them in turn)", two, floor_rps, floor_p95)
+        print_mix(f"two hosts of {half[1]} worker(s) each (each user takes them in turn)", two, floor_rps, floor_p95)
         for name, locks, log in (("one host", locks_one, log_one), ("two hosts", locks_two, log_two)):
             waits = lock_waits_in_log(log)
             print(f"\nPostgreSQL during the mix, {name}: {locks['mean_active']:.1f} active sessions on average; "
