@@ -285,8 +285,7 @@ def main() -> int:
 
         writes = work / "writes.jsonl"
         locust_env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root"),
-                      "COHORT_ACCOUNTS": str(accounts), "COHORT_WRITES": str(writes),
-                      "COHORT_STATS": str(work / "users-stats.json")}
+                      "COHORT_ACCOUNTS": str(accounts), "COHORT_WRITES": str(writes)}
         logs = {name: AccessLog(work / f"{name}.log") for name in ("app", "app-a", "app-b", "floor")}
         app = Gunicorn("wsgi:app", env, "sync", bench.SRC, logs["app"].options())
         floor = Gunicorn("floor_app:app", {**env, "PYTHONPATH": str(BENCH)}, "sync", BENCH, logs["floor"].options())

@@ -202,14 +202,26 @@ def _first_values(form_html: str, kind: str, pattern: str) -> dict[str, str]:
     return out
 
 
+def next_learner() -> dict:
+    """The next learner account of the setup, in turn."""
+    return ACCOUNTS["learners"][next(_learner_turn) % len(ACCOUNTS["learners"])]
+
+
 class LearnerUser(CohortUser):
+    """A learner in the browser: logged in with the form, polling the navigation's notification count."""
+
     abstract = True
 
     def on_start(self) -> None:
         super().on_start()
-        self.account = ACCOUNTS["learners"][next(_learner_turn) % len(ACCOUNTS["learners"])]
+        self.account = next_learner()
         self.logged_in = False
         self.ensure_login()
+
+    @task(3)
+    def notifications(self) -> None:
+        if self.ensure_login():
+            self.poll_count()
 
 
 # ---------------------------------------------------------------- attempts
@@ -300,10 +312,6 @@ class AttemptLearner(LearnerUser):
         if self.ensure_login():
             self.call("GET", "/missions", "GET /missions")
 
-    @task(3)
-    def notifications(self) -> None:
-        if self.ensure_login():
-            self.poll_count()
 
 
 # ---------------------------------------------------------------- capstones
@@ -404,15 +412,11 @@ class CapstoneLearner(LearnerUser):
         if self.ensure_login():
             self.call("GET", "/capstones", "GET /capstones")
 
-    @task(3)
-    def notifications(self) -> None:
-        if self.ensure_login():
-            self.poll_count()
 
 
 # ---------------------------------------------------------------- a learner's tools on the API
 
-class ApiLearner(LearnerUser):
+class ApiLearner(CohortUser):
     """A learner whose own tool (a script, an editor plugin) works through the API with their bearer token: reads
     the catalogue, a mission and their capstone, and saves a draft of the remediation plan without `version`
     (last writer wins), then reads the capstone back (on the other host)."""
@@ -421,8 +425,8 @@ class ApiLearner(LearnerUser):
     field = "remediation_plan"
 
     def on_start(self) -> None:
-        CohortUser.on_start(self)
-        self.account = ACCOUNTS["learners"][next(_learner_turn) % len(ACCOUNTS["learners"])]
+        super().on_start()
+        self.account = next_learner()
         self.client.headers["Authorization"] = f"Bearer {self.account['token']}"
         self.capstone = self.account["capstone"]
         self.slug = self.account["capstone_mission"]
