@@ -8,7 +8,12 @@ project's folder (the container's default command is plain `gunicorn`); options 
 
 Settings the app cannot start with stop the server here, with one line naming the variable, before any worker
 starts (so no worker fails, is restarted and fails again, hiding the reason).
+
+Each worker hands what it loaded at start (modules, models, templates) and what its first requests built (compiled
+templates and statements) to `gc.freeze()`, so Python's cycle collector stops scanning them again and again:
+about a sixth less CPU per request, and no full-heap pauses in the middle of a request (docs/performance.md).
 """
+import gc
 import os
 import sys
 
@@ -35,3 +40,24 @@ graceful_timeout = 30
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None   # the heartbeat file: memory, not the image's disk
 control_socket_disable = True   # no gunicornc here: nothing to control the server through but signals
+
+
+# After this many requests a worker has compiled the templates and statements it will keep using.
+FREEZE_AGAIN_AFTER = 200
+
+
+def _freeze() -> None:
+    """Collect what is garbage now, then move every object left into the collector's permanent generation: it is
+    never scanned by a collection again (an object is still freed as soon as nothing refers to it)."""
+    gc.collect()
+    gc.freeze()
+
+
+def post_worker_init(worker):
+    _freeze()
+
+
+def post_request(worker, req, environ, resp):
+    worker.requests_served = getattr(worker, "requests_served", 0) + 1
+    if worker.requests_served == FREEZE_AGAIN_AFTER:
+        _freeze()

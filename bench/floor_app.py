@@ -9,6 +9,7 @@ the same machine, database and gunicorn settings.
 """
 from __future__ import annotations
 
+import gc
 import os
 
 from flask import Flask, render_template
@@ -33,3 +34,9 @@ def index():
     with engine.connect() as conn:
         rows = conn.execute(QUERY).all()
     return render_template("floor.html", rows=rows)
+
+
+# What the app's gunicorn.conf.py does for each worker, so the two are compared on the same footing (gunicorn
+# imports this module in each worker).
+gc.collect()
+gc.freeze()

@@ -122,3 +122,53 @@ def test_probe_exits_1_when_nothing_listens():
         port = s.getsockname()[1]
     done = _run("-m", "webapp.probe", env={"PORT": str(port)})
     assert done.returncode == 1 and "refused" in done.stderr.lower()
+
+
+def _gunicorn_settings(monkeypatch) -> dict:
+    import runpy
+
+    monkeypatch.setenv("SECRET_KEY", "k")
+    return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+
+
+def test_each_worker_freezes_what_it_loaded_and_again_after_its_first_requests(monkeypatch):
+    import gc
+    from types import SimpleNamespace
+
+    conf = _gunicorn_settings(monkeypatch)
+    worker = SimpleNamespace()
+    gc.unfreeze()
+    try:
+        conf["post_worker_init"](worker)
+        at_start = gc.get_freeze_count()
+        assert at_start > 1000          # the modules and the app this process loaded
+        built = [[n] for n in range(5000)]       # what the first requests build and keep
+        for _ in range(conf["FREEZE_AGAIN_AFTER"] - 1):
+            conf["post_request"](worker, None, {}, None)
+        assert gc.get_freeze_count() == at_start
+        conf["post_request"](worker, None, {}, None)
+        assert gc.get_freeze_count() >= at_start + len(built)
+        for _ in range(50):             # and never again: a freeze costs a full collection
+            conf["post_request"](worker, None, {}, None)
+        assert worker.requests_served == conf["FREEZE_AGAIN_AFTER"] + 50
+    finally:
+        gc.unfreeze()
+
+
+def test_a_frozen_object_is_still_freed_when_nothing_refers_to_it(monkeypatch):
+    import gc
+    import weakref
+
+    class Page:
+        pass
+
+    conf = _gunicorn_settings(monkeypatch)
+    page = Page()
+    gone = weakref.ref(page)
+    gc.unfreeze()
+    try:
+        conf["post_worker_init"](None)
+        del page
+        assert gone() is None
+    finally:
+        gc.unfreeze()
