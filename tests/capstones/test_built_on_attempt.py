@@ -15,7 +15,7 @@ from webapp.domain import capstone_rules
 from webapp.domain.phase_fields import MAX_ROWS
 from webapp.domain.phases import PHASES
 from webapp.extensions import db
-from webapp.models import CapstoneProject
+from webapp.models import CapstoneProject, MissionAttempt
 from webapp.models.base import utcnow
 
 
@@ -79,6 +79,30 @@ def test_workspace_shows_the_attempt_beside_the_phase_form(client, built):
     assert "Isolate now?" in aside and "Watch" in aside                                   # the decision taken
     assert "FS-01 encrypts." in aside and "+12 min" in aside                              # the fired event
     assert f'href="/attempts/{built["attempt"].id}"' in aside
+
+
+def test_the_attempt_beside_the_form_is_read_again_only_when_the_attempt_itself_changes(client, built):
+    from tests.conftest import count_queries
+
+    cap, attempt = built["cap"], built["attempt"]
+    page = text(client.get(f"/capstones/{cap.id}"))
+    assert "Scoped to FS-01." in page
+    # An autosave of the capstone makes the page stale, not the attempt beside it: the page is made again with the
+    # new draft, without reading the attempt's responses or its copy of the mission again.
+    saved = client.post(f"/capstones/{cap.id}/phases/investigation/draft", headers={"HX-Request": "true"},
+                        data={**FORM["investigation"], "version": str(reload(cap.id).version_id),
+                              "investigation_findings-threats": ["Typed after the attempt"]})
+    assert saved.status_code == 200
+    with count_queries() as q:
+        page = text(client.get(f"/capstones/{cap.id}"))
+    assert "Typed after the attempt" in page and "Scoped to FS-01." in page and "<strong>WS-14</strong>" in page
+    assert not [s for s in q.statements if "mission_snapshot" in s], q.statements
+    # Any write to the attempt's row shows at once.
+    row = db.session.get(MissionAttempt, attempt.id)
+    row.responses = {**row.responses, "2": {**row.responses["2"], "response": "Scoped to FS-01 and FS-02."}}
+    db.session.commit()
+    aside = text(client.get(f"/capstones/{cap.id}"))
+    assert "Scoped to FS-01 and FS-02." in aside[aside.index('id="capstone-attempt"'):]
 
 
 def test_the_assigned_mentor_reads_the_attempt_too_and_gets_no_import_button(client, built):

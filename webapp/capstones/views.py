@@ -120,11 +120,26 @@ def detail(capstone_id: int):
 def _workspace(ctx: dict) -> WorkspacePage:
     """The whole workspace: the phase form's context, and the reviews panel only the page shows."""
     panel = queue_service.reviews_panel(ctx["cap"], current_user)
-    work = attempt_service.work_view(ctx["cap"].attempt)
     since = history_service.latest_round(ctx["cap"], ctx["files"])
     return WorkspacePage(f"Capstone: {ctx['cap'].mission.title}",
                          Markup(render_template("capstones/_detail_body.html", reviews_panel=panel,  # nosec B704
-                                                work=work, since=since, **ctx)))
+                                                attempt_panel=_attempt_panel(ctx["cap"], ctx["owner"]), since=since,
+                                                **ctx)))
+
+
+def _attempt_panel(cap, owner: bool) -> Markup:
+    """The attempt the capstone builds on, read-only beside the phase form. It is made from the attempt's row
+    alone (its copy of the mission among it), which every write moves `updated_at` of, so it is kept per version
+    of the attempt: the capstone's autosaves, which make the rest of the page stale, leave it as it is."""
+    attempt = cap.attempt
+
+    def make():
+        work = attempt_service.work_view(attempt_service.loaded(attempt) if attempt else None)
+        return render_template("capstones/_attempt.html", cap=cap, owner=owner, work=work)
+
+    if attempt is None:
+        return Markup(make())  # nosec B704 (our own template's output)
+    return caching.fragment("catalogue", ("capstone-attempt", attempt.id, attempt.updated_at, owner), make)
 
 
 def _full_page(page: WorkspacePage) -> str:

@@ -437,6 +437,19 @@ def answers_of(attempt: MissionAttempt, content: dict | None = None, progress: e
     return rows
 
 
+# What the capstone page needs of the attempt it builds on, without its large documents: which version of the
+# attempt's work it shows (updated_at moves with every write to the row) and the events it fired (offered for the
+# investigation's timeline).
+KEY_COLUMNS = (MissionAttempt.id, MissionAttempt.learner_id, MissionAttempt.mission_id, MissionAttempt.status,
+               MissionAttempt.completed_at, MissionAttempt.updated_at, MissionAttempt.fired_events)
+
+
+def loaded(attempt: MissionAttempt) -> MissionAttempt:
+    """The attempt with every column loaded, in one query (a page that read only its KEY_COLUMNS, about to show
+    its work)."""
+    return db.session.get(MissionAttempt, attempt.id, populate_existing=True) or attempt
+
+
 def work_view(attempt: MissionAttempt | None, content: dict | None = None) -> dict:
     """An attempt as the work beside a capstone or a review shows it, read-only: `attempt`, the `answers` of the
     subtasks submitted or decided, the `timeline` of fired events and the `cues` reached (all empty without an

@@ -72,13 +72,14 @@ MISSION_COLUMNS = (Mission.id, Mission.slug, Mission.title, Mission.track, Missi
 
 def get_workspace(user: User, capstone_id: int, *, with_attempt: bool = False) -> CapstoneProject:
     """get_for() with the mission's page columns and the learner loaded in the same query (the workspace page
-    and the API's capstone detail), and with `with_attempt` the attempt it builds on (the page shows its work;
-    a save or the API does not need its copy of the mission, the largest document it holds)."""
+    and the API's capstone detail), and with `with_attempt` the key columns of the attempt it builds on (the page
+    shows its work, kept per version of the attempt: services.attempts.loaded() brings the rest when it is made;
+    a save or the API needs none of it)."""
     from sqlalchemy.orm import joinedload
 
     options = [joinedload(CapstoneProject.mission).load_only(*MISSION_COLUMNS), joinedload(CapstoneProject.learner)]
     if with_attempt:
-        options.append(joinedload(CapstoneProject.attempt))
+        options.append(joinedload(CapstoneProject.attempt).load_only(*attempt_service.KEY_COLUMNS))
     cap = db.session.scalar(select(CapstoneProject).options(*options).where(CapstoneProject.id == capstone_id))
     if cap is None:
         raise NotFound("That capstone does not exist.")
