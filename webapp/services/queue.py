@@ -109,6 +109,13 @@ CAPSTONE_COLUMNS = (CapstoneProject.id, CapstoneProject.learner_id, CapstoneProj
                     CapstoneProject.claimed_at)
 ATTEMPT_COLUMNS = (MissionAttempt.id, MissionAttempt.learner_id, MissionAttempt.mission_id,
                    MissionAttempt.review_requested_at, MissionAttempt.claimed_by_id, MissionAttempt.claimed_at)
+# Of each review, where it stands (Entry), not what it says: a review row holds its feedback, transcripts, rubric
+# and scores, and the queue reads the reviews of every entry.
+REVIEW_COLUMNS = (MI.id, MI.capstone_id, MI.attempt_id, MI.status, MI.review_phase, MI.total_phases, MI.phase,
+                  MI.decision)
+# Of each submitted review the overdue list reads, its next steps and whose they are.
+STEP_COLUMNS = (MI.id, MI.learner_id, MI.mission_id, MI.mentor_id, MI.status, MI.review_phase, MI.submitted_at,
+                MI.recommended_next_steps, MI.next_steps_done)
 
 
 def _statements(actor: Actor, track: str | None, cutoff: datetime):
@@ -189,7 +196,7 @@ def entries(user: User, track: str | None = None, now: datetime | None = None,
     cap_ids = [e.subject.id for e in out if e.kind == "capstone"]
     att_ids = [e.subject.id for e in out if e.kind == "attempt"]
     if cap_ids or att_ids:
-        reviews = db.session.scalars(select(MI).where(or_(MI.capstone_id.in_(cap_ids or [-1]),
+        reviews = db.session.scalars(select(MI).options(load_only(*REVIEW_COLUMNS)).where(or_(MI.capstone_id.in_(cap_ids or [-1]),
                                                           MI.attempt_id.in_(att_ids or [-1])))
                                      .order_by(MI.review_phase)).all()
         by_key: dict[tuple[str, int], list[MI]] = {}
@@ -219,7 +226,7 @@ def overdue_steps(user: User, actor: Actor | None = None, now: datetime | None =
     the mentor wrote); admins see all. Reads the `limit` most recent submitted reviews."""
     actor = actor or actor_for(user)
     today = (now or utcnow()).date()
-    stmt = select(MI).options(selectinload(MI.learner).load_only(*LEARNER_COLUMNS),
+    stmt = select(MI).options(load_only(*STEP_COLUMNS), selectinload(MI.learner).load_only(*LEARNER_COLUMNS),
                               joinedload(MI.mission).load_only(*MISSION_COLUMNS)).where(
         MI.status == "submitted")
     # The reviews the mentor may read (services.access), never those of their own work.
