@@ -224,5 +224,24 @@ def count_queries():
         event.remove(engine, "before_cursor_execute", before)
 
 
+@contextmanager
+def transactions_begun():
+    """The ORM session transactions begun while the block runs (a list): a request served by
+    caching.quickread alone begins none. Close the test's own session first, as a server's request starts
+    with none open."""
+    from sqlalchemy.orm import Session
+
+    begun: list = []
+
+    def began(session, transaction, connection):
+        begun.append(transaction)
+
+    event.listen(Session, "after_begin", began)
+    try:
+        yield begun
+    finally:
+        event.remove(Session, "after_begin", began)
+
+
 def csrf_from(html: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)

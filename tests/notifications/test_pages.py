@@ -10,7 +10,7 @@ from webapp.models import Notification
 from webapp.models.base import utcnow
 from webapp.services import capstones as capstone_service
 
-from ..conftest import count_queries, hx, log_in
+from ..conftest import count_queries, hx, log_in, transactions_begun
 from ..factories import assign, make_mission, make_user
 from ..mentorship.helpers import setup_review
 from .helpers import add, ready_capstone
@@ -196,6 +196,18 @@ def test_the_count_fragment_reads_as_a_sentence(client):
     assert '<span class="badge badge-new" aria-hidden="true">3</span>' in html
     assert '<span class="visually-hidden">, 3 unread notifications</span>' in html
     assert "hx-swap-oob" not in html                  # the first load announces nothing
+
+
+def test_the_polled_count_is_one_query_and_opens_no_transaction(client):
+    user = make_user("learner")
+    for _ in range(2):
+        add(user)
+    log_in(client, user)
+    db.session.close()
+    with transactions_begun() as began, count_queries() as q:
+        html = client.get("/notifications/count", headers=hx("notification-count")).get_data(as_text=True)
+    assert '<span class="badge badge-new" aria-hidden="true">2</span>' in html
+    assert began == [] and q.count == 2, q.statements        # the session's user, then the count
 
 
 def test_an_unchanged_count_answers_204_and_a_changed_one_is_announced(client):

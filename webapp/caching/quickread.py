@@ -92,10 +92,18 @@ def columns(model) -> tuple:
     return tuple(prop.columns[0] for prop in _column_attributes(model))
 
 
-def adopt(model, row):
+def adopt(model, row, **related):
     """The `model` instance whose columns are the first values of `row` (selected with `columns(model)`), in the
     session as a persistent, unmodified object: the one already there with the same primary key, if any, with
-    its expired columns filled in."""
+    its expired columns filled in. `related` sets many-to-one relationships to instances adopted from the same
+    row, as a joined load would (the session holds unmodified objects weakly: one nothing refers to is gone)."""
+    instance = _adopt(model, row)
+    for name, value in related.items():
+        set_committed_value(instance, name, value)
+    return instance
+
+
+def _adopt(model, row):
     session = _session()
     mapper = model.__mapper__
     attributes = _column_attributes(model)

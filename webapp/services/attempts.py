@@ -3,12 +3,13 @@ review requests and the learner's time multiplier. The engine (domain.engine) de
 checks policy, persists and commits."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, case, select
 
+from ..caching import quickread
 from ..domain import assessment, engine
 from ..domain.attempt_rules import can_play_attempt
 from ..domain.errors import Conflict, Invalid, NotFound
@@ -51,12 +52,27 @@ def needs_scope(attempt: MissionAttempt) -> bool:
     return engine.requires_scope_acknowledgement(content_of(attempt)) and attempt.scope_acknowledged_at is None
 
 
+@functools.cache
+def _attempt_query():
+    """The attempt with its mission and learner, as one row of their columns; built once."""
+    return (select(*quickread.columns(MissionAttempt), *quickread.columns(Mission), *quickread.columns(User))
+            .join(Mission, Mission.id == MissionAttempt.mission_id).join(User, User.id == MissionAttempt.learner_id)
+            .where(MissionAttempt.id == bindparam("attempt_id")))
+
+
 def get_attempt(attempt_id: int, actor: Actor) -> MissionAttempt:
-    """The attempt if the actor may see it: 404 when it does not exist, 403 when it is someone else's."""
-    attempt = db.session.scalar(select(MissionAttempt).where(MissionAttempt.id == attempt_id).options(
-        joinedload(MissionAttempt.mission), joinedload(MissionAttempt.learner)))
-    if attempt is None:
+    """The attempt if the actor may see it: 404 when it does not exist, 403 when it is someone else's. With its
+    mission and learner, in one round trip before the request's transaction (caching.quickread): reading the
+    attempt page opens no transaction unless a timed event fires, and every write locks or compares the row
+    again first."""
+    row = quickread.first(_attempt_query(), {"attempt_id": attempt_id})
+    if row is None:
         raise NotFound("No such attempt.")
+    mission_at = len(quickread.columns(MissionAttempt))
+    learner_at = mission_at + len(quickread.columns(Mission))
+    attempt = quickread.adopt(MissionAttempt, row[:mission_at],
+                              mission=quickread.adopt(Mission, row[mission_at:learner_at]),
+                              learner=quickread.adopt(User, row[learner_at:]))
     require(access.may_read(actor, access.work_of(attempt)), "This attempt belongs to another learner.")
     return attempt
 

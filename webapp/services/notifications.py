@@ -7,12 +7,14 @@ domain/notifications.py; who mentors whose work is services/access.py. Deactivat
 E-mail is not sent here: a worker reads `email_choice(user, kind)`."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import url_for
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 
+from ..caching import quickread
 from ..domain import notifications as rules
 from ..domain.errors import NotFound
 from ..domain.policies import MENTOR_ROLES
@@ -168,9 +170,17 @@ def page_of(user: User, page: int = 1, per_page: int = PER_PAGE, unread: bool = 
     return found
 
 
+@functools.cache
+def _unread_query():
+    return select(func.count()).select_from(Notification).where(Notification.user_id == bindparam("user_id"),
+                                                                Notification.read_at.is_(None))
+
+
 def unread_count(user: User) -> int:
-    return int(db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0)
+    """How many of the user's notifications are unread. The navigation polls it every minute or so: one round
+    trip, before any transaction the request opens (caching.quickread)."""
+    row = quickread.first(_unread_query(), {"user_id": user.id})
+    return int(row[0] or 0) if row else 0
 
 
 def get_own(user: User, notification_id: int) -> Notification:
