@@ -206,7 +206,7 @@ def tick(attempt: MissionAttempt, now: datetime | None = None) -> list[dict]:
             return []
         progress = progress_of(attempt, now, fire=True)
         _apply(attempt, progress, now)
-        db.session.commit()
+        transitions.commit(attempt)     # keeps the rows it read: the answer shows them
     except Exception:
         db.session.rollback()
         raise
@@ -251,7 +251,7 @@ def submit_subtask(attempt: MissionAttempt, subtask_id: int, response: str | Non
             attempt.drafts = {k: v for k, v in attempt.drafts.items() if k != str(subtask_id)}
         after = progress_of(attempt, now, fire=True)
         _apply(attempt, after, now)
-        db.session.commit()
+        transitions.commit(attempt)     # keeps the rows it read: the answer shows them
     except Exception:
         db.session.rollback()
         raise
@@ -292,7 +292,7 @@ def save_draft(attempt: MissionAttempt, subtask_id: int, response: str | None, d
         chosen = {k: v for k, v in (decisions or {}).items() if isinstance(v, str) and v in options.get(k, ())}
         draft = {"response": text, "decisions": chosen, "checks": answers, "saved_at": now.isoformat()}
         attempt.drafts = {**(attempt.drafts or {}), str(subtask_id): draft}
-        db.session.commit()
+        transitions.commit(attempt)     # keeps the rows it read: the answer shows them
     except Exception:
         db.session.rollback()
         raise

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import inspect as sa_inspect, update
 from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.orm import MANYTOONE
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -78,11 +79,13 @@ def commit(obj: Any, stale: type[Stale] = Stale) -> None:
     (NotFound when it was deleted meanwhile); any other failure is rolled back and re-raised.
 
     After the commit, `obj` and the other rows this request read keep the columns they had as written or read
-    (`obj`'s new version among them), so the answer that shows them does not read them back (a new transaction
-    and a query each); what the database set itself is read when asked for, as after any commit."""
+    (`obj`'s new version among them), and the rows they refer to that were loaded (an attempt's mission, a
+    capstone's learner), so the answer that shows them does not read them back (a new transaction and a query
+    each); what the database set itself is read when asked for, as after any commit."""
     try:
         db.session.flush()
-        known = [(other, _loaded_columns(other)) for other in list(db.session.identity_map.values())]
+        known = [(other, _loaded_columns(other), _loaded_references(other))
+                 for other in list(db.session.identity_map.values())]
         db.session.commit()
     except StaleDataError:
         if _lost(obj) == GONE:
@@ -91,8 +94,8 @@ def commit(obj: Any, stale: type[Stale] = Stale) -> None:
     except Exception:
         db.session.rollback()
         raise
-    for other, columns in known:
-        for key, value in columns.items():
+    for other, columns, references in known:
+        for key, value in {**columns, **references}.items():
             set_committed_value(other, key, value)
 
 
@@ -100,6 +103,35 @@ def _loaded_columns(obj: Any) -> dict[str, Any]:
     """{attribute: value} of `obj`'s column attributes that are loaded (flushed, so as the database has them)."""
     state = sa_inspect(obj)
     return {attr.key: state.dict[attr.key] for attr in state.mapper.column_attrs if attr.key in state.dict}
+
+
+def _loaded_references(obj: Any) -> dict[str, Any]:
+    """{attribute: row} of `obj`'s loaded many-to-one relationships whose foreign key (as flushed) names that row
+    (or is empty for None): one whose key was changed without the relationship is left to load again."""
+    state = sa_inspect(obj)
+    kept = {}
+    for rel in state.mapper.relationships:
+        if rel.direction is not MANYTOONE or rel.uselist or rel.viewonly or rel.key not in state.dict:
+            continue
+        target = state.dict[rel.key]
+        target_state = sa_inspect(target) if target is not None else None
+        if target_state is not None and (target_state.deleted or target_state.was_deleted):
+            continue
+        for local, remote in rel.local_remote_pairs:
+            key = state.dict.get(state.mapper.get_property_by_column(local).key, _MISSING)
+            if target_state is None:
+                named = key is None
+            else:
+                remote_key = target_state.mapper.get_property_by_column(remote).key
+                named = key is not _MISSING and key == target_state.dict.get(remote_key, _MISSING)
+            if not named:
+                break
+        else:
+            kept[rel.key] = target
+    return kept
+
+
+_MISSING = object()
 
 
 def compare_and_set(obj: Any, values: dict[str, Any], *, when: Iterable = (),
