@@ -59,3 +59,38 @@ def test_capstone_list_query_count_does_not_grow_with_capstones(client, login_as
     with count_queries() as q2:
         client.get("/capstones")
     assert q1.count == q2.count
+
+
+def test_files_and_pending_uploads_come_in_one_query_with_the_same_answer_as_each_alone(client, login_as):
+    """The workspace reads the capstone's files and the owner's unsaved uploads on the phase together; the answer is
+    what files_of() and pending_uploads() give one by one, whatever else is stored."""
+    from webapp.services import capstones as service
+
+    w = world()
+    cap = capstone_for(w["owner"], w["mission"])
+    other_cap = capstone_for(w["owner"])
+    _grow(cap, w["owner"], 3)
+
+    def upload(owner, name, field="design_documents", on=cap, stored=True, **extra):
+        row = StoredFile(key=f"files/document/{name}", owner_id=owner.id, uploaded_by_id=owner.id, kind="document",
+                         type_key="pdf", filename=f"{name}.pdf", content_type="application/pdf", size=10,
+                         uploaded_for=f"capstone:{on.id}:{field}", stored_at=db.func.now() if stored else None,
+                         **extra)
+        db.session.add(row)
+        return row
+
+    for i in range(12):
+        upload(w["owner"], f"waiting-{i}")                                  # more than the ten offered
+    upload(w["owner"], "other-field", field="presentation")
+    upload(w["owner"], "other-capstone", on=other_cap)
+    upload(w["owner"], "still-uploading", stored=False)
+    upload(w["other_learner"], "someone-else")
+    db.session.commit()
+    owner = w["owner"]
+    expected = (service.files_of(cap), service.pending_uploads(owner, cap, "design_documents"))
+    assert len(expected[0]) == 3 and len(expected[1]) == 10
+    assert [f.filename for f in expected[1]][:2] == ["waiting-11.pdf", "waiting-10.pdf"]
+    with count_queries() as q:
+        together = service.files_and_pending(owner, cap, "design_documents")
+    assert together == expected and q.count == 1
+    assert service.files_and_pending(owner, cap, None) == (expected[0], [])

@@ -64,8 +64,10 @@ def _context(cap, shown: str, *, typed: dict | None = None, errors: dict | None 
     values = _stored_values(cap)
     if typed:
         values.update(typed)
-    files = service.files_of(cap)
     file_field = capstone_rules.FILE_FIELD_OF_PHASE.get(shown)
+    # The owner's uploads on this phase not saved yet are offered while the phase is open.
+    offer = file_field if owner and shown in editable else None
+    files, pending = service.files_and_pending(current_user, cap, offer)
     done = cap.completed_phases()
     return {
         "cap": cap, "shown": shown, "current": cap.get_current_phase(), "done": done,
@@ -73,8 +75,7 @@ def _context(cap, shown: str, *, typed: dict | None = None, errors: dict | None 
         "typed": bool(typed), "saved": saved, "owner": owner, "editable": shown in editable,
         "can_delete": service.can_delete(current_user, cap),
         "under_review": service.under_review(cap), "files": files, "changes": service.changes_requested(cap),
-        "pending": service.pending_uploads(current_user, cap, file_field) if owner and shown in editable
-        and file_field else [],
+        "pending": pending,
         "uploaded_for": uploads.capstone_upload_context(cap.id, file_field) if file_field else None,
         "history": service.history(cap), "progress": rules.progress_percent(done),
         # The events the attempt fired, offered for the timeline on the phase that holds it while it is open.

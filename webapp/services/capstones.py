@@ -10,7 +10,7 @@ import functools
 from typing import Any, BinaryIO
 
 from flask import url_for
-from sqlalchemy import bindparam, delete as sa_delete, exists, select
+from sqlalchemy import and_, bindparam, delete as sa_delete, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import caching
@@ -505,14 +505,31 @@ def files_of(cap: CapstoneProject) -> list[StoredFile]:
                               .order_by(StoredFile.id)).all()
 
 
-def pending_uploads(user: User, cap: CapstoneProject, file_field: str, limit: int = 10) -> list[StoredFile]:
+def _pending(user: User, cap: CapstoneProject, file_field: str):
     """The user's uploads made on this phase of this capstone and not yet saved there (e.g. uploaded with
-    JavaScript off), newest first. An upload left unsaved elsewhere is never offered here."""
-    return db.session.scalars(select(StoredFile).where(
-        StoredFile.uploaded_by_id == user.id, StoredFile.owner_id == user.id, StoredFile.attached_at.is_(None),
-        StoredFile.uploaded_for == uploads.capstone_upload_context(cap.id, file_field),
-        StoredFile.parent_id.is_(None), StoredFile.stored_at.is_not(None)).order_by(StoredFile.id.desc())
-        .limit(limit)).all()
+    JavaScript off). An upload left unsaved elsewhere is never offered here."""
+    return and_(StoredFile.uploaded_by_id == user.id, StoredFile.owner_id == user.id, StoredFile.attached_at.is_(None),
+                StoredFile.uploaded_for == uploads.capstone_upload_context(cap.id, file_field),
+                StoredFile.parent_id.is_(None), StoredFile.stored_at.is_not(None))
+
+
+def pending_uploads(user: User, cap: CapstoneProject, file_field: str, limit: int = 10) -> list[StoredFile]:
+    """The user's pending uploads on this phase (_pending), newest first."""
+    return db.session.scalars(select(StoredFile).where(_pending(user, cap, file_field))
+                              .order_by(StoredFile.id.desc()).limit(limit)).all()
+
+
+def files_and_pending(user: User, cap: CapstoneProject, file_field: str | None,
+                      limit: int = 10) -> tuple[list[StoredFile], list[StoredFile]]:
+    """files_of(cap) and, for a file field, pending_uploads(user, cap, file_field) in one query (the workspace
+    shows both)."""
+    if not file_field:
+        return files_of(cap), []
+    attached, pending = StoredFile.capstone_id == cap.id, _pending(user, cap, file_field)
+    rows = db.session.execute(select(StoredFile, attached.label("attached"), pending.label("pending"))
+                              .where(or_(attached, pending)).order_by(StoredFile.id)).all()
+    files = [f for f, is_attached, _ in rows if is_attached]
+    return files, [f for f, _, is_pending in reversed(rows) if is_pending][:limit]
 
 
 # ---- delete and reopen ---------------------------------------------------------------------------------------
