@@ -196,8 +196,8 @@ def entries(user: User, track: str | None = None, now: datetime | None = None,
     cap_ids = [e.subject.id for e in out if e.kind == "capstone"]
     att_ids = [e.subject.id for e in out if e.kind == "attempt"]
     if cap_ids or att_ids:
-        reviews = db.session.scalars(select(MI).options(load_only(*REVIEW_COLUMNS)).where(or_(MI.capstone_id.in_(cap_ids or [-1]),
-                                                          MI.attempt_id.in_(att_ids or [-1])))
+        of_entries = or_(MI.capstone_id.in_(cap_ids or [-1]), MI.attempt_id.in_(att_ids or [-1]))
+        reviews = db.session.scalars(select(MI).options(load_only(*REVIEW_COLUMNS)).where(of_entries)
                                      .order_by(MI.review_phase)).all()
         by_key: dict[tuple[str, int], list[MI]] = {}
         for r in reviews:
